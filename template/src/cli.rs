@@ -1,0 +1,242 @@
+//! `rampart audit-template`: arguments, file discovery, parameter files and exit codes.
+//!
+//! Exit codes: 0 PASS, 1 APPROVAL, 2 FAIL (worst over all templates), 3 error (a template
+//! that could not be read or parsed, a bad rule pack or parameter file, an unwritable output).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::audit::{audit_text, AuditConfig, Decision, TemplateReport, Thresholds};
+use crate::node::{Node, Value};
+
+/// Largest template read (CloudFormation's own limit is 1 MB; leave head-room).
+pub const MAX_TEMPLATE_BYTES: u64 = 16 * 1024 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum OutputFormat {
+    #[default]
+    Text,
+    Json,
+    Sarif,
+    Junit,
+}
+
+/// Audit CloudFormation templates for security risks.
+#[derive(Debug, Clone, clap::Args)]
+pub struct AuditTemplateArgs {
+    /// Template files or directories (searched recursively for .yaml, .yml, .json, .template).
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+    /// Extra rule pack (YAML or JSON); repeatable. Rules with a built-in id replace it.
+    #[arg(long = "rules", value_name = "FILE")]
+    pub rules: Vec<PathBuf>,
+    /// Parameter values: {"Parameters": {...}} or the AWS CLI [{ParameterKey, ParameterValue}] list.
+    #[arg(long, value_name = "FILE")]
+    pub parameters: Option<PathBuf>,
+    /// Risk thresholds APPROVAL,FAIL (PASS below APPROVAL).
+    #[arg(long, value_name = "APPROVAL,FAIL", default_value = "5,10")]
+    pub thresholds: String,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// A configuration problem that stops the run before any template is audited.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{0}")]
+    Thresholds(String),
+    #[error(transparent)]
+    Pack(#[from] crate::rules::pack::PackError),
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("parameters file {path}: {message}")]
+    Parameters { path: String, message: String },
+}
+
+fn is_template(p: &Path) -> bool {
+    matches!(
+        p.extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref(),
+        Some("yaml" | "yml" | "json" | "template")
+    )
+}
+
+/// Expand directories recursively (sorted, symlinked directories not followed).
+pub fn collect_files(paths: &[PathBuf]) -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(rd) = std::fs::read_dir(dir) else {
+            out.push(dir.to_path_buf());
+            return;
+        };
+        let mut entries: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        entries.sort();
+        for p in entries {
+            let is_link = p
+                .symlink_metadata()
+                .map(|m| m.file_type().is_symlink())
+                .unwrap_or(false);
+            if p.is_dir() && !is_link {
+                walk(&p, out);
+            } else if p.is_file() && is_template(&p) {
+                out.push(p);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            walk(p, &mut out);
+        } else {
+            out.push(p.clone());
+        }
+    }
+    out
+}
+
+/// Parse a parameters file in either supported shape.
+pub fn parse_parameters(path: &str, text: &str) -> Result<HashMap<String, String>, CliError> {
+    let err = |m: &str| CliError::Parameters {
+        path: path.to_string(),
+        message: m.to_string(),
+    };
+    let (root, _) = crate::parse::parse_document(path, text).map_err(|e| err(&e.to_string()))?;
+    let mut out = HashMap::new();
+    let text_of = |n: &Node| match &n.value {
+        Value::Seq(items) => Some(
+            items
+                .iter()
+                .filter_map(Node::scalar_text)
+                .collect::<Vec<_>>()
+                .join(","),
+        ),
+        _ => n.scalar_text(),
+    };
+    match &root.value {
+        Value::Seq(items) => {
+            for i in items {
+                let (Some(k), Some(v)) = (
+                    i.get("ParameterKey").and_then(Node::scalar_text),
+                    i.get("ParameterValue").and_then(text_of),
+                ) else {
+                    return Err(err("list entries need ParameterKey and ParameterValue"));
+                };
+                out.insert(k, v);
+            }
+        }
+        Value::Map(_) => {
+            let map = root.get("Parameters").unwrap_or(&root);
+            for e in map.entries() {
+                let v =
+                    text_of(&e.value).ok_or_else(|| err(&format!("{} is not a scalar", e.key)))?;
+                out.insert(e.key.clone(), v);
+            }
+        }
+        _ => return Err(err("expected {\"Parameters\": {...}} or a list")),
+    }
+    Ok(out)
+}
+
+fn read(path: &Path) -> Result<String, CliError> {
+    std::fs::read_to_string(path).map_err(|source| CliError::Read {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+/// Build the configuration from arguments (rule packs, parameters, thresholds).
+pub fn config_from_args(args: &AuditTemplateArgs) -> Result<AuditConfig, CliError> {
+    let mut cfg = AuditConfig {
+        thresholds: Thresholds::parse(&args.thresholds).map_err(CliError::Thresholds)?,
+        ..AuditConfig::default()
+    };
+    for p in &args.rules {
+        let text = read(p)?;
+        let rules = crate::rules::pack::parse_pack(
+            &p.display().to_string(),
+            &text,
+            &crate::rules::builtin_lookup,
+        )?;
+        cfg.add_rules(rules);
+    }
+    if let Some(p) = &args.parameters {
+        cfg.parameters = parse_parameters(&p.display().to_string(), &read(p)?)?;
+    }
+    Ok(cfg)
+}
+
+/// Audit one file from disk (size-limited, UTF-8 only).
+pub fn audit_file(path: &Path, cfg: &AuditConfig) -> TemplateReport {
+    let name = path.display().to_string();
+    let fail = |msg: String| {
+        let mut r = audit_text(&name, "", cfg);
+        r.error = Some(msg);
+        r.decision = Decision::Error;
+        r
+    };
+    match std::fs::metadata(path) {
+        Err(e) => return fail(format!("{name}: cannot read: {e}")),
+        Ok(m) if m.len() > MAX_TEMPLATE_BYTES => {
+            return fail(format!(
+                "{name}: larger than {MAX_TEMPLATE_BYTES} bytes; not audited"
+            ))
+        }
+        Ok(_) => {}
+    }
+    match std::fs::read(path) {
+        Err(e) => fail(format!("{name}: cannot read: {e}")),
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => audit_text(&name, &text, cfg),
+            Err(e) => fail(format!(
+                "{name}: not UTF-8 text (byte {})",
+                e.utf8_error().valid_up_to()
+            )),
+        },
+    }
+}
+
+/// Render reports in a format.
+pub fn render(format: OutputFormat, reports: &[TemplateReport], cfg: &AuditConfig) -> String {
+    match format {
+        OutputFormat::Text => crate::report::text::render(reports, cfg),
+        OutputFormat::Json => crate::report::json(reports, cfg),
+        OutputFormat::Sarif => crate::report::sarif::render(reports, cfg),
+        OutputFormat::Junit => crate::report::junit::render(reports),
+    }
+}
+
+/// Run `audit-template`; returns the process exit code (0 PASS, 1 APPROVAL, 2 FAIL, 3 error).
+pub fn run_cli(args: &AuditTemplateArgs) -> i32 {
+    let cfg = match config_from_args(args) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("rampart audit-template: {e}");
+            return Decision::Error.exit_code();
+        }
+    };
+    let files = collect_files(&args.paths);
+    if files.is_empty() {
+        eprintln!("rampart audit-template: no templates found");
+        return Decision::Error.exit_code();
+    }
+    let reports: Vec<TemplateReport> = files.iter().map(|f| audit_file(f, &cfg)).collect();
+    let doc = render(args.format, &reports, &cfg);
+    match &args.output {
+        Some(p) => {
+            if let Err(e) = std::fs::write(p, doc) {
+                eprintln!("rampart audit-template: cannot write {}: {e}", p.display());
+                return Decision::Error.exit_code();
+            }
+        }
+        None => print!("{doc}"),
+    }
+    crate::report::overall(&reports).exit_code()
+}

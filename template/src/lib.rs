@@ -1,0 +1,25 @@
+//! CloudFormation template audit engine (`rampart audit-template` and the CodePipeline stage).
+//!
+//! This crate owns everything about auditing templates: parsing JSON and YAML into one node
+//! model with positions ([`parse`], [`node`]), resolving intrinsic functions ([`resolve`]),
+//! the audited model ([`model`]), rules and rule packs ([`rules`]), scoring and suppression
+//! ([`audit`]), report formats ([`report`]), the command line ([`cli`]) and, with the
+//! `pipeline` feature, the CodePipeline Lambda handler ([`pipeline`]).
+//!
+//! Templates are untrusted input: nothing here panics on them, nesting and YAML alias
+//! expansion are bounded, and every rule evaluation is linear in the template size.
+
+pub mod audit;
+pub mod cli;
+pub mod model;
+pub mod node;
+pub mod parse;
+#[cfg(feature = "pipeline")]
+pub mod pipeline;
+pub mod render;
+pub mod report;
+pub mod resolve;
+pub mod rules;
+
+pub use audit::{audit_text, AuditConfig, Decision, Finding, TemplateReport, Thresholds};
+pub use cli::{run_cli, AuditTemplateArgs, OutputFormat};

@@ -1,0 +1,219 @@
+//! The audited view of one template: its resources with resolved properties, the standalone
+//! security-group rules attached to their groups, and per-resource problems that did not stop
+//! the audit (a non-string `Type`, an `Fn::ForEach` block, ...).
+
+use std::collections::HashMap;
+
+use crate::node::{Node, Pos, Value};
+use crate::resolve::Resolver;
+
+/// A problem with part of a template that is reported but does not abort the audit.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Issue {
+    pub resource: Option<String>,
+    pub line: u32,
+    pub col: u32,
+    pub message: String,
+}
+
+/// One resource as rules see it.
+#[derive(Debug, Clone)]
+pub struct Resource {
+    pub id: String,
+    pub kind: String,
+    /// Position of the logical id key.
+    pub pos: Pos,
+    /// Properties after intrinsic resolution (an empty map when absent).
+    pub props: Node,
+    /// Properties as written (to see where a value came from, e.g. a `Ref` to a parameter).
+    pub raw_props: Node,
+    pub metadata: Option<Node>,
+}
+
+/// A parsed, resolved template.
+pub struct Model<'a> {
+    pub root: &'a Node,
+    pub resources: Vec<Resource>,
+    pub issues: Vec<Issue>,
+    pub resolver: Resolver<'a>,
+    /// Security group logical id -> indices of standalone ingress resources targeting it.
+    pub sg_ingress: HashMap<String, Vec<usize>>,
+    pub sg_egress: HashMap<String, Vec<usize>>,
+}
+
+fn issue(resource: Option<&str>, pos: Pos, message: impl Into<String>) -> Issue {
+    Issue {
+        resource: resource.map(str::to_string),
+        line: pos.line,
+        col: pos.col,
+        message: message.into(),
+    }
+}
+
+/// The logical id a `Ref`/`GetAtt` points at, if the node is one.
+pub fn referenced_id(n: &Node) -> Option<&str> {
+    match n.intrinsic()? {
+        ("Ref", a) => a.as_str(),
+        ("Fn::GetAtt", a) => match &a.value {
+            Value::Seq(items) => items.first()?.as_str(),
+            Value::Str(s) => s.split('.').next(),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+impl<'a> Model<'a> {
+    pub fn build(root: &'a Node, supplied: &HashMap<String, String>) -> Model<'a> {
+        let resolver = Resolver::new(root, supplied);
+        let mut m = Model {
+            root,
+            resources: Vec::new(),
+            issues: Vec::new(),
+            resolver,
+            sg_ingress: HashMap::new(),
+            sg_egress: HashMap::new(),
+        };
+        if !root.is_map() {
+            m.issues
+                .push(issue(None, root.pos, "template is not a mapping"));
+            return m;
+        }
+        match root.get("Resources") {
+            None => m
+                .issues
+                .push(issue(None, root.pos, "template has no Resources section")),
+            Some(res) if !res.is_map() => {
+                m.issues
+                    .push(issue(None, res.pos, "Resources section is not a mapping"))
+            }
+            Some(res) => {
+                for e in res.entries() {
+                    if let Some(name) = e.key.strip_prefix("Fn::ForEach::") {
+                        m.for_each(name, &e.value, e.key_pos);
+                    } else {
+                        m.add_resource(&e.key, &e.value, e.key_pos, None);
+                    }
+                }
+            }
+        }
+        m.attach_sg_rules();
+        m
+    }
+
+    fn add_resource(&mut self, id: &str, body: &Node, pos: Pos, local: Option<(&str, &Node)>) {
+        if !body.is_map() {
+            self.issues.push(issue(
+                Some(id),
+                pos,
+                "resource definition is not a mapping; not audited",
+            ));
+            return;
+        }
+        let kind = match body.get("Type").map(|t| &t.value) {
+            Some(Value::Str(s)) => s.clone(),
+            Some(_) => {
+                let what = body
+                    .get("Type")
+                    .and_then(|t| t.intrinsic())
+                    .map(|(n, _)| n.to_string())
+                    .unwrap_or_else(|| "a non-string value".into());
+                self.issues.push(issue(
+                    Some(id),
+                    pos,
+                    format!("resource Type is {what} (a preprocessor module?); not audited"),
+                ));
+                return;
+            }
+            None => {
+                self.issues
+                    .push(issue(Some(id), pos, "resource has no Type; not audited"));
+                return;
+            }
+        };
+        if let Some(cond) = body.get("Condition").and_then(Node::as_str) {
+            if self.resolver.condition(cond) == Some(false) {
+                // Decidably not deployed: nothing to audit.
+                return;
+            }
+        }
+        let raw_props = body
+            .get("Properties")
+            .cloned()
+            .unwrap_or_else(|| Node::new(Value::Map(Vec::new()), pos));
+        if let Some((ident, v)) = local {
+            self.resolver.locals.insert(ident.to_string(), v.clone());
+        }
+        let mut props = self.resolver.resolve(&raw_props);
+        if !props.is_map() {
+            props = Node::new(Value::Map(Vec::new()), raw_props.pos);
+        }
+        if let Some((ident, _)) = local {
+            self.resolver.locals.remove(ident);
+        }
+        self.resources.push(Resource {
+            id: id.to_string(),
+            kind,
+            pos,
+            props,
+            raw_props,
+            metadata: body.get("Metadata").cloned(),
+        });
+    }
+
+    /// `Fn::ForEach::Name: [Identifier, Collection, {Key${Identifier}: Resource}]`: each
+    /// resource template is audited once with the identifier unknown (the collection is often
+    /// a parameter), which covers every expansion without multiplying findings.
+    fn for_each(&mut self, name: &str, body: &Node, pos: Pos) {
+        let items = body.items();
+        let (Some(ident), Some(templates)) = (items.first().and_then(Node::as_str), items.get(2))
+        else {
+            self.issues.push(issue(
+                Some(&format!("Fn::ForEach::{name}")),
+                pos,
+                "malformed Fn::ForEach; not audited",
+            ));
+            return;
+        };
+        self.issues.push(issue(
+            Some(&format!("Fn::ForEach::{name}")),
+            pos,
+            "Fn::ForEach loop: each resource in it is audited once with the loop variable unresolved",
+        ));
+        let unknown = Node::new(Value::Unknown(format!("${{{ident}}}")), pos);
+        for e in templates.entries() {
+            if let Some(inner) = e.key.strip_prefix("Fn::ForEach::") {
+                self.for_each(inner, &e.value, e.key_pos);
+            } else {
+                self.add_resource(&e.key, &e.value, e.key_pos, Some((ident, &unknown)));
+            }
+        }
+    }
+
+    fn attach_sg_rules(&mut self) {
+        for (i, r) in self.resources.iter().enumerate() {
+            let target = match r.kind.as_str() {
+                "AWS::EC2::SecurityGroupIngress" => &mut self.sg_ingress,
+                "AWS::EC2::SecurityGroupEgress" => &mut self.sg_egress,
+                _ => continue,
+            };
+            let group = r
+                .raw_props
+                .get("GroupId")
+                .or_else(|| r.raw_props.get("GroupName"))
+                .and_then(referenced_id);
+            if let Some(g) = group {
+                target.entry(g.to_string()).or_default().push(i);
+            }
+        }
+    }
+
+    pub fn resource(&self, id: &str) -> Option<&Resource> {
+        self.resources.iter().find(|r| r.id == id)
+    }
+
+    /// Resources of one type.
+    pub fn of_type<'m>(&'m self, kind: &'m str) -> impl Iterator<Item = &'m Resource> + 'm {
+        self.resources.iter().filter(move |r| r.kind == kind)
+    }
+}

@@ -1,0 +1,240 @@
+//! A small JSON parser that records line and column for every value and key
+//! (serde_json does not expose positions).
+
+use super::{ParseError, MAX_DEPTH, MAX_NODES};
+use crate::node::{Entry, Node, Pos, Value};
+
+pub fn parse(file: &str, text: &str) -> Result<Node, ParseError> {
+    let mut p = Parser {
+        file,
+        src: text.as_bytes(),
+        text,
+        i: 0,
+        line: 1,
+        line_start: 0,
+        nodes: 0,
+    };
+    p.ws();
+    let node = p.value(0)?;
+    p.ws();
+    if p.i < p.src.len() {
+        return Err(p.err("unexpected content after the JSON document"));
+    }
+    Ok(node)
+}
+
+struct Parser<'a> {
+    file: &'a str,
+    src: &'a [u8],
+    text: &'a str,
+    i: usize,
+    line: usize,
+    line_start: usize,
+    nodes: usize,
+}
+
+impl Parser<'_> {
+    fn pos(&self) -> Pos {
+        // Columns count characters, not bytes, so editors agree with us.
+        let col = self
+            .text
+            .get(self.line_start..self.i)
+            .map(|s| s.chars().count())
+            .unwrap_or(self.i - self.line_start);
+        Pos::new(self.line, col + 1)
+    }
+
+    fn err(&self, message: &str) -> ParseError {
+        let p = self.pos();
+        ParseError {
+            file: self.file.to_string(),
+            line: p.line,
+            col: p.col,
+            message: format!("invalid JSON: {message}"),
+        }
+    }
+
+    fn ws(&mut self) {
+        while let Some(&c) = self.src.get(self.i) {
+            match c {
+                b'\n' => {
+                    self.i += 1;
+                    self.line += 1;
+                    self.line_start = self.i;
+                }
+                b' ' | b'\t' | b'\r' => self.i += 1,
+                _ => break,
+            }
+        }
+    }
+
+    fn value(&mut self, depth: usize) -> Result<Node, ParseError> {
+        if depth > MAX_DEPTH {
+            return Err(self.err("nesting too deep"));
+        }
+        self.nodes += 1;
+        if self.nodes > MAX_NODES {
+            return Err(self.err("document has too many values"));
+        }
+        let pos = self.pos();
+        match self.src.get(self.i) {
+            None => Err(self.err("unexpected end of input")),
+            Some(b'{') => {
+                self.i += 1;
+                let mut entries = Vec::new();
+                self.ws();
+                if self.src.get(self.i) == Some(&b'}') {
+                    self.i += 1;
+                    return Ok(Node::new(Value::Map(entries), pos));
+                }
+                loop {
+                    self.ws();
+                    if self.src.get(self.i) != Some(&b'"') {
+                        return Err(self.err("expected a string key"));
+                    }
+                    let key_pos = self.pos();
+                    let key = self.string()?;
+                    self.ws();
+                    if self.src.get(self.i) != Some(&b':') {
+                        return Err(self.err("expected ':' after key"));
+                    }
+                    self.i += 1;
+                    self.ws();
+                    let value = self.value(depth + 1)?;
+                    entries.push(Entry {
+                        key,
+                        key_pos,
+                        value,
+                    });
+                    self.ws();
+                    match self.src.get(self.i) {
+                        Some(b',') => self.i += 1,
+                        Some(b'}') => {
+                            self.i += 1;
+                            return Ok(Node::new(Value::Map(entries), pos));
+                        }
+                        _ => return Err(self.err("expected ',' or '}'")),
+                    }
+                }
+            }
+            Some(b'[') => {
+                self.i += 1;
+                let mut items = Vec::new();
+                self.ws();
+                if self.src.get(self.i) == Some(&b']') {
+                    self.i += 1;
+                    return Ok(Node::new(Value::Seq(items), pos));
+                }
+                loop {
+                    self.ws();
+                    items.push(self.value(depth + 1)?);
+                    self.ws();
+                    match self.src.get(self.i) {
+                        Some(b',') => self.i += 1,
+                        Some(b']') => {
+                            self.i += 1;
+                            return Ok(Node::new(Value::Seq(items), pos));
+                        }
+                        _ => return Err(self.err("expected ',' or ']'")),
+                    }
+                }
+            }
+            Some(b'"') => Ok(Node::new(Value::Str(self.string()?), pos)),
+            Some(b't') => self.literal("true", Value::Bool(true), pos),
+            Some(b'f') => self.literal("false", Value::Bool(false), pos),
+            Some(b'n') => self.literal("null", Value::Null, pos),
+            Some(c) if *c == b'-' || c.is_ascii_digit() => {
+                let start = self.i;
+                while let Some(c) = self.src.get(self.i) {
+                    if c.is_ascii_digit() || matches!(c, b'-' | b'+' | b'.' | b'e' | b'E') {
+                        self.i += 1;
+                    } else {
+                        break;
+                    }
+                }
+                let raw = self.text.get(start..self.i).unwrap_or_default();
+                if raw.parse::<f64>().is_err() {
+                    self.i = start;
+                    return Err(self.err("malformed number"));
+                }
+                Ok(Node::new(Value::Num(raw.to_string()), pos))
+            }
+            Some(_) => Err(self.err("unexpected character")),
+        }
+    }
+
+    fn literal(&mut self, word: &str, v: Value, pos: Pos) -> Result<Node, ParseError> {
+        if self.src[self.i..].starts_with(word.as_bytes()) {
+            self.i += word.len();
+            Ok(Node::new(v, pos))
+        } else {
+            Err(self.err("unexpected literal"))
+        }
+    }
+
+    fn hex4(&mut self) -> Result<u32, ParseError> {
+        let digits = self
+            .text
+            .get(self.i..self.i + 4)
+            .ok_or_else(|| self.err("truncated \\u escape"))?;
+        let v = u32::from_str_radix(digits, 16).map_err(|_| self.err("bad \\u escape"))?;
+        self.i += 4;
+        Ok(v)
+    }
+
+    /// Parses a string starting at the opening quote.
+    fn string(&mut self) -> Result<String, ParseError> {
+        self.i += 1;
+        let mut out = String::new();
+        loop {
+            let start = self.i;
+            while let Some(&c) = self.src.get(self.i) {
+                if c == b'"' || c == b'\\' || c < 0x20 {
+                    break;
+                }
+                self.i += 1;
+            }
+            out.push_str(self.text.get(start..self.i).unwrap_or_default());
+            match self.src.get(self.i) {
+                None => return Err(self.err("unterminated string")),
+                Some(b'"') => {
+                    self.i += 1;
+                    return Ok(out);
+                }
+                Some(b'\\') => {
+                    self.i += 1;
+                    let esc = *self
+                        .src
+                        .get(self.i)
+                        .ok_or_else(|| self.err("unterminated string"))?;
+                    self.i += 1;
+                    match esc {
+                        b'"' => out.push('"'),
+                        b'\\' => out.push('\\'),
+                        b'/' => out.push('/'),
+                        b'b' => out.push('\u{8}'),
+                        b'f' => out.push('\u{c}'),
+                        b'n' => out.push('\n'),
+                        b'r' => out.push('\r'),
+                        b't' => out.push('\t'),
+                        b'u' => {
+                            let hi = self.hex4()?;
+                            let code = if (0xD800..0xDC00).contains(&hi)
+                                && self.src[self.i..].starts_with(b"\\u")
+                            {
+                                self.i += 2;
+                                let lo = self.hex4()?;
+                                0x10000 + ((hi - 0xD800) << 10) + (lo.wrapping_sub(0xDC00) & 0x3FF)
+                            } else {
+                                hi
+                            };
+                            out.push(char::from_u32(code).unwrap_or('\u{fffd}'));
+                        }
+                        _ => return Err(self.err("invalid escape")),
+                    }
+                }
+                Some(_) => return Err(self.err("control character in string")),
+            }
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! CodePipeline handler (placeholder until implemented).

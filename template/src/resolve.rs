@@ -1,0 +1,488 @@
+//! Intrinsic-function resolution: what a property will be at deploy time, as far as the
+//! template (and supplied parameter values) can tell.
+//!
+//! Values that identify something concrete but unknown (a resource's `Ref`, `AWS::Region`)
+//! become [`Value::Opaque`]; values that could be anything become [`Value::Unknown`], so a rule
+//! can report them as unresolved instead of assuming them safe. An undecidable `Fn::If` becomes
+//! [`Value::Alt`] holding both branches; conditions are decided one at a time and memoised, so
+//! nothing is ever enumerated over combinations.
+
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+
+use crate::node::{Entry, Node, Pos, Value};
+
+/// Deepest intrinsic nesting followed; deeper values become unknown instead of recursing.
+const MAX_DEPTH: usize = 64;
+
+/// A template parameter as the resolver sees it.
+#[derive(Debug, Clone)]
+pub struct Param {
+    pub value: Option<Node>,
+    pub has_default: bool,
+    pub no_echo: bool,
+    pub list: bool,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum CondState {
+    InProgress,
+    Done(Option<bool>),
+}
+
+/// Resolution context for one template.
+pub struct Resolver<'a> {
+    pub params: HashMap<String, Param>,
+    pub resources: HashSet<String>,
+    mappings: Option<&'a Node>,
+    conditions: Option<&'a Node>,
+    memo: RefCell<HashMap<String, CondState>>,
+    /// Extra names bound while resolving (e.g. an `Fn::ForEach` identifier).
+    pub locals: HashMap<String, Node>,
+}
+
+impl<'a> Resolver<'a> {
+    pub fn new(root: &'a Node, supplied: &HashMap<String, String>) -> Self {
+        let mut params = HashMap::new();
+        if let Some(ps) = root.get("Parameters") {
+            for e in ps.entries() {
+                let def = e.value.get("Default");
+                let no_echo = e
+                    .value
+                    .get("NoEcho")
+                    .and_then(Node::scalar_text)
+                    .is_some_and(|t| t.eq_ignore_ascii_case("true"));
+                let list = e
+                    .value
+                    .get("Type")
+                    .and_then(Node::as_str)
+                    .is_some_and(|t| t.starts_with("List<") || t == "CommaDelimitedList");
+                let value = match supplied.get(&e.key) {
+                    Some(v) => Some(Node::str(v.clone(), e.key_pos)),
+                    None => def.cloned(),
+                };
+                let value = value.map(|v| match (&v.value, list) {
+                    (Value::Str(s), true) => Node::new(
+                        Value::Seq(s.split(',').map(|p| Node::str(p.trim(), v.pos)).collect()),
+                        v.pos,
+                    ),
+                    _ => v,
+                });
+                params.insert(
+                    e.key.clone(),
+                    Param {
+                        value,
+                        has_default: def.is_some(),
+                        no_echo,
+                        list,
+                    },
+                );
+            }
+        }
+        let resources = root
+            .get("Resources")
+            .map(|r| r.entries().iter().map(|e| e.key.clone()).collect())
+            .unwrap_or_default();
+        Resolver {
+            params,
+            resources,
+            mappings: root.get("Mappings"),
+            conditions: root.get("Conditions"),
+            memo: RefCell::new(HashMap::new()),
+            locals: HashMap::new(),
+        }
+    }
+
+    /// Resolve every intrinsic in `n`.
+    pub fn resolve(&self, n: &Node) -> Node {
+        self.res(n, 0)
+    }
+
+    fn res(&self, n: &Node, depth: usize) -> Node {
+        if depth > MAX_DEPTH {
+            return Node::new(Value::Unknown("${...}".into()), n.pos);
+        }
+        if let Some((name, arg)) = n.intrinsic() {
+            if let Some(v) = self.intrinsic(name, arg, n.pos, depth + 1) {
+                return v;
+            }
+        }
+        match &n.value {
+            Value::Map(entries) => {
+                let mut out = Vec::with_capacity(entries.len());
+                for e in entries {
+                    let v = self.res(&e.value, depth + 1);
+                    if v.value != Value::Absent {
+                        out.push(Entry {
+                            key: e.key.clone(),
+                            key_pos: e.key_pos,
+                            value: v,
+                        });
+                    }
+                }
+                Node::new(Value::Map(out), n.pos)
+            }
+            Value::Seq(items) => {
+                let out = items
+                    .iter()
+                    .map(|i| self.res(i, depth + 1))
+                    .filter(|v| v.value != Value::Absent)
+                    .collect();
+                Node::new(Value::Seq(out), n.pos)
+            }
+            _ => n.clone(),
+        }
+    }
+
+    fn unknown(text: impl Into<String>, pos: Pos) -> Node {
+        Node::new(Value::Unknown(text.into()), pos)
+    }
+
+    /// Resolve one intrinsic; `None` leaves the map as plain data (e.g. `Condition` keys).
+    fn intrinsic(&self, name: &str, arg: &Node, pos: Pos, depth: usize) -> Option<Node> {
+        Some(match name {
+            "Ref" => match arg.as_str() {
+                Some(r) => self.reference(r, pos),
+                None => Self::unknown("${Ref}", pos),
+            },
+            "Fn::GetAtt" => {
+                let target = match &arg.value {
+                    Value::Str(s) => s.split('.').next().unwrap_or_default().to_string(),
+                    Value::Seq(items) => items
+                        .first()
+                        .and_then(Node::as_str)
+                        .unwrap_or_default()
+                        .to_string(),
+                    _ => String::new(),
+                };
+                let text = format!("${{{}}}", getatt_text(arg));
+                if self.resources.contains(&target) {
+                    Node::new(Value::Opaque(text), pos)
+                } else {
+                    Self::unknown(text, pos)
+                }
+            }
+            "Fn::Sub" => self.sub(arg, pos, depth),
+            "Fn::Join" => {
+                let items = arg.items();
+                let (Some(delim), Some(list)) = (items.first(), items.get(1)) else {
+                    return Some(Self::unknown("${Fn::Join}", pos));
+                };
+                let delim = delim.as_str().unwrap_or_default();
+                let list = self.res(list, depth);
+                match &list.value {
+                    Value::Seq(parts) => {
+                        let mut kind = Kind::Known;
+                        let texts: Vec<String> = parts
+                            .iter()
+                            .map(|p| {
+                                let (t, k) = text_of(p);
+                                kind = kind.max(k);
+                                t
+                            })
+                            .collect();
+                        kind.node(texts.join(delim), pos)
+                    }
+                    Value::Opaque(t) => Node::new(Value::Opaque(t.clone()), pos),
+                    _ => Self::unknown("${Fn::Join}", pos),
+                }
+            }
+            "Fn::Select" => {
+                let items = arg.items();
+                let (Some(idx), Some(list)) = (items.first(), items.get(1)) else {
+                    return Some(Self::unknown("${Fn::Select}", pos));
+                };
+                let idx = self.res(idx, depth);
+                let list = self.res(list, depth);
+                match (
+                    idx.scalar_text().and_then(|t| t.parse::<usize>().ok()),
+                    &list.value,
+                ) {
+                    (Some(i), Value::Seq(v)) => match v.get(i) {
+                        Some(x) => x.clone(),
+                        None => Self::unknown("${Fn::Select}", pos),
+                    },
+                    (_, Value::Opaque(t)) => Node::new(Value::Opaque(t.clone()), pos),
+                    _ => Self::unknown("${Fn::Select}", pos),
+                }
+            }
+            "Fn::Split" => {
+                let items = arg.items();
+                let (Some(delim), Some(src)) = (items.first(), items.get(1)) else {
+                    return Some(Self::unknown("${Fn::Split}", pos));
+                };
+                let src = self.res(src, depth);
+                match (delim.as_str(), &src.value) {
+                    (Some(d), Value::Str(s)) if !d.is_empty() => Node::new(
+                        Value::Seq(s.split(d).map(|p| Node::str(p, pos)).collect()),
+                        pos,
+                    ),
+                    (_, Value::Opaque(t)) => Node::new(Value::Opaque(t.clone()), pos),
+                    _ => Self::unknown("${Fn::Split}", pos),
+                }
+            }
+            "Fn::FindInMap" => self.find_in_map(arg, pos, depth),
+            "Fn::If" => {
+                let items = arg.items();
+                let (Some(cond), Some(a), Some(b)) = (items.first(), items.get(1), items.get(2))
+                else {
+                    return Some(Self::unknown("${Fn::If}", pos));
+                };
+                match cond.as_str().and_then(|c| self.condition(c)) {
+                    Some(true) => self.res(a, depth),
+                    Some(false) => self.res(b, depth),
+                    None => {
+                        let a = self.res(a, depth);
+                        let b = self.res(b, depth);
+                        if a.value == b.value {
+                            a
+                        } else {
+                            let mut alts = Vec::new();
+                            for x in [a, b] {
+                                match x.value {
+                                    Value::Alt(inner) => alts.extend(inner),
+                                    _ => alts.push(x),
+                                }
+                            }
+                            Node::new(Value::Alt(alts), pos)
+                        }
+                    }
+                }
+            }
+            "Fn::Base64" => self.res(arg, depth),
+            "Fn::GetAZs" => Node::new(Value::Opaque("${Fn::GetAZs}".into()), pos),
+            "Fn::Cidr" => Node::new(Value::Opaque("${Fn::Cidr}".into()), pos),
+            "Fn::ImportValue" => Self::unknown("${Fn::ImportValue}", pos),
+            "Fn::Length" => match self.res(arg, depth).value {
+                Value::Seq(v) => Node::new(Value::Num(v.len().to_string()), pos),
+                _ => Self::unknown("${Fn::Length}", pos),
+            },
+            "Fn::ToJsonString" => {
+                let v = self.res(arg, depth);
+                Node::str(v.to_json().to_string(), pos)
+            }
+            // Condition functions only mean something inside Conditions; keep them as data.
+            "Condition" | "Fn::Equals" | "Fn::And" | "Fn::Or" | "Fn::Not" => return None,
+            other => Self::unknown(format!("${{{other}}}"), pos),
+        })
+    }
+
+    /// Value of `Ref: name`.
+    pub fn reference(&self, name: &str, pos: Pos) -> Node {
+        if let Some(v) = self.locals.get(name) {
+            return Node::new(v.value.clone(), pos);
+        }
+        if let Some(p) = self.params.get(name) {
+            return match &p.value {
+                // Defaults are literals; not resolving them also rules out `Ref` cycles.
+                Some(v) => Node::new(v.value.clone(), pos),
+                None => Self::unknown(format!("${{{name}}}"), pos),
+            };
+        }
+        if self.resources.contains(name) {
+            return Node::new(Value::Opaque(format!("${{{name}}}")), pos);
+        }
+        match name {
+            "AWS::NoValue" => Node::new(Value::Absent, pos),
+            "AWS::Partition" => Node::str("aws", pos),
+            "AWS::URLSuffix" => Node::str("amazonaws.com", pos),
+            n if n.starts_with("AWS::") => Node::new(Value::Opaque(format!("${{{n}}}")), pos),
+            _ => Self::unknown(format!("${{{name}}}"), pos),
+        }
+    }
+
+    fn sub(&self, arg: &Node, pos: Pos, depth: usize) -> Node {
+        let (template, vars) = match &arg.value {
+            Value::Str(s) => (s.as_str(), None),
+            Value::Seq(items) => match items.first().and_then(Node::as_str) {
+                Some(s) => (s, items.get(1)),
+                None => return Self::unknown("${Fn::Sub}", pos),
+            },
+            _ => return Self::unknown("${Fn::Sub}", pos),
+        };
+        let mut out = String::with_capacity(template.len());
+        let mut kind = Kind::Known;
+        let mut rest = template;
+        while let Some(start) = rest.find("${") {
+            out.push_str(&rest[..start]);
+            let after = &rest[start + 2..];
+            let Some(end) = after.find('}') else {
+                out.push_str(&rest[start..]);
+                rest = "";
+                break;
+            };
+            let var = &after[..end];
+            rest = &after[end + 1..];
+            if let Some(lit) = var.strip_prefix('!') {
+                // `${!Literal}` is an escaped literal `${Literal}`.
+                out.push_str("${");
+                out.push_str(lit);
+                out.push('}');
+                continue;
+            }
+            let value = match vars.and_then(|v| v.get(var)) {
+                Some(v) => self.res(v, depth),
+                None if var.contains('.') => {
+                    let target = var.split('.').next().unwrap_or_default();
+                    if self.resources.contains(target) {
+                        Node::new(Value::Opaque(format!("${{{var}}}")), pos)
+                    } else {
+                        Self::unknown(format!("${{{var}}}"), pos)
+                    }
+                }
+                None => self.reference(var, pos),
+            };
+            let (t, k) = text_of(&value);
+            kind = kind.max(k);
+            out.push_str(&t);
+        }
+        out.push_str(rest);
+        kind.node(out, pos)
+    }
+
+    fn find_in_map(&self, arg: &Node, pos: Pos, depth: usize) -> Node {
+        let items = arg.items();
+        let keys: Vec<Node> = items.iter().take(3).map(|k| self.res(k, depth)).collect();
+        let (Some(map), Some(top), Some(second)) = (keys.first(), keys.get(1), keys.get(2)) else {
+            return Self::unknown("${Fn::FindInMap}", pos);
+        };
+        let Some(mapping) = map.as_str().and_then(|m| self.mappings?.get(m)) else {
+            return Self::unknown("${Fn::FindInMap}", pos);
+        };
+        let second = second.scalar_text();
+        match (top.scalar_text(), second) {
+            (Some(t), Some(s)) => match mapping.get(&t).and_then(|m| m.get(&s)) {
+                Some(v) => self.res(v, depth),
+                None => Self::unknown("${Fn::FindInMap}", pos),
+            },
+            // Top key unknown (typically the region): if every entry agrees, that is the value.
+            (None, Some(s)) => {
+                let mut values = mapping.entries().iter().filter_map(|e| e.value.get(&s));
+                match values.next() {
+                    Some(first) if values.all(|v| v.value == first.value) => self.res(first, depth),
+                    _ => Self::unknown("${Fn::FindInMap}", pos),
+                }
+            }
+            _ => Self::unknown("${Fn::FindInMap}", pos),
+        }
+    }
+
+    /// Decide a named condition; `None` when it depends on something unknown.
+    pub fn condition(&self, name: &str) -> Option<bool> {
+        if let Some(state) = self.memo.borrow().get(name) {
+            return match state {
+                CondState::Done(v) => *v,
+                // A cycle: CloudFormation rejects it; we simply cannot decide.
+                CondState::InProgress => None,
+            };
+        }
+        self.memo
+            .borrow_mut()
+            .insert(name.to_string(), CondState::InProgress);
+        let v = self
+            .conditions
+            .and_then(|c| c.get(name))
+            .and_then(|n| self.eval_condition(n, 0));
+        self.memo
+            .borrow_mut()
+            .insert(name.to_string(), CondState::Done(v));
+        v
+    }
+
+    fn eval_condition(&self, n: &Node, depth: usize) -> Option<bool> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        match n.intrinsic() {
+            Some(("Condition", c)) => self.condition(c.as_str()?),
+            Some(("Fn::Equals", args)) => {
+                let a = self.res(args.items().first()?, depth + 1);
+                let b = self.res(args.items().get(1)?, depth + 1);
+                match (&a.value, &b.value) {
+                    (
+                        Value::Str(_) | Value::Num(_) | Value::Bool(_),
+                        Value::Str(_) | Value::Num(_) | Value::Bool(_),
+                    ) => Some(a.scalar_text() == b.scalar_text()),
+                    (Value::Seq(_), Value::Seq(_)) if a.value == b.value => Some(true),
+                    _ => None,
+                }
+            }
+            Some(("Fn::Not", args)) => {
+                let inner = args.items().first().unwrap_or(args);
+                self.eval_condition(inner, depth + 1).map(|v| !v)
+            }
+            Some(("Fn::And", args)) => {
+                let mut all = Some(true);
+                for c in args.items() {
+                    match self.eval_condition(c, depth + 1) {
+                        Some(false) => return Some(false),
+                        None => all = None,
+                        Some(true) => {}
+                    }
+                }
+                all
+            }
+            Some(("Fn::Or", args)) => {
+                let mut any = Some(false);
+                for c in args.items() {
+                    match self.eval_condition(c, depth + 1) {
+                        Some(true) => return Some(true),
+                        None => any = None,
+                        Some(false) => {}
+                    }
+                }
+                any
+            }
+            _ => match &n.value {
+                Value::Bool(b) => Some(*b),
+                Value::Str(s) if s.eq_ignore_ascii_case("true") => Some(true),
+                Value::Str(s) if s.eq_ignore_ascii_case("false") => Some(false),
+                _ => None,
+            },
+        }
+    }
+}
+
+fn getatt_text(arg: &Node) -> String {
+    match &arg.value {
+        Value::Str(s) => s.clone(),
+        Value::Seq(items) => items
+            .iter()
+            .map(|i| i.scalar_text().unwrap_or_else(|| "?".into()))
+            .collect::<Vec<_>>()
+            .join("."),
+        _ => "?".into(),
+    }
+}
+
+/// How much is known about a string assembled from parts.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Kind {
+    Known,
+    Opaque,
+    Unknown,
+}
+
+impl Kind {
+    fn node(self, text: String, pos: Pos) -> Node {
+        Node::new(
+            match self {
+                Kind::Known => Value::Str(text),
+                Kind::Opaque => Value::Opaque(text),
+                Kind::Unknown => Value::Unknown(text),
+            },
+            pos,
+        )
+    }
+}
+
+fn text_of(n: &Node) -> (String, Kind) {
+    match &n.value {
+        Value::Str(s) | Value::Num(s) => (s.clone(), Kind::Known),
+        Value::Bool(b) => (b.to_string(), Kind::Known),
+        Value::Opaque(s) => (s.clone(), Kind::Opaque),
+        Value::Unknown(s) => (s.clone(), Kind::Unknown),
+        Value::Absent | Value::Null => (String::new(), Kind::Known),
+        _ => ("${...}".into(), Kind::Unknown),
+    }
+}

@@ -1,0 +1,121 @@
+//! Checks that relate resources to each other or read key/value lists: S3 public access
+//! blocks and TLS-only policies, VPC flow logs, load-balancer access logs.
+
+use crate::model::{referenced_id, Model};
+use crate::node::Node;
+use crate::rules::util::{present, truth, Hit, Tri};
+use crate::rules::BuiltinFn;
+
+pub fn lookup(id: &str) -> Option<BuiltinFn> {
+    Some(match id {
+        "DATA-06" => public_access_block,
+        "DATA-07" => tls_only,
+        "LOG-06" => alb_access_logs,
+        "LOG-09" => vpc_flow_logs,
+        _ => return None,
+    })
+}
+
+fn public_access_block(m: &Model, out: &mut Vec<Hit>) {
+    const FLAGS: [&str; 4] = [
+        "BlockPublicAcls",
+        "BlockPublicPolicy",
+        "IgnorePublicAcls",
+        "RestrictPublicBuckets",
+    ];
+    for r in m.of_type("AWS::S3::Bucket") {
+        // One finding per bucket: the first gap found in any alternative.
+        let hit = crate::rules::util::lookup(&r.props, "PublicAccessBlockConfiguration")
+            .into_iter()
+            .find_map(|b| {
+                let Some(b) = b else {
+                    return Some(Hit::fail(
+                        &r.id,
+                        r.pos,
+                        "bucket has no PublicAccessBlockConfiguration",
+                    ));
+                };
+                FLAGS
+                    .iter()
+                    .find_map(|f| match b.get(f).map(truth).unwrap_or(Tri::False) {
+                        Tri::True => None,
+                        Tri::False => Some(Hit::fail(
+                            &r.id,
+                            b.pos,
+                            format!("public access block does not set {f}"),
+                        )),
+                        Tri::Unknown => Some(Hit::unresolved(
+                            &r.id,
+                            b.pos,
+                            format!("public access block {f} unresolved"),
+                        )),
+                    })
+            });
+        out.extend(hit);
+    }
+}
+
+/// Does a bucket policy deny requests that are not over TLS?
+fn denies_insecure(policy: &Node) -> bool {
+    present(policy, "PolicyDocument.Statement")
+        .iter()
+        .flat_map(|s| match &s.value {
+            crate::node::Value::Seq(items) => items.iter().collect::<Vec<_>>(),
+            _ => vec![*s],
+        })
+        .any(|st| {
+            st.get("Effect").and_then(Node::as_str) == Some("Deny")
+                && st
+                    .get("Condition")
+                    .map(|c| c.to_json().to_string().contains("aws:SecureTransport"))
+                    .unwrap_or(false)
+        })
+}
+
+fn tls_only(m: &Model, out: &mut Vec<Hit>) {
+    for r in m.of_type("AWS::S3::Bucket") {
+        let covered = m.of_type("AWS::S3::BucketPolicy").any(|p| {
+            p.raw_props.get("Bucket").and_then(referenced_id) == Some(r.id.as_str())
+                && denies_insecure(&p.props)
+        });
+        if !covered {
+            out.push(Hit::fail(
+                &r.id,
+                r.pos,
+                "no bucket policy denies requests without TLS (aws:SecureTransport)",
+            ));
+        }
+    }
+}
+
+fn alb_access_logs(m: &Model, out: &mut Vec<Hit>) {
+    for r in m.of_type("AWS::ElasticLoadBalancingV2::LoadBalancer") {
+        let enabled = present(&r.props, "LoadBalancerAttributes.*")
+            .iter()
+            .any(|a| {
+                a.get("Key").and_then(Node::as_str) == Some("access_logs.s3.enabled")
+                    && a.get("Value").map(truth) == Some(Tri::True)
+            });
+        if !enabled {
+            out.push(Hit::fail(
+                &r.id,
+                r.pos,
+                "load balancer access logs are not enabled",
+            ));
+        }
+    }
+}
+
+fn vpc_flow_logs(m: &Model, out: &mut Vec<Hit>) {
+    for r in m.of_type("AWS::EC2::VPC") {
+        let logged = m.of_type("AWS::EC2::FlowLog").any(|f| {
+            f.raw_props.get("ResourceId").and_then(referenced_id) == Some(r.id.as_str())
+                || present(&f.raw_props, "ResourceIds.*")
+                    .iter()
+                    .any(|n| referenced_id(n) == Some(r.id.as_str()))
+        });
+        if !logged {
+            out.push(Hit::fail(&r.id, r.pos, "VPC has no flow log"));
+        }
+    }
+}
