@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::model::{Issue, Model};
 use crate::node::{Node, Value};
 use crate::parse::{parse_document, Format};
-use crate::rules::{Rule, RuleMeta};
+use crate::rules::{Check, Rule, RuleMeta};
 
 /// Risk thresholds: total < approval is PASS, < fail is APPROVAL, otherwise FAIL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -139,6 +139,9 @@ pub struct TemplateReport {
     /// Failed, unsuppressed rule ids (each counted once in the total).
     pub failed_rules: Vec<String>,
     pub error: Option<String>,
+    /// Set when a file found by a directory search is not a CloudFormation template (a
+    /// buildspec, a Kubernetes manifest): reported as skipped, not as an error.
+    pub skipped: Option<String>,
 }
 
 /// The active rule set plus options.
@@ -164,9 +167,21 @@ impl AuditConfig {
     /// off a built-in rule with `active: N`).
     pub fn add_rules(&mut self, rules: Vec<Rule>) {
         for r in rules {
-            match self.rules.iter_mut().find(|x| x.meta.id == r.meta.id) {
-                Some(slot) => *slot = r,
-                None => self.rules.push(r),
+            let slot = self.rules.iter_mut().find(|x| x.meta.id == r.meta.id);
+            match (slot, &r.check) {
+                (Some(slot), Check::Override { risk, title }) => {
+                    slot.meta.active = r.meta.active;
+                    if let Some(risk) = risk {
+                        slot.meta.risk = *risk;
+                    }
+                    if let Some(t) = title {
+                        slot.meta.title = t.clone();
+                    }
+                }
+                // Overriding a rule that does not exist changes nothing.
+                (None, Check::Override { .. }) => {}
+                (Some(slot), _) => *slot = r,
+                (None, _) => self.rules.push(r),
             }
         }
     }
@@ -190,6 +205,7 @@ fn error_report(path: &str, message: String) -> TemplateReport {
         decision: Decision::Error,
         failed_rules: Vec::new(),
         error: Some(message),
+        skipped: None,
     }
 }
 
@@ -209,10 +225,12 @@ fn audit_inner(path: &str, text: &str, cfg: &AuditConfig) -> TemplateReport {
     if !root.is_map()
         || (root.get("Resources").is_none() && root.get("AWSTemplateFormatVersion").is_none())
     {
-        return error_report(
+        let mut r = error_report(
             path,
             format!("{path}:1:1: not a CloudFormation template (no Resources section)"),
         );
+        r.skipped = Some("not a CloudFormation template (no Resources section)".into());
+        return r;
     }
     let model = Model::build(&root, &cfg.parameters);
     let mut issues = model.issues.clone();
@@ -240,9 +258,10 @@ fn audit_inner(path: &str, text: &str, cfg: &AuditConfig) -> TemplateReport {
     apply_suppressions(&model, cfg, &mut findings, &mut issues);
     findings.sort_by(|a, b| (a.line, a.col, &a.rule_id).cmp(&(b.line, b.col, &b.rule_id)));
     findings.dedup();
+    // Risk-0 rules are informational: reported, never listed as failed.
     let failed: BTreeSet<&str> = findings
         .iter()
-        .filter(|f| f.scores())
+        .filter(|f| f.scores() && f.risk > 0)
         .map(|f| f.rule_id.as_str())
         .collect();
     let risk_total = cfg
@@ -264,6 +283,7 @@ fn audit_inner(path: &str, text: &str, cfg: &AuditConfig) -> TemplateReport {
         decision: cfg.thresholds.decide(risk_total),
         failed_rules,
         error: None,
+        skipped: None,
     }
 }
 

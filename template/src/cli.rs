@@ -72,6 +72,11 @@ fn is_template(p: &Path) -> bool {
 
 /// Expand directories recursively (sorted, symlinked directories not followed).
 pub fn collect_files(paths: &[PathBuf]) -> Vec<PathBuf> {
+    collect(paths).into_iter().map(|(p, _)| p).collect()
+}
+
+/// Files to audit, each with whether it was named explicitly (not found by a search).
+fn collect(paths: &[PathBuf]) -> Vec<(PathBuf, bool)> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
         let Ok(rd) = std::fs::read_dir(dir) else {
             out.push(dir.to_path_buf());
@@ -94,12 +99,34 @@ pub fn collect_files(paths: &[PathBuf]) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {
-            walk(p, &mut out);
+            let mut found = Vec::new();
+            walk(p, &mut found);
+            out.extend(found.into_iter().map(|f| (f, false)));
         } else {
-            out.push(p.clone());
+            out.push((p.clone(), true));
         }
     }
     out
+}
+
+/// Audit files and directories. Files found by a directory search that are not
+/// CloudFormation templates are reported as skipped; named files must be templates.
+pub fn audit_paths(paths: &[PathBuf], cfg: &AuditConfig) -> Vec<TemplateReport> {
+    collect(paths)
+        .into_iter()
+        .map(|(f, explicit)| {
+            let mut r = audit_file(&f, cfg);
+            if r.skipped.is_some() {
+                if explicit {
+                    r.skipped = None;
+                } else {
+                    r.decision = Decision::Pass;
+                    r.error = None;
+                }
+            }
+            r
+        })
+        .collect()
 }
 
 /// Parse a parameters file in either supported shape.
@@ -222,12 +249,11 @@ pub fn run_cli(args: &AuditTemplateArgs) -> i32 {
             return Decision::Error.exit_code();
         }
     };
-    let files = collect_files(&args.paths);
-    if files.is_empty() {
+    let reports = audit_paths(&args.paths, &cfg);
+    if reports.is_empty() {
         eprintln!("rampart audit-template: no templates found");
         return Decision::Error.exit_code();
     }
-    let reports: Vec<TemplateReport> = files.iter().map(|f| audit_file(f, &cfg)).collect();
     let doc = render(args.format, &reports, &cfg);
     match &args.output {
         Some(p) => {

@@ -11,6 +11,10 @@ pub fn render(reports: &[TemplateReport], cfg: &AuditConfig) -> String {
             let _ = writeln!(out, "{}: ERROR: {e}", r.path);
             continue;
         }
+        if let Some(s) = &r.skipped {
+            let _ = writeln!(out, "{}: SKIPPED: {s}", r.path);
+            continue;
+        }
         for f in &r.findings {
             let mut tail = String::new();
             if f.status == Status::Unresolved {

@@ -58,6 +58,11 @@ pub enum Check {
         conditions: Vec<Condition>,
         message: Option<String>,
     },
+    /// From a pack entry that only changes an existing rule (see [`pack`]); never fires.
+    Override {
+        risk: Option<u32>,
+        title: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -82,6 +87,7 @@ impl Rule {
                     }
                 }
             }
+            Check::Override { .. } => {}
             Check::Structured {
                 types,
                 conditions,

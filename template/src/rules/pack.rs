@@ -76,11 +76,17 @@ fn parse_rule(n: &Node, builtin: &dyn Fn(&str) -> Option<BuiltinFn>) -> Result<R
     let id = s(n, &["id", "rule"]).ok_or("missing `rule` (or `id`)")?;
     let title = s(n, &["title"]).unwrap_or_else(|| id.clone());
     let category = s(n, &["category"]).unwrap_or_else(|| "General".into());
+    // A rule with no check of its own (no ruletype, path or ruledata) overrides the metadata
+    // of an existing rule with the same id: e.g. `{id: DATA-10, active: N}` or a new risk.
+    let is_override =
+        n.get("ruletype").is_none() && n.get("path").is_none() && n.get("ruledata").is_none();
     let risk = match s(n, &["riskvalue", "risk"]) {
-        Some(r) => r
-            .trim()
-            .parse::<u32>()
-            .map_err(|_| format!("riskvalue {r:?} is not a non-negative integer"))?,
+        Some(r) => Some(
+            r.trim()
+                .parse::<u32>()
+                .map_err(|_| format!("riskvalue {r:?} is not a non-negative integer"))?,
+        ),
+        None if is_override => None,
         None => return Err("missing `riskvalue`".into()),
     };
     let active = s(n, &["active"]).is_none_or(|a| {
@@ -99,12 +105,21 @@ fn parse_rule(n: &Node, builtin: &dyn Fn(&str) -> Option<BuiltinFn>) -> Result<R
         id: id.clone(),
         title,
         category,
-        risk,
+        risk: risk.unwrap_or(0),
         remediation: s(n, &["remediation"]).unwrap_or_default(),
         references: list(n.get("references")),
         equivalents,
         active,
     };
+    if is_override {
+        return Ok(Rule {
+            meta,
+            check: Check::Override {
+                risk,
+                title: s(n, &["title"]),
+            },
+        });
+    }
     let types = list(n.get("resource").or_else(|| n.get("resources")));
     let ruletype = s(n, &["ruletype"]).unwrap_or_else(|| "structured".into());
     let check = match ruletype.to_ascii_lowercase().as_str() {

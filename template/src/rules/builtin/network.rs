@@ -19,6 +19,7 @@ pub fn lookup(id: &str) -> Option<BuiltinFn> {
         "NET-09" => not_host_cidr,
         "NET-10" => egress_world,
         "NET-11" => missing_egress,
+        "NET-13" => nacl_admin_world,
         _ => return None,
     })
 }
@@ -213,6 +214,77 @@ fn missing_egress(m: &Model, out: &mut Vec<Hit>) {
                 r.pos,
                 "security group has no egress rules, so it allows all outbound traffic",
             ));
+        }
+    }
+}
+
+/// NACL ingress entries allowing SSH or RDP from anywhere (protocol -1, 6 or 17 with a
+/// port range covering 22 or 3389).
+fn nacl_admin_world(m: &Model, out: &mut Vec<Hit>) {
+    for r in m.of_type("AWS::EC2::NetworkAclEntry") {
+        let p = &r.props;
+        let allow = p.get("RuleAction").and_then(text) == Some("allow");
+        let egress = p.get("Egress").map(crate::rules::util::truth) == Some(Tri::True);
+        if !allow || egress {
+            continue;
+        }
+        let world = present(p, "CidrBlock")
+            .iter()
+            .chain(present(p, "Ipv6CidrBlock").iter())
+            .map(|v| crate::rules::util::world_cidr(v))
+            .fold(Tri::False, |a, b| {
+                if a == Tri::True || b == Tri::True {
+                    Tri::True
+                } else if a == Tri::Unknown || b == Tri::Unknown {
+                    Tri::Unknown
+                } else {
+                    Tri::False
+                }
+            });
+        if world == Tri::False {
+            continue;
+        }
+        let proto = p.get("Protocol").and_then(text).unwrap_or("-1");
+        let ports = match proto {
+            "-1" => Some(Ports {
+                from: 0,
+                to: 65535,
+                unknown: false,
+            }),
+            "6" | "17" => {
+                let n = |k: &str| {
+                    p.get("PortRange")
+                        .and_then(|r| r.get(k))
+                        .and_then(text)
+                        .and_then(|t| t.trim().parse::<i64>().ok())
+                };
+                match (n("From"), n("To")) {
+                    (Some(f), Some(t)) => Some(Ports {
+                        from: f,
+                        to: t,
+                        unknown: false,
+                    }),
+                    _ => Some(Ports {
+                        from: 0,
+                        to: 65535,
+                        unknown: true,
+                    }),
+                }
+            }
+            _ => None,
+        };
+        let Some(ports) = ports else { continue };
+        if ports.covers(22) || ports.covers(3389) {
+            let msg = "network ACL allows SSH/RDP from the world";
+            if world == Tri::Unknown || ports.unknown {
+                out.push(Hit::unresolved(
+                    &r.id,
+                    r.pos,
+                    format!("{msg} (unresolved value)"),
+                ));
+            } else {
+                out.push(Hit::fail(&r.id, r.pos, msg));
+            }
         }
     }
 }
