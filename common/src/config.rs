@@ -1,0 +1,291 @@
+//! Rampart's configuration file (TOML).
+//!
+//! Every key here can also be given as a command-line flag or a `RAMPART_*` environment
+//! variable (the CLI layers flag > environment > file > default). docs/configuration.md
+//! documents each key; keep the two in step.
+
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+/// Default member role name: the role Organizations creates in every account it creates.
+pub const DEFAULT_ROLE_NAME: &str = "OrganizationAccountAccessRole";
+
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path} is not valid: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+/// Which regions to assess.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(untagged)]
+pub enum RegionSelection {
+    /// Every region enabled in the hub account (EC2 DescribeRegions).
+    #[default]
+    #[serde(skip)]
+    AllEnabled,
+    List(Vec<String>),
+}
+
+/// The configuration file. Unset keys take the documented defaults.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Name of the role assumed in each member account.
+    pub role_name: Option<String>,
+    /// ExternalId passed to sts:AssumeRole.
+    pub external_id: Option<String>,
+    /// Regions to assess: a list, or absent / `["all"]` for every enabled region.
+    pub regions: Option<Vec<String>>,
+    /// Region that receives findings of global (account-level) checks. Default: the first region.
+    pub home_region: Option<String>,
+    /// Only these account ids (default: every ACTIVE account).
+    pub include_accounts: Option<Vec<String>>,
+    /// Never these account ids.
+    pub exclude_accounts: Option<Vec<String>>,
+    /// Only accounts under these OUs (ids `ou-...` or the root `r-...`), recursively.
+    pub include_ous: Option<Vec<String>>,
+    /// Never accounts under these OUs, recursively.
+    pub exclude_ous: Option<Vec<String>>,
+    /// Accounts assessed at once.
+    pub concurrency: Option<usize>,
+    /// API requests per second per account-region (token bucket).
+    pub rate_limit: Option<f64>,
+    /// Burst size of that bucket.
+    pub rate_burst: Option<u32>,
+    /// SDK retry mode: `standard` or `adaptive`.
+    pub retry_mode: Option<String>,
+    /// SDK max attempts per request (first try included).
+    pub max_attempts: Option<u32>,
+    /// Lifetime of assumed-role sessions, seconds (900-43200); refreshed before expiry.
+    pub session_duration_secs: Option<u32>,
+    /// Publish findings to each member's Security Hub.
+    pub publish: Option<bool>,
+    /// Enable Security Hub in accounts where it is off (only when asked).
+    pub enable_security_hub: Option<bool>,
+    /// Lowest severity of a failure that makes `assess` exit 1 (`none` to never).
+    pub fail_on: Option<String>,
+}
+
+impl Config {
+    /// Loads and parses a config file; errors name the file and what was wrong.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Config::parse(&text).map_err(|message| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message,
+        })
+    }
+
+    /// Parses TOML text.
+    pub fn parse(text: &str) -> Result<Config, String> {
+        toml::from_str(text).map_err(|e| e.to_string().trim().to_string())
+    }
+
+    /// Values set here win over `base` (used to layer flags/env over the file).
+    pub fn overlay(self, base: Config) -> Config {
+        Config {
+            role_name: self.role_name.or(base.role_name),
+            external_id: self.external_id.or(base.external_id),
+            regions: self.regions.or(base.regions),
+            home_region: self.home_region.or(base.home_region),
+            include_accounts: self.include_accounts.or(base.include_accounts),
+            exclude_accounts: self.exclude_accounts.or(base.exclude_accounts),
+            include_ous: self.include_ous.or(base.include_ous),
+            exclude_ous: self.exclude_ous.or(base.exclude_ous),
+            concurrency: self.concurrency.or(base.concurrency),
+            rate_limit: self.rate_limit.or(base.rate_limit),
+            rate_burst: self.rate_burst.or(base.rate_burst),
+            retry_mode: self.retry_mode.or(base.retry_mode),
+            max_attempts: self.max_attempts.or(base.max_attempts),
+            session_duration_secs: self.session_duration_secs.or(base.session_duration_secs),
+            publish: self.publish.or(base.publish),
+            enable_security_hub: self.enable_security_hub.or(base.enable_security_hub),
+            fail_on: self.fail_on.or(base.fail_on),
+        }
+    }
+
+    pub fn role_name(&self) -> &str {
+        self.role_name.as_deref().unwrap_or(DEFAULT_ROLE_NAME)
+    }
+
+    pub fn concurrency(&self) -> usize {
+        self.concurrency.unwrap_or(16).max(1)
+    }
+
+    pub fn rate_limit(&self) -> f64 {
+        self.rate_limit.unwrap_or(10.0)
+    }
+
+    pub fn rate_burst(&self) -> u32 {
+        self.rate_burst.unwrap_or(20).max(1)
+    }
+
+    pub fn max_attempts(&self) -> u32 {
+        self.max_attempts.unwrap_or(5).max(1)
+    }
+
+    pub fn session_duration_secs(&self) -> u32 {
+        self.session_duration_secs.unwrap_or(3600)
+    }
+
+    /// The region selection, `["all"]` meaning every enabled region.
+    pub fn region_selection(&self) -> RegionSelection {
+        match &self.regions {
+            None => RegionSelection::AllEnabled,
+            Some(list) if list.iter().any(|r| r == "all") => RegionSelection::AllEnabled,
+            Some(list) => RegionSelection::List(list.clone()),
+        }
+    }
+
+    /// Checks values that TOML types cannot express.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if let Some(mode) = &self.retry_mode {
+            if mode != "standard" && mode != "adaptive" {
+                return Err(ConfigError::Invalid(format!(
+                    "retry_mode '{mode}' is not one of: standard, adaptive"
+                )));
+            }
+        }
+        if let Some(r) = self.rate_limit {
+            if !(r.is_finite() && r > 0.0) {
+                return Err(ConfigError::Invalid(format!(
+                    "rate_limit must be a positive number, got {r}"
+                )));
+            }
+        }
+        let d = self.session_duration_secs();
+        if !(900..=43_200).contains(&d) {
+            return Err(ConfigError::Invalid(format!(
+                "session_duration_secs must be within 900..=43200, got {d}"
+            )));
+        }
+        if let Some(name) = &self.role_name {
+            let ok = !name.is_empty()
+                && name.len() <= 64
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
+            if !ok {
+                return Err(ConfigError::Invalid(format!(
+                    "role_name '{name}' is not a valid IAM role name"
+                )));
+            }
+        }
+        if let Some(id) = &self.external_id {
+            if !(2..=1224).contains(&id.len()) {
+                return Err(ConfigError::Invalid(
+                    "external_id must be 2 to 1224 characters".into(),
+                ));
+            }
+        }
+        for (key, list) in [
+            ("include_accounts", &self.include_accounts),
+            ("exclude_accounts", &self.exclude_accounts),
+        ] {
+            for id in list.iter().flatten() {
+                if id.len() != 12 || !id.chars().all(|c| c.is_ascii_digit()) {
+                    return Err(ConfigError::Invalid(format!(
+                        "{key}: '{id}' is not a 12-digit account id"
+                    )));
+                }
+            }
+        }
+        if let Some(f) = &self.fail_on {
+            if f != "none" && f.parse::<crate::catalog::Severity>().is_err() {
+                return Err(ConfigError::Invalid(format!(
+                    "fail_on '{f}' is not one of: none, informational, low, medium, high, critical"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_key() {
+        let c = Config::parse(
+            r#"
+role_name = "RampartMember"
+external_id = "abc123"
+regions = ["eu-west-1", "us-east-1"]
+home_region = "us-east-1"
+include_accounts = ["111122223333"]
+exclude_accounts = ["444455556666"]
+include_ous = ["ou-ab12-cdef3456"]
+exclude_ous = ["ou-ab12-zzzz9999"]
+concurrency = 8
+rate_limit = 5.0
+rate_burst = 10
+retry_mode = "adaptive"
+max_attempts = 4
+session_duration_secs = 1800
+publish = true
+enable_security_hub = false
+fail_on = "high"
+"#,
+        )
+        .unwrap();
+        c.validate().unwrap();
+        assert_eq!(c.role_name(), "RampartMember");
+        assert_eq!(c.concurrency(), 8);
+        assert_eq!(
+            c.region_selection(),
+            RegionSelection::List(vec!["eu-west-1".into(), "us-east-1".into()])
+        );
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_rejected_with_names() {
+        let err = Config::parse("rolename = 'x'").unwrap_err();
+        assert!(err.contains("rolename"), "{err}");
+        let err = Config::parse("concurrency = 'many'").unwrap_err();
+        assert!(err.contains("concurrency"), "{err}");
+        let c = Config::parse("retry_mode = 'fast'").unwrap();
+        assert!(c.validate().unwrap_err().to_string().contains("retry_mode"));
+        let c = Config::parse("include_accounts = ['12']").unwrap();
+        assert!(c.validate().unwrap_err().to_string().contains("12-digit"));
+        let c = Config::parse("session_duration_secs = 60").unwrap();
+        assert!(c.validate().is_err());
+    }
+
+    #[test]
+    fn overlay_prefers_the_upper_layer() {
+        let file = Config {
+            role_name: Some("File".into()),
+            concurrency: Some(4),
+            ..Default::default()
+        };
+        let flags = Config {
+            role_name: Some("Flag".into()),
+            ..Default::default()
+        };
+        let c = flags.overlay(file);
+        assert_eq!(c.role_name(), "Flag");
+        assert_eq!(c.concurrency(), 4);
+        assert_eq!(Config::default().role_name(), DEFAULT_ROLE_NAME);
+        assert_eq!(
+            Config {
+                regions: Some(vec!["all".into()]),
+                ..Default::default()
+            }
+            .region_selection(),
+            RegionSelection::AllEnabled
+        );
+    }
+}

@@ -1,0 +1,455 @@
+//! The `rampart` command line. Flags override `RAMPART_*` environment variables, which
+//! override the config file, which overrides the defaults (docs/configuration.md).
+
+use crate::aws::{self, AwsOptions};
+use crate::exit::{self, CliError};
+use crate::fleet::{self, FleetPlan};
+use crate::org;
+use crate::regions;
+use crate::report;
+use crate::session::{self, SessionSpec, Sessions};
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use rampart_common::{Config, Severity};
+use rampart_member::benchmark::CIS_V3_0_0;
+use rampart_member::checks::Settings;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "rampart",
+    version,
+    about = "Security automation hub for AWS Organizations: CIS assessment across every account, findings in each account's Security Hub."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Table,
+    Json,
+}
+
+/// Options shared by every command.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Hub region (STS, Organizations); defaults to AWS_REGION / the profile's region.
+    #[arg(long, global = true, env = "RAMPART_REGION")]
+    pub region: Option<String>,
+    /// AWS profile of the hub's credentials.
+    #[arg(long, global = true, env = "AWS_PROFILE")]
+    pub profile: Option<String>,
+    /// Regions to assess, comma-separated, or `all` for every enabled region.
+    #[arg(long, global = true, value_delimiter = ',', env = "RAMPART_REGIONS")]
+    pub regions: Option<Vec<String>>,
+    /// Role assumed in each member account [default: OrganizationAccountAccessRole].
+    #[arg(long = "role", global = true, env = "RAMPART_ROLE_NAME")]
+    pub role_name: Option<String>,
+    /// ExternalId for sts:AssumeRole.
+    #[arg(long, global = true, env = "RAMPART_EXTERNAL_ID")]
+    pub external_id: Option<String>,
+    /// TOML config file (see docs/configuration.md).
+    #[arg(long, global = true, env = "RAMPART_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Endpoint override for every AWS service (an emulator, a VPC endpoint).
+    #[arg(long, global = true, env = "AWS_ENDPOINT_URL")]
+    pub endpoint_url: Option<String>,
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value = "text",
+        env = "RAMPART_LOG_FORMAT"
+    )]
+    pub log_format: LogFormat,
+    /// More logging (-v debug, -vv trace).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Region receiving account-level findings [default: first assessed region].
+    #[arg(long, global = true, env = "RAMPART_HOME_REGION")]
+    pub home_region: Option<String>,
+    /// Only these account ids (comma-separated).
+    #[arg(
+        long,
+        global = true,
+        value_delimiter = ',',
+        env = "RAMPART_INCLUDE_ACCOUNTS"
+    )]
+    pub include_accounts: Option<Vec<String>>,
+    /// Skip these account ids (comma-separated).
+    #[arg(
+        long,
+        global = true,
+        value_delimiter = ',',
+        env = "RAMPART_EXCLUDE_ACCOUNTS"
+    )]
+    pub exclude_accounts: Option<Vec<String>>,
+    /// Only accounts under these OUs (comma-separated ids).
+    #[arg(
+        long,
+        global = true,
+        value_delimiter = ',',
+        env = "RAMPART_INCLUDE_OUS"
+    )]
+    pub include_ous: Option<Vec<String>>,
+    /// Skip accounts under these OUs (comma-separated ids).
+    #[arg(
+        long,
+        global = true,
+        value_delimiter = ',',
+        env = "RAMPART_EXCLUDE_OUS"
+    )]
+    pub exclude_ous: Option<Vec<String>>,
+    /// Accounts assessed at once [default: 16].
+    #[arg(long, global = true, env = "RAMPART_CONCURRENCY")]
+    pub concurrency: Option<usize>,
+    /// API requests per second per account-region [default: 10].
+    #[arg(long, global = true, env = "RAMPART_RATE_LIMIT")]
+    pub rate_limit: Option<f64>,
+    /// Burst of that rate [default: 20].
+    #[arg(long, global = true, env = "RAMPART_RATE_BURST")]
+    pub rate_burst: Option<u32>,
+    /// SDK retry mode: standard or adaptive [default: adaptive].
+    #[arg(long, global = true, env = "RAMPART_RETRY_MODE")]
+    pub retry_mode: Option<String>,
+    /// SDK attempts per request [default: 5].
+    #[arg(long, global = true, env = "RAMPART_MAX_ATTEMPTS")]
+    pub max_attempts: Option<u32>,
+    /// Assumed-role session lifetime in seconds [default: 3600]; refreshed before expiry.
+    #[arg(long, global = true, env = "RAMPART_SESSION_DURATION_SECS")]
+    pub session_duration_secs: Option<u32>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the target accounts and whether the member role can be assumed in each.
+    Accounts {
+        #[arg(long, value_enum, default_value = "table")]
+        format: OutputFormat,
+    },
+    /// Assess every target account and region against CIS AWS Foundations Benchmark v3.0.0.
+    Assess(AssessArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AssessArgs {
+    /// Publish findings to each member account's Security Hub and close stale ones.
+    #[arg(long, env = "RAMPART_PUBLISH")]
+    pub publish: bool,
+    /// Enable Security Hub where it is off (otherwise such regions are reported, not changed).
+    #[arg(long, env = "RAMPART_ENABLE_SECURITY_HUB")]
+    pub enable_security_hub: bool,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: OutputFormat,
+    /// Write the report here instead of standard output.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+    /// Exit 1 when a failure of at least this severity is found: none, informational, low,
+    /// medium, high, critical [default: low].
+    #[arg(long, env = "RAMPART_FAIL_ON")]
+    pub fail_on: Option<String>,
+}
+
+impl GlobalArgs {
+    /// The flag/environment layer as a config.
+    fn as_config(&self) -> Config {
+        Config {
+            role_name: self.role_name.clone(),
+            external_id: self.external_id.clone(),
+            regions: self.regions.clone(),
+            home_region: self.home_region.clone(),
+            include_accounts: self.include_accounts.clone(),
+            exclude_accounts: self.exclude_accounts.clone(),
+            include_ous: self.include_ous.clone(),
+            exclude_ous: self.exclude_ous.clone(),
+            concurrency: self.concurrency,
+            rate_limit: self.rate_limit,
+            rate_burst: self.rate_burst,
+            retry_mode: self.retry_mode.clone(),
+            max_attempts: self.max_attempts,
+            session_duration_secs: self.session_duration_secs,
+            ..Config::default()
+        }
+    }
+}
+
+/// Entry point used by `main`.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            });
+        }
+    };
+    init_logging(cli.global.log_format, cli.global.verbose);
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .thread_stack_size(8 * 1024 * 1024)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(exit::RUNTIME);
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(e.code())
+        }
+    }
+}
+
+fn init_logging(format: LogFormat, verbose: u8) {
+    let level = match verbose {
+        0 => "info",
+        1 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(format!(
+            "warn,rampart_hub={level},rampart_member={level},rampart={level}"
+        ))
+    });
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}
+
+/// Layers flags/env over the config file and validates the result.
+pub fn effective_config(
+    global: &GlobalArgs,
+    assess: Option<&AssessArgs>,
+) -> Result<Config, CliError> {
+    let file = match &global.config {
+        Some(p) => Config::load(p)?,
+        None => Config::default(),
+    };
+    let mut flags = global.as_config();
+    if let Some(a) = assess {
+        flags.publish = a.publish.then_some(true);
+        flags.enable_security_hub = a.enable_security_hub.then_some(true);
+        flags.fail_on = a.fail_on.clone();
+    }
+    let cfg = flags.overlay(file);
+    cfg.validate()?;
+    Ok(cfg)
+}
+
+/// Everything a command needs to reach the fleet.
+struct Fleet {
+    cfg: Config,
+    base: aws_config::SdkConfig,
+    sessions: Sessions,
+    regions: Vec<String>,
+    home_region: String,
+}
+
+async fn connect(global: &GlobalArgs, cfg: Config, run_id: &str) -> Result<Fleet, CliError> {
+    let opts = AwsOptions {
+        profile: global.profile.clone(),
+        region: global.region.clone(),
+        endpoint_url: global.endpoint_url.clone(),
+        retry_mode: cfg.retry_mode.clone().unwrap_or_else(|| "adaptive".into()),
+        max_attempts: cfg.max_attempts(),
+    };
+    let mut base = aws::load(&opts).await;
+    let hub_region = match base.region() {
+        Some(r) => r.to_string(),
+        None => match cfg
+            .regions
+            .as_ref()
+            .and_then(|r| r.iter().find(|r| *r != "all"))
+        {
+            Some(r) => {
+                base = base
+                    .to_builder()
+                    .region(aws_types::region::Region::new(r.clone()))
+                    .build();
+                r.clone()
+            }
+            None => {
+                return Err(CliError::Usage(
+                    "no region: pass --region or set AWS_REGION".into(),
+                ))
+            }
+        },
+    };
+    let ec2 = aws_sdk_ec2::Client::new(&base);
+    let regions = regions::resolve(&ec2, &cfg.region_selection())
+        .await
+        .map_err(|e| match e {
+            regions::RegionError::Api(m) => CliError::Runtime(anyhow::anyhow!(m)),
+            other => CliError::Usage(other.to_string()),
+        })?;
+    let home_region = cfg
+        .home_region
+        .clone()
+        .unwrap_or_else(|| regions.first().cloned().unwrap_or(hub_region.clone()));
+    if !regions.contains(&home_region) {
+        return Err(CliError::Usage(format!(
+            "home_region {home_region} is not among the assessed regions ({})",
+            regions.join(", ")
+        )));
+    }
+    let hub_account = session::caller_account(&base).await.map_err(|e| {
+        CliError::Runtime(anyhow::anyhow!(
+            "cannot identify the hub's credentials: {e}"
+        ))
+    })?;
+    let spec = SessionSpec {
+        role_name: cfg.role_name().to_string(),
+        external_id: cfg.external_id.clone(),
+        session_name: session::session_name("rampart-assess", run_id),
+        duration: Duration::from_secs(u64::from(cfg.session_duration_secs())),
+        sts_region: hub_region,
+    };
+    Ok(Fleet {
+        sessions: Sessions::new(base.clone(), hub_account, spec),
+        base,
+        cfg,
+        regions,
+        home_region,
+    })
+}
+
+/// A run id that sorts by time and is unique enough to name sessions.
+pub fn new_run_id() -> String {
+    let now = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+    let uuid = uuid::Uuid::new_v4().simple().to_string();
+    format!("{now}-{}", &uuid[..8])
+}
+
+/// Runs a parsed command line and returns the exit code.
+pub async fn run(cli: Cli) -> Result<u8, CliError> {
+    match &cli.command {
+        Command::Accounts { format } => accounts(&cli.global, *format).await,
+        Command::Assess(args) => assess(&cli.global, args).await,
+    }
+}
+
+async fn discover(fleet: &Fleet, with_ous: bool) -> Result<Vec<org::Account>, CliError> {
+    let client = aws_sdk_organizations::Client::new(&fleet.base);
+    org::discover(&client, &fleet.cfg, with_ous)
+        .await
+        .map_err(|e| match e {
+            org::DiscoveryError::Empty => CliError::Usage(e.to_string()),
+            org::DiscoveryError::Api(_) => CliError::Runtime(anyhow::anyhow!(e)),
+        })
+}
+
+async fn accounts(global: &GlobalArgs, format: OutputFormat) -> Result<u8, CliError> {
+    let cfg = effective_config(global, None)?;
+    let run_id = new_run_id();
+    let fleet = connect(global, cfg, &run_id).await?;
+    let accounts = discover(&fleet, true).await?;
+    let checks =
+        futures::future::join_all(accounts.iter().map(|a| fleet.sessions.open(&a.id))).await;
+    let rows: Vec<serde_json::Value> = accounts
+        .iter()
+        .zip(checks)
+        .map(|(a, s)| {
+            serde_json::json!({
+                "account_id": a.id, "name": a.name, "ou": a.parent, "regions": fleet.regions,
+                "role": fleet.sessions.role_arn(&a.id),
+                "assume_role": if s.is_ok() { "ok".to_string() } else { "failed".to_string() },
+                "error": s.err(),
+            })
+        })
+        .collect();
+    let all_ok = rows.iter().all(|r| r["assume_role"] == "ok");
+    match format {
+        OutputFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&rows).context("serializing accounts")?
+        ),
+        OutputFormat::Table => {
+            println!(
+                "{:<14} {:<28} {:<22} {:<8} REGIONS",
+                "ACCOUNT", "NAME", "OU", "ROLE"
+            );
+            for r in &rows {
+                let name: String = r["name"].as_str().unwrap_or("").chars().take(28).collect();
+                println!(
+                    "{:<14} {:<28} {:<22} {:<8} {}",
+                    r["account_id"].as_str().unwrap_or(""),
+                    name,
+                    r["ou"].as_str().unwrap_or("-"),
+                    r["assume_role"].as_str().unwrap_or(""),
+                    fleet.regions.join(",")
+                );
+                if let Some(e) = r["error"].as_str() {
+                    println!("    {e}");
+                }
+            }
+        }
+    }
+    Ok(if all_ok { exit::OK } else { exit::FINDINGS })
+}
+
+async fn assess(global: &GlobalArgs, args: &AssessArgs) -> Result<u8, CliError> {
+    let cfg = effective_config(global, Some(args))?;
+    let fail_on = match cfg.fail_on.as_deref().unwrap_or("low") {
+        "none" => None,
+        s => Some(s.parse::<Severity>().map_err(CliError::Usage)?),
+    };
+    let run_id = new_run_id();
+    let fleet = connect(global, cfg, &run_id).await?;
+    let accounts = discover(&fleet, false).await?;
+    let plan = FleetPlan {
+        benchmark: &CIS_V3_0_0,
+        regions: fleet.regions.clone(),
+        home_region: fleet.home_region.clone(),
+        concurrency: fleet.cfg.concurrency(),
+        rate_limit: fleet.cfg.rate_limit(),
+        rate_burst: fleet.cfg.rate_burst(),
+        publish: fleet.cfg.publish.unwrap_or(false),
+        enable_security_hub: fleet.cfg.enable_security_hub.unwrap_or(false),
+        settings: Settings::default(),
+        run_id: run_id.clone(),
+        now: crate::time::now(),
+    };
+    tracing::info!(accounts = accounts.len(), regions = %plan.regions.join(","), run_id = %run_id, "assessment starting");
+    let report = fleet::run(&fleet.sessions, &accounts, &plan).await;
+    let text = match args.format {
+        OutputFormat::Table => report::table(&report),
+        OutputFormat::Json => {
+            serde_json::to_string_pretty(&report).context("serializing the report")?
+        }
+    };
+    match &args.output {
+        Some(path) => {
+            std::fs::write(path, &text).with_context(|| format!("writing {}", path.display()))?;
+            eprintln!("report written to {}", path.display());
+        }
+        None => print!("{text}"),
+    }
+    Ok(if report::needs_attention(&report, fail_on) {
+        exit::FINDINGS
+    } else {
+        exit::OK
+    })
+}

@@ -1,0 +1,236 @@
+//! The fleet scheduler: assess every target account, accounts in parallel (bounded), regions
+//! in parallel within an account, API calls paced per account-region.
+//!
+//! A failing account or region becomes a result; it never ends the run.
+
+use crate::org::Account;
+use crate::session::Sessions;
+use futures::stream::{self, StreamExt};
+use rampart_common::{Benchmark, CheckOutcome};
+use rampart_member::checks::Settings;
+use rampart_member::collect::{self, in_region};
+use rampart_member::evaluate::{self, checks_of};
+use rampart_member::publish::{self, PublishReport, PublishRequest, RanCheck};
+use rampart_member::{securityhub, RateLimiter};
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// Security Hub's BatchImportFindings quota per account-region: 10 requests/s, burst 30.
+const SECURITYHUB_RATE: f64 = 10.0;
+const SECURITYHUB_BURST: u32 = 30;
+
+/// What one fleet run does.
+#[derive(Debug, Clone)]
+pub struct FleetPlan {
+    pub benchmark: &'static Benchmark,
+    pub regions: Vec<String>,
+    /// Region that receives account-level (global) findings.
+    pub home_region: String,
+    pub concurrency: usize,
+    pub rate_limit: f64,
+    pub rate_burst: u32,
+    pub publish: bool,
+    pub enable_security_hub: bool,
+    pub settings: Settings,
+    pub run_id: String,
+    /// RFC 3339 time of the run.
+    pub now: String,
+}
+
+/// Publishing into one region of one account.
+#[derive(Debug, Clone, Serialize)]
+pub struct RegionPublish {
+    pub region: String,
+    #[serde(flatten)]
+    pub report: PublishReport,
+}
+
+/// Everything about one account.
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountResult {
+    pub account_id: String,
+    pub name: String,
+    /// Set when the account could not be reached at all (role missing, access denied).
+    pub error: Option<String>,
+    pub outcomes: Vec<CheckOutcome>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub publish: Vec<RegionPublish>,
+}
+
+/// The whole run.
+#[derive(Debug, Clone, Serialize)]
+pub struct FleetReport {
+    pub run_id: String,
+    pub started_at: String,
+    pub benchmark: String,
+    pub regions: Vec<String>,
+    pub home_region: String,
+    pub accounts: Vec<AccountResult>,
+}
+
+/// Runs the plan over `accounts`; results come back sorted by account id.
+pub async fn run(sessions: &Sessions, accounts: &[Account], plan: &FleetPlan) -> FleetReport {
+    let total = accounts.len();
+    let mut done = 0usize;
+    let mut failing = 0usize;
+    let mut results = Vec::with_capacity(total);
+    // Owned items keep the stream's future `Send` (borrowed items trip a higher-ranked
+    // lifetime limitation when the run is spawned onto a runtime).
+    let mut stream = stream::iter(accounts.iter().cloned())
+        .map(|a| async move { Box::pin(assess_account(sessions, &a, plan)).await })
+        .buffer_unordered(plan.concurrency.max(1));
+    while let Some(r) = stream.next().await {
+        done += 1;
+        let failed = r
+            .outcomes
+            .iter()
+            .map(|o| o.failures().count())
+            .sum::<usize>();
+        let errors =
+            r.outcomes.iter().filter(|o| o.is_error()).count() + usize::from(r.error.is_some());
+        if failed > 0 || errors > 0 {
+            failing += 1;
+        }
+        tracing::info!(account = %r.account_id, failed, errors, done, total, accounts_failing = failing, "account assessed");
+        results.push(r);
+    }
+    results.sort_by(|a, b| a.account_id.cmp(&b.account_id));
+    FleetReport {
+        run_id: plan.run_id.clone(),
+        started_at: plan.now.clone(),
+        benchmark: plan.benchmark.name.to_string(),
+        regions: plan.regions.clone(),
+        home_region: plan.home_region.clone(),
+        accounts: results,
+    }
+}
+
+async fn assess_account(sessions: &Sessions, account: &Account, plan: &FleetPlan) -> AccountResult {
+    let mut result = AccountResult {
+        account_id: account.id.clone(),
+        name: account.name.clone(),
+        error: None,
+        outcomes: Vec::new(),
+        publish: Vec::new(),
+    };
+    let cfg = match sessions.open(&account.id).await {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::warn!(account = %account.id, error = %e, "account unreachable");
+            result.error = Some(e);
+            return result;
+        }
+    };
+    let checks = checks_of(plan.benchmark);
+    let limiters: HashMap<&str, RateLimiter> = plan
+        .regions
+        .iter()
+        .map(|r| {
+            (
+                r.as_str(),
+                RateLimiter::new(plan.rate_limit, plan.rate_burst),
+            )
+        })
+        .collect();
+    // Global services (IAM) have their own quota, separate from any region's.
+    let global = RateLimiter::new(plan.rate_limit, plan.rate_burst);
+
+    let account_part = async {
+        let snap = collect::collect_account(&cfg, &account.id, &plan.home_region, &global).await;
+        evaluate::evaluate_account(&checks, &snap, &plan.home_region, &plan.settings)
+    };
+    let region_parts = futures::future::join_all(plan.regions.iter().map(|region| {
+        let checks = &checks;
+        let cfg = &cfg;
+        let limiters = &limiters;
+        async move {
+            let fallback;
+            let rl = match limiters.get(region.as_str()) {
+                Some(rl) => rl,
+                None => {
+                    fallback = RateLimiter::new(plan.rate_limit, plan.rate_burst);
+                    &fallback
+                }
+            };
+            let snap = collect::collect_region(cfg, &account.id, region, rl).await;
+            evaluate::evaluate_region(checks, &snap, &plan.settings)
+        }
+    }));
+    let (mut outcomes, regional) = tokio::join!(account_part, region_parts);
+    outcomes.extend(regional.into_iter().flatten());
+    result.outcomes = outcomes;
+
+    if plan.publish {
+        let publishes = futures::future::join_all(
+            plan.regions
+                .iter()
+                .map(|region| publish_outcomes(&cfg, &account.id, region, &result.outcomes, plan)),
+        )
+        .await;
+        result.publish = publishes;
+    }
+    result
+}
+
+/// Publishes one account-region's outcomes: FAILED findings in, stale findings of checks that ran closed.
+pub async fn publish_outcomes(
+    cfg: &aws_config::SdkConfig,
+    account_id: &str,
+    region: &str,
+    outcomes: &[CheckOutcome],
+    plan: &FleetPlan,
+) -> RegionPublish {
+    let client = aws_sdk_securityhub::Client::new(&in_region(cfg, region));
+    let here: Vec<CheckOutcome> = outcomes
+        .iter()
+        .filter(|o| o.region == region)
+        .cloned()
+        .collect();
+    let fail = |e: String| RegionPublish {
+        region: region.to_string(),
+        report: PublishReport {
+            error: Some(e),
+            ..Default::default()
+        },
+    };
+    match securityhub::is_enabled(&client).await {
+        Ok(true) => {}
+        Ok(false) if plan.enable_security_hub => {
+            if let Err(e) = securityhub::enable(&client).await {
+                return fail(e);
+            }
+            tracing::info!(account = %account_id, region, "enabled Security Hub");
+        }
+        Ok(false) => {
+            return fail(format!(
+                "Security Hub is not enabled in account {account_id} region {region}; enable it or rerun with --enable-security-hub"
+            ))
+        }
+        Err(e) => return fail(e),
+    }
+    let findings = evaluate::findings(plan.benchmark, &here, &plan.now, &plan.run_id);
+    let ran_checks = here
+        .iter()
+        .filter(|o| o.ran())
+        .map(|o| RanCheck {
+            check_id: o.check_id.clone(),
+            resources: o.verdicts().iter().map(|v| v.resource.id.clone()).collect(),
+        })
+        .collect();
+    let req = PublishRequest {
+        account_id: account_id.to_string(),
+        region: region.to_string(),
+        findings,
+        ran_checks,
+        now: plan.now.clone(),
+    };
+    let rl = RateLimiter::new(SECURITYHUB_RATE, SECURITYHUB_BURST);
+    let report = publish::publish(&client, &req, &rl).await;
+    if report.error.is_some() || !report.failed.is_empty() {
+        tracing::warn!(account = %account_id, region, failed = report.failed.len(), error = ?report.error, "publishing incomplete");
+    }
+    RegionPublish {
+        region: region.to_string(),
+        report,
+    }
+}

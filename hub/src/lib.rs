@@ -1,0 +1,15 @@
+//! rampart-hub: everything Rampart does across accounts.
+//!
+//! It owns organization discovery, role sessions into member accounts, the fleet scheduler
+//! that assesses accounts in parallel, fleet reports, and the `rampart` command line. Work
+//! inside one account is delegated to `rampart-member`.
+
+pub mod aws;
+pub mod cli;
+pub mod exit;
+pub mod fleet;
+pub mod org;
+pub mod regions;
+pub mod report;
+pub mod session;
+pub mod time;

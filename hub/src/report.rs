@@ -1,0 +1,185 @@
+//! Fleet summaries: the terminal table, JSON, and the exit status a run earns.
+
+use crate::fleet::FleetReport;
+use rampart_common::{CheckStatus, Severity};
+use rampart_member::checks::by_id;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+/// Per-account counts.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Counts {
+    pub passed: usize,
+    pub failed: usize,
+    pub not_available: usize,
+    pub errors: usize,
+}
+
+/// Counts check outcomes of one account: a check passes when every verdict passed.
+pub fn counts(report: &FleetReport) -> Vec<(String, String, Counts, Option<String>)> {
+    report
+        .accounts
+        .iter()
+        .map(|a| {
+            let mut c = Counts::default();
+            for o in &a.outcomes {
+                match &o.status {
+                    CheckStatus::Evaluated { .. } if o.failures().next().is_some() => c.failed += 1,
+                    CheckStatus::Evaluated { .. } => c.passed += 1,
+                    CheckStatus::NotAvailable { .. } => c.not_available += 1,
+                    CheckStatus::Error { .. } => c.errors += 1,
+                }
+            }
+            if a.error.is_some() {
+                c.errors += 1;
+            }
+            (a.account_id.clone(), a.name.clone(), c, a.error.clone())
+        })
+        .collect()
+}
+
+/// The human summary: one row per account, then failing accounts per requirement, then
+/// errors and publishing problems spelled out.
+pub fn table(report: &FleetReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Rampart assessment {} ({}), regions: {}",
+        report.run_id,
+        report.benchmark,
+        report.regions.join(", ")
+    );
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "{:<14} {:<28} {:>6} {:>6} {:>6} {:>6}  {}",
+        "ACCOUNT", "NAME", "PASSED", "FAILED", "N/A", "ERRORS", "PUBLISHED"
+    );
+    for (a, (id, name, c, _)) in report.accounts.iter().zip(counts(report)) {
+        let imported: usize = a.publish.iter().map(|p| p.report.imported).sum();
+        let resolved: usize = a
+            .publish
+            .iter()
+            .map(|p| p.report.resolved + p.report.archived)
+            .sum();
+        let published = if a.publish.is_empty() {
+            "-".to_string()
+        } else {
+            format!("{imported} imported, {resolved} closed")
+        };
+        let name: String = name.chars().take(28).collect();
+        let _ = writeln!(
+            out,
+            "{id:<14} {name:<28} {:>6} {:>6} {:>6} {:>6}  {published}",
+            c.passed, c.failed, c.not_available, c.errors
+        );
+    }
+    // Requirement -> accounts failing it.
+    let mut by_req: BTreeMap<String, std::collections::BTreeSet<&str>> = BTreeMap::new();
+    for a in &report.accounts {
+        for o in &a.outcomes {
+            if o.failures().next().is_none() {
+                continue;
+            }
+            let reqs = rampart_member::benchmark::CIS_V3_0_0.related_requirements(&o.check_id);
+            for r in reqs {
+                by_req
+                    .entry(r.rsplit('/').next().unwrap_or(&r).to_string())
+                    .or_default()
+                    .insert(&a.account_id);
+            }
+        }
+    }
+    if !by_req.is_empty() {
+        let _ = writeln!(out, "\nFailing accounts per requirement:");
+        let mut rows: Vec<_> = by_req.into_iter().collect();
+        rows.sort_by(|a, b| cmp_req(&a.0, &b.0));
+        for (req, accts) in rows {
+            let title = rampart_member::benchmark::CIS_V3_0_0
+                .requirements
+                .iter()
+                .find(|r| r.id == req)
+                .map(|r| r.title)
+                .unwrap_or("");
+            let _ = writeln!(
+                out,
+                "  {req:<6} {:>4} of {:<4} {title}",
+                accts.len(),
+                report.accounts.len()
+            );
+        }
+    }
+    let mut problems = Vec::new();
+    for a in &report.accounts {
+        if let Some(e) = &a.error {
+            problems.push(format!("{}: {e}", a.account_id));
+        }
+        for o in &a.outcomes {
+            if let CheckStatus::Error { reason } = &o.status {
+                problems.push(format!(
+                    "{} {} {}: {reason}",
+                    a.account_id, o.region, o.check_id
+                ));
+            }
+        }
+        for p in &a.publish {
+            if let Some(e) = &p.report.error {
+                problems.push(format!("{} {} publish: {e}", a.account_id, p.region));
+            }
+            for f in &p.report.failed {
+                problems.push(format!(
+                    "{} {} finding {} not imported: {}",
+                    a.account_id, p.region, f.id, f.reason
+                ));
+            }
+        }
+    }
+    if !problems.is_empty() {
+        let _ = writeln!(out, "\nErrors ({}):", problems.len());
+        for p in problems {
+            let _ = writeln!(out, "  {p}");
+        }
+    }
+    out
+}
+
+/// Orders requirement ids numerically (1.10 after 1.9).
+fn cmp_req(a: &str, b: &str) -> std::cmp::Ordering {
+    let key = |s: &str| {
+        s.split('.')
+            .map(|p| p.parse::<u32>().unwrap_or(u32::MAX))
+            .collect::<Vec<_>>()
+    };
+    key(a).cmp(&key(b))
+}
+
+/// Whether the run should exit 1: a failure at or above `fail_on`, or anything that could not
+/// be assessed or published.
+pub fn needs_attention(report: &FleetReport, fail_on: Option<Severity>) -> bool {
+    let incomplete = report.accounts.iter().any(|a| {
+        a.error.is_some()
+            || a.outcomes.iter().any(|o| o.is_error())
+            || a.publish
+                .iter()
+                .any(|p| p.report.error.is_some() || !p.report.failed.is_empty())
+    });
+    let failing = fail_on.is_some_and(|min| {
+        report.accounts.iter().flat_map(|a| &a.outcomes).any(|o| {
+            o.failures().next().is_some()
+                && by_id(&o.check_id).is_some_and(|c| c.meta.severity >= min)
+        })
+    });
+    incomplete || failing
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requirement_ids_sort_numerically() {
+        let mut v = vec!["1.10", "1.9", "5.2", "2.2.1", "1.4"];
+        v.sort_by(|a, b| cmp_req(a, b));
+        assert_eq!(v, vec!["1.4", "1.9", "1.10", "2.2.1", "5.2"]);
+    }
+}

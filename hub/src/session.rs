@@ -1,0 +1,139 @@
+//! Role sessions into member accounts.
+//!
+//! One session per account per run, reused across regions. Sessions are assumed through the
+//! regional STS endpoint of the home region, named after the run so member CloudTrail ties each
+//! call to it, and cached by the SDK's identity cache, which refreshes them before they expire.
+
+use aws_config::sts::AssumeRoleProvider;
+use aws_config::SdkConfig;
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_types::region::Region;
+use rampart_common::asff::partition_of;
+use rampart_member::error_text::describe;
+use std::time::Duration;
+
+pub const PERMISSIONS: rampart_common::Permissions = rampart_common::Permissions {
+    component: "hub/session",
+    actions: &["sts:AssumeRole", "sts:GetCallerIdentity"],
+};
+
+/// How to reach member accounts.
+#[derive(Debug, Clone)]
+pub struct SessionSpec {
+    pub role_name: String,
+    pub external_id: Option<String>,
+    /// e.g. `rampart-assess-<run id>`; cut to STS's 64 characters.
+    pub session_name: String,
+    pub duration: Duration,
+    /// Region whose STS endpoint is used.
+    pub sts_region: String,
+}
+
+/// Opens sessions into member accounts from the hub's base config.
+#[derive(Debug, Clone)]
+pub struct Sessions {
+    base: SdkConfig,
+    hub_account: String,
+    spec: SessionSpec,
+}
+
+/// Who the base credentials belong to.
+pub async fn caller_account(base: &SdkConfig) -> Result<String, String> {
+    let out = aws_sdk_sts::Client::new(base)
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| format!("sts:GetCallerIdentity: {}", describe(&e)))?;
+    out.account()
+        .map(str::to_string)
+        .ok_or_else(|| "sts:GetCallerIdentity returned no account".to_string())
+}
+
+/// A RoleSessionName STS accepts: `[\w+=,.@-]`, 2-64 characters.
+pub fn session_name(prefix: &str, run_id: &str) -> String {
+    let raw = format!("{prefix}-{run_id}");
+    let mut s: String = raw
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "_+=,.@-".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(64)
+        .collect();
+    while s.len() < 2 {
+        s.push('-');
+    }
+    s
+}
+
+impl Sessions {
+    pub fn new(base: SdkConfig, hub_account: String, spec: SessionSpec) -> Self {
+        Sessions {
+            base,
+            hub_account,
+            spec,
+        }
+    }
+
+    pub fn hub_account(&self) -> &str {
+        &self.hub_account
+    }
+
+    pub fn role_arn(&self, account_id: &str) -> String {
+        format!(
+            "arn:{}:iam::{account_id}:role/{}",
+            partition_of(&self.spec.sts_region),
+            self.spec.role_name
+        )
+    }
+
+    /// An SDK config acting in `account_id`. The hub's own account uses the hub's credentials.
+    /// The session is verified (GetCallerIdentity must name the target account) before use, so
+    /// a missing role surfaces here and nothing ever acts in the wrong account.
+    pub async fn open(&self, account_id: &str) -> Result<SdkConfig, String> {
+        if account_id == self.hub_account {
+            return Ok(self.base.clone());
+        }
+        let mut builder = AssumeRoleProvider::builder(self.role_arn(account_id))
+            .session_name(self.spec.session_name.clone())
+            .session_length(self.spec.duration)
+            .region(Region::new(self.spec.sts_region.clone()));
+        if let Some(id) = &self.spec.external_id {
+            builder = builder.external_id(id.clone());
+        }
+        let provider = builder.configure(&self.base).build().await;
+        let cfg = self
+            .base
+            .to_builder()
+            .credentials_provider(SharedCredentialsProvider::new(provider))
+            .build();
+        let got = caller_account(&cfg)
+            .await
+            .map_err(|e| format!("cannot assume {} : {e}", self.role_arn(account_id)))?;
+        if got != account_id {
+            return Err(format!(
+                "assumed {} but landed in account {got}; refusing to act",
+                self.role_arn(account_id)
+            ));
+        }
+        Ok(cfg)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_names_are_valid_for_sts() {
+        assert_eq!(
+            session_name("rampart-assess", "20260101T000000Z-ab12"),
+            "rampart-assess-20260101T000000Z-ab12"
+        );
+        assert_eq!(session_name("rampart assess", "x/y"), "rampart-assess-x-y");
+        assert_eq!(session_name("a", &"x".repeat(100)).len(), 64);
+    }
+}

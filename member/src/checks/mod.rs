@@ -1,0 +1,79 @@
+//! Checks: pure functions from snapshot data to verdicts, in a registry keyed by check id.
+//!
+//! A check never calls AWS. Missing data (a collector error) gives an `Error` status, never a
+//! pass, so an account that could not be read never looks compliant.
+
+pub mod cloudtrail;
+pub mod ec2;
+pub mod iam;
+
+use crate::snapshot::{AccountSnapshot, Collected, RegionSnapshot};
+use rampart_common::{CheckMeta, CheckStatus};
+use serde::{Deserialize, Serialize};
+
+/// Tunable thresholds (CIS defaults).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Settings {
+    pub password_min_length: i32,
+    pub password_reuse_prevention: i32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            password_min_length: 14,
+            password_reuse_prevention: 24,
+        }
+    }
+}
+
+/// How a check is evaluated.
+#[derive(Clone, Copy)]
+pub enum Eval {
+    Account(fn(&AccountSnapshot, &Settings) -> CheckStatus),
+    Region(fn(&RegionSnapshot, &Settings) -> CheckStatus),
+}
+
+/// A check: what it is and how to evaluate it.
+#[derive(Clone, Copy)]
+pub struct Check {
+    pub meta: CheckMeta,
+    pub eval: Eval,
+}
+
+/// Every check Rampart knows.
+pub fn registry() -> Vec<Check> {
+    let mut all = Vec::new();
+    all.extend(iam::CHECKS.iter().copied());
+    all.extend(cloudtrail::CHECKS.iter().copied());
+    all.extend(ec2::CHECKS.iter().copied());
+    all
+}
+
+/// Finds a check by id.
+pub fn by_id(id: &str) -> Option<Check> {
+    registry().into_iter().find(|c| c.meta.id == id)
+}
+
+/// Runs `f` on collected data, or turns a collection error into an error status.
+pub(crate) fn with<T>(data: &Collected<T>, f: impl FnOnce(&T) -> CheckStatus) -> CheckStatus {
+    match data {
+        Collected::Ok(t) => f(t),
+        Collected::Err(e) => CheckStatus::Error { reason: e.clone() },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn check_ids_are_unique() {
+        let mut ids: Vec<_> = registry().iter().map(|c| c.meta.id).collect();
+        let n = ids.len();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), n);
+        assert!(by_id("iam.root-access-keys").is_some());
+    }
+}

@@ -1,0 +1,65 @@
+//! Collectors: read one service's configuration into snapshot data, paginating every list.
+//!
+//! Each collector declares the IAM actions it calls ([`PERMISSIONS`]); the member role in
+//! stacksets/ is tested against these declarations.
+
+pub mod cloudtrail;
+pub mod ec2;
+pub mod iam;
+
+use crate::ratelimit::RateLimiter;
+use crate::snapshot::{AccountSnapshot, RegionSnapshot};
+use aws_config::SdkConfig;
+use aws_types::region::Region;
+use rampart_common::asff::partition_of;
+use rampart_common::Permissions;
+
+/// Every collector's permission declaration.
+pub const PERMISSIONS: &[Permissions] =
+    &[iam::PERMISSIONS, cloudtrail::PERMISSIONS, ec2::PERMISSIONS];
+
+/// An SDK config for the same credentials in another region.
+pub fn in_region(sdk: &SdkConfig, region: &str) -> SdkConfig {
+    sdk.to_builder()
+        .region(Region::new(region.to_string()))
+        .build()
+}
+
+/// Collects the account-wide (global) part of a snapshot, services in parallel.
+pub async fn collect_account(
+    sdk: &SdkConfig,
+    account_id: &str,
+    home_region: &str,
+    rl: &RateLimiter,
+) -> AccountSnapshot {
+    let home = in_region(sdk, home_region);
+    let iam_client = aws_sdk_iam::Client::new(&home);
+    let (iam, cloudtrail) = tokio::join!(
+        iam::collect(&iam_client, rl),
+        cloudtrail::collect(&home, rl)
+    );
+    AccountSnapshot {
+        account_id: account_id.to_string(),
+        partition: partition_of(home_region).to_string(),
+        iam: iam.into(),
+        cloudtrail: cloudtrail.into(),
+    }
+}
+
+/// Collects the regional part of a snapshot.
+pub async fn collect_region(
+    sdk: &SdkConfig,
+    account_id: &str,
+    region: &str,
+    rl: &RateLimiter,
+) -> RegionSnapshot {
+    let cfg = in_region(sdk, region);
+    let ec2_client = aws_sdk_ec2::Client::new(&cfg);
+    let ec2 = ec2::collect(&ec2_client, rl).await;
+    RegionSnapshot {
+        account_id: account_id.to_string(),
+        region: region.to_string(),
+        partition: partition_of(region).to_string(),
+        ec2: ec2.into(),
+    }
+}

@@ -1,0 +1,19 @@
+//! rampart-member: everything Rampart does inside one account with that account's credentials.
+//!
+//! Collectors read an account's configuration into a serializable snapshot (API -> data),
+//! checks evaluate snapshots (pure functions, data -> verdicts), and the publisher imports
+//! findings into that account's own Security Hub and closes the ones that no longer apply.
+//! This crate never knows about other accounts: the hub hands it credentials.
+
+pub mod benchmark;
+pub mod checks;
+pub mod collect;
+pub mod error_text;
+pub mod evaluate;
+pub mod publish;
+pub mod ratelimit;
+pub mod securityhub;
+pub mod snapshot;
+
+pub use ratelimit::RateLimiter;
+pub use snapshot::{AccountSnapshot, Collected, RegionSnapshot};

@@ -1,0 +1,46 @@
+//! Security Hub state in one account-region: is it enabled, and enabling it when asked.
+
+use crate::error_text::{describe, is_code};
+use rampart_common::Permissions;
+
+pub const PERMISSIONS: Permissions = Permissions {
+    component: "publish/securityhub",
+    actions: &[
+        "securityhub:DescribeHub",
+        "securityhub:BatchImportFindings",
+        "securityhub:GetFindings",
+    ],
+};
+
+pub const ENABLE_PERMISSIONS: Permissions = Permissions {
+    component: "publish/enable-securityhub",
+    actions: &["securityhub:EnableSecurityHub"],
+};
+
+/// Whether Security Hub is enabled (DescribeHub answers) in the client's account and region.
+pub async fn is_enabled(client: &aws_sdk_securityhub::Client) -> Result<bool, String> {
+    match client.describe_hub().send().await {
+        Ok(_) => Ok(true),
+        Err(e)
+            if is_code(&e, "InvalidAccessException")
+                || is_code(&e, "ResourceNotFoundException") =>
+        {
+            Ok(false)
+        }
+        Err(e) => Err(format!("securityhub:DescribeHub: {}", describe(&e))),
+    }
+}
+
+/// Enables Security Hub without default standards (Rampart publishes its own findings).
+pub async fn enable(client: &aws_sdk_securityhub::Client) -> Result<(), String> {
+    match client
+        .enable_security_hub()
+        .enable_default_standards(false)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) if is_code(&e, "ResourceConflictException") => Ok(()),
+        Err(e) => Err(format!("securityhub:EnableSecurityHub: {}", describe(&e))),
+    }
+}

@@ -1,0 +1,139 @@
+//! Snapshots: plain data collected from one account (global services) or one account-region.
+//!
+//! Each service's part is a [`Collected`] so a failed API call is carried as an error that the
+//! checks turn into an error result, never into a pass.
+
+use serde::{Deserialize, Serialize};
+
+/// A service's data, or why it could not be read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Collected<T> {
+    Ok(T),
+    Err(String),
+}
+
+impl<T> Collected<T> {
+    pub fn as_result(&self) -> Result<&T, &str> {
+        match self {
+            Collected::Ok(t) => Ok(t),
+            Collected::Err(e) => Err(e),
+        }
+    }
+}
+
+impl<T> From<Result<T, String>> for Collected<T> {
+    fn from(r: Result<T, String>) -> Self {
+        match r {
+            Ok(t) => Collected::Ok(t),
+            Err(e) => Collected::Err(e),
+        }
+    }
+}
+
+/// Account-wide (global) data, collected once per account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountSnapshot {
+    pub account_id: String,
+    pub partition: String,
+    pub iam: Collected<IamSnapshot>,
+    pub cloudtrail: Collected<CloudTrailSnapshot>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IamSnapshot {
+    pub root_access_keys_present: bool,
+    pub root_mfa_enabled: bool,
+    /// `None` when the account has no password policy (IAM NoSuchEntity).
+    pub password_policy: Option<PasswordPolicy>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PasswordPolicy {
+    pub minimum_length: Option<i32>,
+    pub reuse_prevention: Option<i32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CloudTrailSnapshot {
+    /// Trails visible from the home region, shadow (multi-region and organization) trails included.
+    pub trails: Vec<Trail>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Trail {
+    pub name: String,
+    pub arn: String,
+    pub home_region: String,
+    pub is_multi_region: bool,
+    pub is_organization_trail: bool,
+    pub log_file_validation: bool,
+    pub s3_bucket: Option<String>,
+    pub kms_key_id: Option<String>,
+    pub cloudwatch_logs_group_arn: Option<String>,
+    /// `Err` when GetTrailStatus failed for this trail.
+    pub is_logging: Collected<bool>,
+    /// Management-event selection, `Err` when GetEventSelectors failed.
+    pub management_events: Collected<ManagementEvents>,
+}
+
+/// What the trail's (basic or advanced) event selectors record of management events.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ManagementEvents {
+    pub read: bool,
+    pub write: bool,
+}
+
+/// Regional data of one account-region.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RegionSnapshot {
+    pub account_id: String,
+    pub region: String,
+    pub partition: String,
+    pub ec2: Collected<Ec2Snapshot>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ec2Snapshot {
+    pub ebs_encryption_by_default: bool,
+    pub security_groups: Vec<SecurityGroup>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SecurityGroup {
+    pub group_id: String,
+    pub group_name: String,
+    pub vpc_id: Option<String>,
+    pub owner_id: String,
+    pub ingress: Vec<IpPermission>,
+    pub egress: Vec<IpPermission>,
+}
+
+/// One ingress or egress permission.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IpPermission {
+    /// `tcp`, `udp`, `icmp`, a protocol number, or `-1` for all.
+    pub protocol: String,
+    pub from_port: Option<i32>,
+    pub to_port: Option<i32>,
+    pub ipv4_ranges: Vec<String>,
+    pub ipv6_ranges: Vec<String>,
+    /// Referenced security groups.
+    pub group_pairs: Vec<String>,
+}
+
+impl IpPermission {
+    /// True when this permission lets traffic to `port` through (protocol -1 is every port).
+    pub fn covers_port(&self, port: i32) -> bool {
+        match self.protocol.as_str() {
+            "-1" | "all" => true,
+            "tcp" | "6" | "udp" | "17" => match (self.from_port, self.to_port) {
+                (Some(from), Some(to)) if from == -1 || to == -1 => true,
+                (Some(from), Some(to)) => from <= port && port <= to,
+                // No ports on tcp/udp means the API left them out: every port.
+                _ => true,
+            },
+            _ => false,
+        }
+    }
+}

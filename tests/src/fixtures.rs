@@ -1,0 +1,320 @@
+//! Fixtures: an organization of member accounts with planted configuration, built through the
+//! real SDK against the emulator, each member reached through its own assumed role.
+
+use aws_config::sts::AssumeRoleProvider;
+use aws_config::SdkConfig;
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_types::region::Region;
+use futures::stream::{self, StreamExt, TryStreamExt};
+
+/// The role every fixture member is reached through (Organizations' own default).
+pub const MEMBER_ROLE: &str = "OrganizationAccountAccessRole";
+
+/// What to plant in one member account. Defaults are the secure choice.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Profile {
+    /// Password policy (minimum length, reuse prevention); `None` leaves the account without one.
+    pub password_policy: Option<(i32, i32)>,
+    /// A security group open to 0.0.0.0/0 on port 22 in each region.
+    pub open_ssh: bool,
+    /// A security group open to ::/0 on 3389 (via a port range) in each region.
+    pub open_rdp_ipv6: bool,
+    /// EBS encryption by default in each region.
+    pub ebs_encryption: bool,
+    /// A logging multi-region trail recording all management events.
+    pub trail: bool,
+}
+
+impl Default for Profile {
+    fn default() -> Self {
+        Profile {
+            password_policy: Some((14, 24)),
+            open_ssh: false,
+            open_rdp_ipv6: false,
+            ebs_encryption: true,
+            trail: true,
+        }
+    }
+}
+
+impl Profile {
+    /// A realistic mix for demos: index `i` decides which mistakes an account has.
+    pub fn mixed(i: usize) -> Profile {
+        Profile {
+            password_policy: match i % 4 {
+                0 => Some((14, 24)),
+                1 => Some((8, 0)),
+                2 => None,
+                _ => Some((16, 24)),
+            },
+            open_ssh: i % 3 == 1,
+            open_rdp_ipv6: i % 5 == 2,
+            ebs_encryption: i % 2 == 0,
+            trail: i % 4 != 3,
+        }
+    }
+}
+
+/// One created member account.
+#[derive(Debug, Clone)]
+pub struct MemberFixture {
+    pub id: String,
+    pub name: String,
+    pub profile: Profile,
+}
+
+/// The organization built for a test.
+#[derive(Debug, Clone)]
+pub struct OrgFixture {
+    pub management: String,
+    pub members: Vec<MemberFixture>,
+    pub regions: Vec<String>,
+}
+
+/// SDK config acting in `account_id` through the member role, as the hub would.
+pub async fn member_config(base: &SdkConfig, account_id: &str, region: &str) -> SdkConfig {
+    let provider =
+        AssumeRoleProvider::builder(format!("arn:aws:iam::{account_id}:role/{MEMBER_ROLE}"))
+            .session_name("rampart-testbed")
+            .region(Region::new(region.to_string()))
+            .configure(base)
+            .build()
+            .await;
+    base.to_builder()
+        .region(Region::new(region.to_string()))
+        .credentials_provider(SharedCredentialsProvider::new(provider))
+        .build()
+}
+
+/// Creates an organization with one member per profile and plants each profile in `regions`.
+pub async fn create_org(
+    base: &SdkConfig,
+    profiles: &[Profile],
+    regions: &[&str],
+) -> anyhow::Result<OrgFixture> {
+    let org = aws_sdk_organizations::Client::new(base);
+    org.create_organization()
+        .feature_set(aws_sdk_organizations::types::OrganizationFeatureSet::All)
+        .send()
+        .await?;
+    let mut members = Vec::new();
+    for (i, p) in profiles.iter().enumerate() {
+        let name = format!("member-{i:03}");
+        let out = org
+            .create_account()
+            .account_name(&name)
+            .email(format!("{name}@example.com"))
+            .send()
+            .await?;
+        let id = out
+            .create_account_status()
+            .and_then(|s| s.account_id())
+            .ok_or_else(|| anyhow::anyhow!("CreateAccount returned no account id"))?
+            .to_string();
+        members.push(MemberFixture {
+            id,
+            name,
+            profile: p.clone(),
+        });
+    }
+    let regions: Vec<String> = regions.iter().map(|r| r.to_string()).collect();
+    let regions_ref = &regions;
+    stream::iter(members.iter().cloned())
+        .map(|m| async move { plant(base, &m, regions_ref).await })
+        .buffer_unordered(8)
+        .try_collect::<Vec<()>>()
+        .await?;
+    Ok(OrgFixture {
+        management: crate::emulator::MANAGEMENT_ACCOUNT.into(),
+        members,
+        regions,
+    })
+}
+
+/// Plants a member's profile (idempotent enough to re-plant after a change).
+pub async fn plant(base: &SdkConfig, m: &MemberFixture, regions: &[String]) -> anyhow::Result<()> {
+    let home = regions
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "us-east-1".into());
+    let cfg = member_config(base, &m.id, &home).await;
+    let iam = aws_sdk_iam::Client::new(&cfg);
+    match m.profile.password_policy {
+        Some((len, reuse)) => {
+            let mut req = iam
+                .update_account_password_policy()
+                .minimum_password_length(len);
+            if reuse > 0 {
+                req = req.password_reuse_prevention(reuse);
+            }
+            req.send().await?;
+        }
+        None => {
+            let _ = iam.delete_account_password_policy().send().await;
+        }
+    }
+    if m.profile.trail {
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&cfg)
+                .force_path_style(true)
+                .build(),
+        );
+        let bucket = format!("trail-logs-{}", m.id);
+        let mut create = s3.create_bucket().bucket(&bucket);
+        if home != "us-east-1" {
+            create = create.create_bucket_configuration(
+                aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                    .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::from(
+                        home.as_str(),
+                    ))
+                    .build(),
+            );
+        }
+        create.send().await?;
+        let ct = aws_sdk_cloudtrail::Client::new(&cfg);
+        ct.create_trail()
+            .name("org-audit")
+            .s3_bucket_name(&bucket)
+            .is_multi_region_trail(true)
+            .enable_log_file_validation(true)
+            .send()
+            .await?;
+        ct.start_logging().name("org-audit").send().await?;
+    }
+    for region in regions {
+        let rcfg = cfg.to_builder().region(Region::new(region.clone())).build();
+        let ec2 = aws_sdk_ec2::Client::new(&rcfg);
+        if m.profile.ebs_encryption {
+            ec2.enable_ebs_encryption_by_default().send().await?;
+        } else {
+            ec2.disable_ebs_encryption_by_default().send().await?;
+        }
+        if m.profile.open_ssh {
+            open_group(
+                &ec2,
+                "ssh-from-anywhere",
+                "tcp",
+                22,
+                22,
+                Some("0.0.0.0/0"),
+                None,
+            )
+            .await?;
+        }
+        if m.profile.open_rdp_ipv6 {
+            open_group(
+                &ec2,
+                "admin-range-v6",
+                "tcp",
+                3000,
+                3500,
+                None,
+                Some("::/0"),
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Creates a security group in the default VPC with one ingress rule; returns its id.
+pub async fn open_group(
+    ec2: &aws_sdk_ec2::Client,
+    name: &str,
+    proto: &str,
+    from: i32,
+    to: i32,
+    cidr: Option<&str>,
+    cidr6: Option<&str>,
+) -> anyhow::Result<String> {
+    let vpcs = ec2.describe_vpcs().send().await?;
+    let vpc = vpcs
+        .vpcs()
+        .iter()
+        .find(|v| v.is_default() == Some(true))
+        .and_then(|v| v.vpc_id())
+        .map(str::to_string);
+    let g = ec2
+        .create_security_group()
+        .group_name(name)
+        .description("rampart fixture")
+        .set_vpc_id(vpc)
+        .send()
+        .await?;
+    let id = g.group_id().unwrap_or_default().to_string();
+    let mut perm = aws_sdk_ec2::types::IpPermission::builder()
+        .ip_protocol(proto)
+        .from_port(from)
+        .to_port(to);
+    if let Some(c) = cidr {
+        perm = perm.ip_ranges(aws_sdk_ec2::types::IpRange::builder().cidr_ip(c).build());
+    }
+    if let Some(c) = cidr6 {
+        perm = perm.ipv6_ranges(
+            aws_sdk_ec2::types::Ipv6Range::builder()
+                .cidr_ipv6(c)
+                .build(),
+        );
+    }
+    ec2.authorize_security_group_ingress()
+        .group_id(&id)
+        .ip_permissions(perm.build())
+        .send()
+        .await?;
+    Ok(id)
+}
+
+/// Every finding in `account_id`'s Security Hub in `region`, read with that account's credentials.
+pub async fn findings_in(
+    base: &SdkConfig,
+    account_id: &str,
+    region: &str,
+) -> anyhow::Result<Vec<rampart_common::Finding>> {
+    let cfg = if account_id == crate::emulator::MANAGEMENT_ACCOUNT {
+        base.to_builder()
+            .region(Region::new(region.to_string()))
+            .build()
+    } else {
+        member_config(base, account_id, region).await
+    };
+    let sh = aws_sdk_securityhub::Client::new(&cfg);
+    let mut out = Vec::new();
+    let mut token = None;
+    loop {
+        let page = sh
+            .get_findings()
+            .max_results(100)
+            .set_next_token(token.take())
+            .send()
+            .await?;
+        out.extend(
+            page.findings()
+                .iter()
+                .map(rampart_member::publish::from_sdk),
+        );
+        match page.next_token() {
+            Some(t) if !t.is_empty() => token = Some(t.to_string()),
+            _ => break,
+        }
+    }
+    Ok(out)
+}
+
+/// Enables Security Hub in every member (and the management account) in `regions`.
+pub async fn enable_security_hub(base: &SdkConfig, org: &OrgFixture) -> anyhow::Result<()> {
+    let mut accounts: Vec<String> = org.members.iter().map(|m| m.id.clone()).collect();
+    accounts.push(org.management.clone());
+    for a in &accounts {
+        for r in &org.regions {
+            let cfg = if *a == org.management {
+                base.to_builder().region(Region::new(r.clone())).build()
+            } else {
+                member_config(base, a, r).await
+            };
+            rampart_member::securityhub::enable(&aws_sdk_securityhub::Client::new(&cfg))
+                .await
+                .map_err(anyhow::Error::msg)?;
+        }
+    }
+    Ok(())
+}
