@@ -391,7 +391,16 @@ pub fn audit_artifact(
     let reports: Vec<TemplateReport> = selected
         .iter()
         .map(|(n, b)| match std::str::from_utf8(b) {
-            Ok(t) => audit_text(n, t, &cfg),
+            Ok(t) => {
+                let mut r = audit_text(n, t, &cfg);
+                // Selection is a search (globs), so a buildspec or manifest that matched is
+                // skipped, as in a directory search on the command line.
+                if r.skipped.is_some() {
+                    r.decision = Decision::Pass;
+                    r.error = None;
+                }
+                r
+            }
             Err(_) => {
                 let mut r = audit_text(n, "", &cfg);
                 r.error = Some(format!("{n}: not UTF-8 text"));
@@ -400,6 +409,9 @@ pub fn audit_artifact(
             }
         })
         .collect();
+    if reports.iter().all(|r| r.skipped.is_some()) {
+        return Err(PipelineError::NoTemplates(params.templates.clone()));
+    }
     let decision = crate::report::overall(&reports);
     Ok(ArtifactAudit {
         reports,
@@ -424,7 +436,7 @@ pub fn truncate(s: &str, max: usize) -> String {
 /// One line per template and per scoring finding.
 fn findings_lines(a: &ArtifactAudit) -> String {
     let mut out = String::new();
-    for r in &a.reports {
+    for r in a.reports.iter().filter(|r| r.skipped.is_none()) {
         if let Some(e) = &r.error {
             out.push_str(&format!("{}: ERROR {e}\n", r.path));
             continue;

@@ -451,3 +451,48 @@ fn errors_name_the_file() {
     let r = audit_text("list.yaml", "- a\n- b\n", &AuditConfig::default());
     assert_eq!(r.decision, Decision::Error);
 }
+
+#[test]
+fn sub_with_parameter_defaults_reaches_wildcards() {
+    let src = "Parameters:
+  Target: {Type: String, Default: '*'}
+  Svc: {Type: String, Default: iam}
+  Bucket: {Type: String}
+Resources:
+  P:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      PolicyDocument:
+        Statement:
+          - {Effect: Allow, Action: !Sub '${Svc}:PassRole', Resource: !Sub '${Target}'}
+          - {Effect: Allow, Action: 's3:GetObject', Resource: !Sub 'arn:${AWS::Partition}:s3:::${Bucket}/*'}
+";
+    let v = ids(src, &AuditConfig::default());
+    assert!(has(&v, "IAM-07", Status::Fail), "{v:?}");
+    assert!(has(&v, "IAM-03", Status::Fail), "{v:?}");
+    // The second statement's resource cannot be "*" whatever Bucket is.
+    let r = audit_text("t.yaml", src, &AuditConfig::default());
+    assert_eq!(
+        r.findings.iter().filter(|f| f.rule_id == "IAM-03").count(),
+        1
+    );
+}
+
+#[test]
+fn guard_and_checkov_blind_spots_are_covered() {
+    // Description key, port range, protocol -1 without ports, IPv6: all open SSH to the world.
+    for rule in [
+        "{IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: 0.0.0.0/0, Description: admin}",
+        "{IpProtocol: tcp, FromPort: 0, ToPort: 1024, CidrIp: 0.0.0.0/0}",
+        "{IpProtocol: '-1', CidrIp: 0.0.0.0/0}",
+        "{IpProtocol: 6, FromPort: 22, ToPort: 22, CidrIpv6: '::/0'}",
+    ] {
+        let src = format!(
+            "Resources:\n  SG:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      GroupDescription: d\n      SecurityGroupIngress: [{rule}]\n"
+        );
+        assert!(
+            has(&ids(&src, &AuditConfig::default()), "NET-01", Status::Fail),
+            "{rule}"
+        );
+    }
+}

@@ -99,7 +99,16 @@ async fn pass_reports_success() {
 
 #[tokio::test]
 async fn approval_reports_success_asking_for_manual_approval() {
-    let (r, ok, fail) = run(&[("a.json", APPROVAL), ("b.yaml", PASS)], "").await;
+    let buildspec = "version: 0.2\nphases: {build: {commands: [make]}}\n";
+    let (r, ok, fail) = run(
+        &[
+            ("a.json", APPROVAL),
+            ("b.yaml", PASS),
+            ("buildspec.yml", buildspec),
+        ],
+        "",
+    )
+    .await;
     match &r {
         JobResult::Success { summary } => {
             assert!(summary.contains("manual approval needed"), "{summary}");
@@ -150,6 +159,7 @@ async fn internal_errors_still_end_the_job_with_a_failure() {
             r#"{"templates": ["nothing/*.yaml"]}"#,
         ),
         (vec![("x.yaml", PASS)], "{not json"),
+        (vec![("buildspec.yml", "version: 0.2\n")], ""),
         (vec![("x.yaml", "Resources: [\n")], ""),
     ] {
         let (r, ok, fail) = run(&files, params).await;

@@ -24,7 +24,8 @@ pub fn escape(s: &str) -> String {
 }
 
 pub fn render(reports: &[TemplateReport]) -> String {
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"rampart audit-template\">\n");
+    let mut out =
+        String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"rampart audit-template\">\n");
     for r in reports.iter().filter(|r| r.skipped.is_none()) {
         let path = escape(&r.path);
         let failures = r.findings.iter().filter(|f| f.scores()).count()

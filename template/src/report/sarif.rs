@@ -49,7 +49,13 @@ pub fn repo_relative(path: &str) -> String {
         .strip_prefix(&base)
         .map(Path::to_path_buf)
         .unwrap_or(abs);
-    rel.to_string_lossy().replace('\\', "/")
+    // Percent-encode what a URI reference cannot hold literally.
+    rel.to_string_lossy()
+        .replace('\\', "/")
+        .replace('%', "%25")
+        .replace(' ', "%20")
+        .replace('#', "%23")
+        .replace('?', "%3F")
 }
 
 pub fn render(reports: &[TemplateReport], cfg: &AuditConfig) -> String {
