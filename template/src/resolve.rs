@@ -37,6 +37,8 @@ pub struct Resolver<'a> {
     mappings: Option<&'a Node>,
     conditions: Option<&'a Node>,
     memo: RefCell<HashMap<String, CondState>>,
+    /// Named conditions being decided right now (conditions can chain through `Condition`).
+    cond_depth: std::cell::Cell<usize>,
     /// Extra names bound while resolving (e.g. an `Fn::ForEach` identifier).
     pub locals: HashMap<String, Node>,
 }
@@ -89,6 +91,7 @@ impl<'a> Resolver<'a> {
             mappings: root.get("Mappings"),
             conditions: root.get("Conditions"),
             memo: RefCell::new(HashMap::new()),
+            cond_depth: std::cell::Cell::new(0),
             locals: HashMap::new(),
         }
     }
@@ -376,13 +379,21 @@ impl<'a> Resolver<'a> {
                 CondState::InProgress => None,
             };
         }
+        // A long chain of conditions referring to each other would otherwise recurse once
+        // per link; past the limit the condition is simply undecided (not memoised, so a
+        // shallower path can still decide it).
+        if self.cond_depth.get() >= MAX_DEPTH {
+            return None;
+        }
         self.memo
             .borrow_mut()
             .insert(name.to_string(), CondState::InProgress);
+        self.cond_depth.set(self.cond_depth.get() + 1);
         let v = self
             .conditions
             .and_then(|c| c.get(name))
             .and_then(|n| self.eval_condition(n, 0));
+        self.cond_depth.set(self.cond_depth.get().saturating_sub(1));
         self.memo
             .borrow_mut()
             .insert(name.to_string(), CondState::Done(v));

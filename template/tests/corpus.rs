@@ -95,3 +95,11 @@ fn corpus_is_audited_without_panics_and_matches_snapshot() {
         );
     }
 }
+
+#[test]
+fn shipped_pipeline_stage_snippet_passes_its_own_audit() {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../stacksets/codepipeline-template-audit.yaml");
+    let r = rampart_template::cli::audit_file(&p, &AuditConfig::default());
+    assert_eq!(r.decision, Decision::Pass, "{:?}", r.findings);
+}

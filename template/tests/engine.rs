@@ -496,3 +496,17 @@ fn guard_and_checkov_blind_spots_are_covered() {
         );
     }
 }
+
+#[test]
+fn long_condition_chains_do_not_overflow_the_stack() {
+    let mut src = String::from(
+        "Parameters:\n  P: {Type: String, Default: a}\nConditions:\n  C0: !Equals [!Ref P, a]\n",
+    );
+    for i in 1..20_000 {
+        src.push_str(&format!("  C{i}: !Not [!Condition C{}]\n", i - 1));
+    }
+    src.push_str("Resources:\n  V:\n    Type: AWS::EC2::Volume\n    Condition: C19999\n    Properties: {Size: 1}\n");
+    // Decided or not, the audit must finish (the volume is kept when undecidable).
+    let r = audit_text("t.yaml", &src, &AuditConfig::default());
+    assert!(r.error.is_none(), "{:?}", r.error);
+}
