@@ -39,6 +39,18 @@ pub struct Model<'a> {
     /// Security group logical id -> indices of standalone ingress resources targeting it.
     pub sg_ingress: HashMap<String, Vec<usize>>,
     pub sg_egress: HashMap<String, Vec<usize>>,
+    /// Resources added by `Fn::ForEach` expansion so far.
+    expanded: usize,
+}
+
+/// Most resources `Fn::ForEach` loops may add to one template (nested loops multiply).
+const MAX_EXPANDED: usize = 10_000;
+
+/// `${Id}` becomes the item; `&{Id}` the item with non-alphanumerics removed.
+fn substitute_key(key: &str, ident: &str, item: &str) -> String {
+    let alnum: String = item.chars().filter(char::is_ascii_alphanumeric).collect();
+    key.replace(&format!("${{{ident}}}"), item)
+        .replace(&format!("&{{{ident}}}"), &alnum)
 }
 
 fn issue(resource: Option<&str>, pos: Pos, message: impl Into<String>) -> Issue {
@@ -73,6 +85,7 @@ impl<'a> Model<'a> {
             resolver,
             sg_ingress: HashMap::new(),
             sg_egress: HashMap::new(),
+            expanded: 0,
         };
         if !root.is_map() {
             m.issues
@@ -92,7 +105,7 @@ impl<'a> Model<'a> {
                     if let Some(name) = e.key.strip_prefix("Fn::ForEach::") {
                         m.for_each(name, &e.value, e.key_pos);
                     } else {
-                        m.add_resource(&e.key, &e.value, e.key_pos, None);
+                        m.add_resource(&e.key, &e.value, e.key_pos);
                     }
                 }
             }
@@ -101,7 +114,7 @@ impl<'a> Model<'a> {
         m
     }
 
-    fn add_resource(&mut self, id: &str, body: &Node, pos: Pos, local: Option<(&str, &Node)>) {
+    fn add_resource(&mut self, id: &str, body: &Node, pos: Pos) {
         if !body.is_map() {
             self.issues.push(issue(
                 Some(id),
@@ -141,15 +154,11 @@ impl<'a> Model<'a> {
             .get("Properties")
             .cloned()
             .unwrap_or_else(|| Node::new(Value::Map(Vec::new()), pos));
-        if let Some((ident, v)) = local {
-            self.resolver.locals.insert(ident.to_string(), v.clone());
-        }
+        // Expanded `Fn::ForEach` names are resources too (for Ref/GetAtt classification).
+        self.resolver.resources.insert(id.to_string());
         let mut props = self.resolver.resolve(&raw_props);
         if !props.is_map() {
             props = Node::new(Value::Map(Vec::new()), raw_props.pos);
-        }
-        if let Some((ident, _)) = local {
-            self.resolver.locals.remove(ident);
         }
         self.resources.push(Resource {
             id: id.to_string(),
@@ -161,32 +170,73 @@ impl<'a> Model<'a> {
         });
     }
 
-    /// `Fn::ForEach::Name: [Identifier, Collection, {Key${Identifier}: Resource}]`: each
-    /// resource template is audited once with the identifier unknown (the collection is often
-    /// a parameter), which covers every expansion without multiplying findings.
+    /// `Fn::ForEach::Name: [Identifier, Collection, {Key${Identifier}: Resource}]`
+    /// (AWS::LanguageExtensions). A collection that resolves to a list of scalars (a literal
+    /// list, or a list parameter with a value) is expanded item by item, with `${Identifier}`
+    /// and `&{Identifier}` substituted in keys and the identifier bound for `Ref`/`Fn::Sub`.
+    /// Otherwise each resource template is audited once with the identifier unknown.
     fn for_each(&mut self, name: &str, body: &Node, pos: Pos) {
+        let label = format!("Fn::ForEach::{name}");
         let items = body.items();
-        let (Some(ident), Some(templates)) = (items.first().and_then(Node::as_str), items.get(2))
-        else {
+        let (Some(ident), Some(collection), Some(templates)) = (
+            items.first().and_then(Node::as_str),
+            items.get(1),
+            items.get(2),
+        ) else {
             self.issues.push(issue(
-                Some(&format!("Fn::ForEach::{name}")),
+                Some(&label),
                 pos,
                 "malformed Fn::ForEach; not audited",
             ));
             return;
         };
-        self.issues.push(issue(
-            Some(&format!("Fn::ForEach::{name}")),
-            pos,
-            "Fn::ForEach loop: each resource in it is audited once with the loop variable unresolved",
-        ));
-        let unknown = Node::new(Value::Unknown(format!("${{{ident}}}")), pos);
-        for e in templates.entries() {
-            if let Some(inner) = e.key.strip_prefix("Fn::ForEach::") {
-                self.for_each(inner, &e.value, e.key_pos);
-            } else {
-                self.add_resource(&e.key, &e.value, e.key_pos, Some((ident, &unknown)));
+        let ident = ident.to_string();
+        let resolved = self.resolver.resolve(collection);
+        let values: Option<Vec<String>> = match &resolved.value {
+            Value::Seq(v) => v.iter().map(Node::scalar_text).collect(),
+            _ => None,
+        };
+        let bindings: Vec<(Option<String>, Node)> = match values {
+            Some(v) if !v.is_empty() && self.expanded + v.len() <= MAX_EXPANDED => {
+                self.expanded += v.len();
+                self.issues.push(issue(
+                    Some(&label),
+                    pos,
+                    format!("Fn::ForEach loop expanded over {} item(s)", v.len()),
+                ));
+                v.into_iter()
+                    .map(|item| (Some(item.clone()), Node::str(item, pos)))
+                    .collect()
             }
+            _ => {
+                self.issues.push(issue(
+                    Some(&label),
+                    pos,
+                    "Fn::ForEach collection unresolved (or too large): each resource in it is audited once with the loop variable unknown",
+                ));
+                vec![(
+                    None,
+                    Node::new(Value::Unknown(format!("${{{ident}}}")), pos),
+                )]
+            }
+        };
+        for (item, value) in bindings {
+            let previous = self.resolver.locals.insert(ident.clone(), value);
+            for e in templates.entries() {
+                let key = match &item {
+                    Some(item) => substitute_key(&e.key, &ident, item),
+                    None => e.key.clone(),
+                };
+                if let Some(inner) = key.strip_prefix("Fn::ForEach::") {
+                    self.for_each(inner, &e.value, e.key_pos);
+                } else {
+                    self.add_resource(&key, &e.value, e.key_pos);
+                }
+            }
+            match previous {
+                Some(p) => self.resolver.locals.insert(ident.clone(), p),
+                None => self.resolver.locals.remove(&ident),
+            };
         }
     }
 

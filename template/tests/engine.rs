@@ -510,3 +510,37 @@ fn long_condition_chains_do_not_overflow_the_stack() {
     let r = audit_text("t.yaml", &src, &AuditConfig::default());
     assert!(r.error.is_none(), "{:?}", r.error);
 }
+
+#[test]
+fn foreach_over_an_unresolved_collection_is_audited_once() {
+    let src = "Transform: AWS::LanguageExtensions
+Parameters:
+  Names: {Type: CommaDelimitedList}
+Resources:
+  Fn::ForEach::Topics:
+    - N
+    - !Ref Names
+    - Topic&{N}:
+        Type: AWS::SNS::Topic
+        Properties: {TopicName: !Ref N}
+";
+    let r = audit_text("t.yaml", src, &AuditConfig::default());
+    let ids: Vec<&str> = r
+        .findings
+        .iter()
+        .filter(|f| f.rule_id == "DATA-17")
+        .map(|f| f.resource.as_str())
+        .collect();
+    assert_eq!(ids, vec!["Topic&{N}"]);
+    assert!(r.issues.iter().any(|i| i.message.contains("unresolved")));
+    let mut cfg = AuditConfig::default();
+    cfg.parameters.insert("Names".into(), "a-1, b.2".into());
+    let r = audit_text("t.yaml", src, &cfg);
+    let ids: Vec<&str> = r
+        .findings
+        .iter()
+        .filter(|f| f.rule_id == "DATA-17")
+        .map(|f| f.resource.as_str())
+        .collect();
+    assert_eq!(ids, vec!["Topica1", "Topicb2"]);
+}
