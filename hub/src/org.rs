@@ -69,6 +69,9 @@ pub async fn discover(
             _ => break,
         }
     }
+    if accounts.is_empty() {
+        return Err(DiscoveryError::Empty);
+    }
     let needs_tree = with_ous || cfg.include_ous.is_some() || cfg.exclude_ous.is_some();
     if needs_tree {
         let tree = ou_tree(client).await?;

@@ -33,6 +33,8 @@ pub struct SessionSpec {
 #[derive(Debug, Clone)]
 pub struct Sessions {
     base: SdkConfig,
+    /// Config whose credentials call sts:AssumeRole (the hub role); the base config by default.
+    sts: SdkConfig,
     hub_account: String,
     spec: SessionSpec,
 }
@@ -72,10 +74,17 @@ pub fn session_name(prefix: &str, run_id: &str) -> String {
 impl Sessions {
     pub fn new(base: SdkConfig, hub_account: String, spec: SessionSpec) -> Self {
         Sessions {
+            sts: base.clone(),
             base,
             hub_account,
             spec,
         }
+    }
+
+    /// Uses a different config (credentials, HTTP client) for the sts:AssumeRole calls.
+    pub fn with_sts_config(mut self, sts: SdkConfig) -> Self {
+        self.sts = sts;
+        self
     }
 
     pub fn hub_account(&self) -> &str {
@@ -104,7 +113,7 @@ impl Sessions {
         if let Some(id) = &self.spec.external_id {
             builder = builder.external_id(id.clone());
         }
-        let provider = builder.configure(&self.base).build().await;
+        let provider = builder.configure(&self.sts).build().await;
         let cfg = self
             .base
             .to_builder()

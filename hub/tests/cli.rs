@@ -1,0 +1,176 @@
+//! The `rampart` binary end to end: documented exit codes and clear messages for bad input,
+//! and a full assessment against the emulated organization.
+
+use rampart_testbed::fixtures::{self, Profile};
+use rampart_testbed::Emulator;
+use std::process::{Command, Output};
+
+const REGION: &str = "us-east-1";
+
+fn rampart(emu: Option<&Emulator>, args: &[&str]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rampart"));
+    cmd.args(args)
+        .env_remove("AWS_PROFILE")
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+    if let Some(e) = emu {
+        cmd.envs(e.env(REGION));
+    }
+    cmd.output().expect("run rampart")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).to_string()
+}
+
+#[test]
+fn malformed_config_is_a_usage_error_naming_the_file_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rampart.toml");
+    std::fs::write(&path, "role_name = \"ok\"\nconcurrency = \"lots\"\n").unwrap();
+    let out = rampart(None, &["--config", path.to_str().unwrap(), "assess"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("rampart.toml") && err.contains("concurrency"),
+        "{err}"
+    );
+
+    std::fs::write(&path, "rol_name = \"typo\"\n").unwrap();
+    let out = rampart(None, &["--config", path.to_str().unwrap(), "assess"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("rol_name"), "{}", stderr(&out));
+
+    let out = rampart(None, &["--config", "/nonexistent/rampart.toml", "accounts"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("/nonexistent/rampart.toml"));
+
+    let out = rampart(None, &["assess", "--no-such-flag"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn unknown_region_and_empty_organization_are_usage_errors() {
+    rampart_testbed::block_on(async {
+        let emu = Emulator::start().expect("emulator");
+        let out = rampart(
+            Some(&emu),
+            &["--regions", "us-east-1,xx-nowhere-9", "assess"],
+        );
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("unknown region(s): xx-nowhere-9"),
+            "{}",
+            stderr(&out)
+        );
+
+        // An organization whose only account is excluded leaves nothing to assess.
+        let base = emu.sdk_config(REGION).await;
+        fixtures::create_org(&base, &[], &[REGION])
+            .await
+            .expect("org");
+        let out = rampart(
+            Some(&emu),
+            &[
+                "--regions",
+                REGION,
+                "--exclude-accounts",
+                "123456789012",
+                "assess",
+            ],
+        );
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("no ACTIVE accounts"),
+            "{}",
+            stderr(&out)
+        );
+
+        // An empty organization (the emulator lists no accounts before one is created).
+        let emu2 = Emulator::start().expect("emulator");
+        let out = rampart(Some(&emu2), &["--regions", REGION, "accounts"]);
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("no ACTIVE accounts"),
+            "{}",
+            stderr(&out)
+        );
+    });
+}
+
+#[test]
+fn accounts_and_assess_over_the_emulated_organization() {
+    rampart_testbed::block_on(async {
+        let emu = Emulator::start().expect("emulator");
+        let base = emu.sdk_config(REGION).await;
+        let good = Profile::default();
+        let bad = Profile {
+            open_ssh: true,
+            password_policy: None,
+            ..Profile::default()
+        };
+        let org = fixtures::create_org(&base, &[good, bad], &[REGION])
+            .await
+            .expect("org");
+
+        let out = rampart(
+            Some(&emu),
+            &["--regions", REGION, "accounts", "--format", "json"],
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let rows: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        assert_eq!(rows.as_array().map(Vec::len), Some(3));
+        assert!(rows
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["assume_role"] == "ok"));
+
+        let dir = tempfile::tempdir().unwrap();
+        let report = dir.path().join("report.json");
+        let out = rampart(
+            Some(&emu),
+            &[
+                "--regions",
+                REGION,
+                "assess",
+                "--publish",
+                "--enable-security-hub",
+                "--format",
+                "json",
+                "--output",
+                report.to_str().unwrap(),
+            ],
+        );
+        // Failures were planted, so the default threshold (low) exits 1.
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+        let accounts = json["accounts"].as_array().unwrap();
+        assert_eq!(accounts.len(), 3);
+        let bad_id = &org.members[1].id;
+        let bad_result = accounts
+            .iter()
+            .find(|a| a["account_id"] == bad_id.as_str())
+            .unwrap();
+        assert!(
+            bad_result["publish"][0]["imported"].as_u64().unwrap() >= 3,
+            "{bad_result}"
+        );
+        let findings = fixtures::findings_in(&base, bad_id, REGION).await.unwrap();
+        assert!(findings
+            .iter()
+            .any(|f| f.check_id() == Some("ec2.sg-admin-ports-ipv4")));
+
+        // With fail_on none the same state exits 0.
+        let out = rampart(
+            Some(&emu),
+            &["--regions", REGION, "assess", "--fail-on", "none"],
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let table = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            table.contains(bad_id.as_str()) && table.contains("Failing accounts per requirement"),
+            "{table}"
+        );
+    });
+}
