@@ -360,6 +360,18 @@ fn apply_suppressions(
         .map(|r| (r.meta.id.as_str(), &r.meta))
         .collect();
     let mut cache: HashMap<String, Vec<Entry>> = HashMap::new();
+    // Template-level `Metadata.rampart.suppress` waives a rule everywhere in the template
+    // (with a reason); other tools' keys only exist on resources.
+    let global: Vec<Entry> = model
+        .root
+        .get("Metadata")
+        .map(|m| {
+            suppressions("template", m, issues)
+                .into_iter()
+                .filter(|e| e.source == "rampart")
+                .collect()
+        })
+        .unwrap_or_default();
     for r in &model.resources {
         if let Some(meta) = &r.metadata {
             let s = suppressions(&r.id, meta, issues);
@@ -369,12 +381,14 @@ fn apply_suppressions(
         }
     }
     for f in findings.iter_mut() {
-        let (Some(entries), Some(meta)) =
-            (cache.get(&f.resource), meta_by_id.get(f.rule_id.as_str()))
-        else {
+        let Some(meta) = meta_by_id.get(f.rule_id.as_str()) else {
             continue;
         };
-        let hit = entries.iter().find(|e| match e.source {
+        let local = cache
+            .get(&f.resource)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let hit = local.iter().chain(global.iter()).find(|e| match e.source {
             "rampart" => e.id == meta.id,
             "cfn_nag" => meta.equivalents.cfn_nag.contains(&e.id),
             "guard" => meta.equivalents.guard.contains(&e.id),

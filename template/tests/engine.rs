@@ -544,3 +544,24 @@ Resources:
         .collect();
     assert_eq!(ids, vec!["Topica1", "Topicb2"]);
 }
+
+#[test]
+fn template_level_rampart_suppression_applies_everywhere() {
+    let src = "Metadata:
+  rampart:
+    suppress: [{id: SEC-08, reason: test stack only}, {id: DATA-10}]
+Parameters:
+  DbPassword: {Type: String}
+Resources:
+  V: {Type: AWS::EC2::Volume, Properties: {Size: 1}}
+";
+    let r = audit_text("t.yaml", src, &AuditConfig::default());
+    let sup = |id: &str| {
+        r.findings
+            .iter()
+            .find(|f| f.rule_id == id)
+            .map(|f| f.suppressed.is_some())
+    };
+    assert_eq!(sup("SEC-08"), Some(true));
+    assert_eq!(sup("DATA-10"), Some(false), "no reason, not honoured");
+}

@@ -45,13 +45,17 @@ pub fn repo_relative(path: &str) -> String {
     };
     let abs = abs.canonicalize().unwrap_or(abs);
     let base = repo_root(&abs).unwrap_or(cwd);
-    let rel = abs
-        .strip_prefix(&base)
-        .map(Path::to_path_buf)
-        .unwrap_or(abs);
+    let rel = match abs.strip_prefix(&base) {
+        Ok(r) => r.to_path_buf(),
+        // Outside the repository and the working directory: an absolute file URI.
+        Err(_) => return format!("file://{}", encode(&abs.to_string_lossy())),
+    };
+    encode(&rel.to_string_lossy())
+}
+
+fn encode(path: &str) -> String {
     // Percent-encode what a URI reference cannot hold literally.
-    rel.to_string_lossy()
-        .replace('\\', "/")
+    path.replace('\\', "/")
         .replace('%', "%25")
         .replace(' ', "%20")
         .replace('#', "%23")
