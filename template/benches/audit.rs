@@ -70,14 +70,24 @@ fn main() {
         let c = Child::parse();
         std::process::exit(rampart_template::run_cli(&c.args));
     }
-    let corpus =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/cfn-templates");
+    // `cargo bench` passes --bench; under `cargo test --all-targets` run a quick smoke pass.
+    let quick = !std::env::args().any(|a| a == "--bench");
+    let corpus = std::env::var_os("RAMPART_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/cfn-templates")
+        });
     let files = collect_files(std::slice::from_ref(&corpus));
     let corpus_s = corpus.display().to_string();
     let null = "/dev/null".to_string();
 
     // 1. Whole corpus, one invocation, 5 runs.
-    let runs: Vec<Sample> = (0..5)
+    let (corpus_runs, single_limit, passes) = if quick {
+        (1, 5, 1)
+    } else {
+        (5, usize::MAX, 20)
+    };
+    let runs: Vec<Sample> = (0..corpus_runs)
         .map(|_| {
             run_child(&[
                 "--format".into(),
@@ -89,7 +99,10 @@ fn main() {
         })
         .collect();
     let (_, rss_corpus) = children_usage();
-    println!("corpus: {} files, one invocation (5 runs)", files.len());
+    println!(
+        "corpus: {} files, one invocation ({corpus_runs} runs)",
+        files.len()
+    );
     println!(
         "  wall median {}  CPU median {}",
         ms(median(runs.iter().map(|s| s.wall).collect())),
@@ -100,6 +113,7 @@ fn main() {
     // 2. One template per invocation.
     let singles: Vec<Sample> = files
         .iter()
+        .take(single_limit)
         .map(|f| {
             run_child(&[
                 "--format".into(),
@@ -132,7 +146,7 @@ fn main() {
     // 3. In-process throughput.
     let cfg = AuditConfig::default();
     let t = Instant::now();
-    let n = 20;
+    let n = passes;
     for _ in 0..n {
         let r = audit_paths(std::slice::from_ref(&corpus), &cfg);
         assert_eq!(r.len(), files.len());

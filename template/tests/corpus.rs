@@ -9,8 +9,13 @@ use std::path::PathBuf;
 use rampart_template::audit::{AuditConfig, Decision, Status};
 use rampart_template::cli::{audit_paths, collect_files};
 
+/// `../shared/corpus/cfn-templates` beside the repository, or `RAMPART_CORPUS`.
 fn corpus() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/cfn-templates")
+    std::env::var_os("RAMPART_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/cfn-templates")
+        })
 }
 
 #[test]
