@@ -565,3 +565,31 @@ Resources:
     assert_eq!(sup("SEC-08"), Some(true));
     assert_eq!(sup("DATA-10"), Some(false), "no reason, not honoured");
 }
+
+#[test]
+fn assembled_secret_strings_flag_only_secret_parameters() {
+    let src = "Parameters:
+  User: {Type: String, Default: admin}
+  Pass: {Type: String}
+Resources:
+  S:
+    Type: AWS::SecretsManager::Secret
+    Properties:
+      SecretString: !Sub '{\"username\": \"${User}\", \"password\": \"${Pass}\"}'
+";
+    let r = audit_text("t.yaml", src, &AuditConfig::default());
+    let msgs: Vec<&str> = r
+        .findings
+        .iter()
+        .filter(|f| f.rule_id.starts_with("SEC-0"))
+        .map(|f| f.message.as_str())
+        .collect();
+    assert!(
+        msgs.iter().any(|m| m.contains("parameter Pass")),
+        "{msgs:?}"
+    );
+    assert!(
+        !msgs.iter().any(|m| m.contains("parameter User")),
+        "{msgs:?}"
+    );
+}

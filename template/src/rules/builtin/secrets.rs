@@ -34,6 +34,18 @@ fn secret_key() -> &'static Regex {
     })
 }
 
+/// Parameter names that suggest a secret (looser than property keys: anywhere in the name).
+fn secret_name() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    // A constant pattern: compiling it cannot fail on any input.
+    RE.get_or_init(|| {
+        Regex::new(
+            r"(?i)(password|passwd|secret|token|passphrase|privatekey|apikey|api_key|credential)",
+        )
+        .expect("constant regex")
+    })
+}
+
 fn dynamic_ref(s: &str) -> bool {
     s.contains("{{resolve:secretsmanager:") || s.contains("{{resolve:ssm-secure:")
 }
@@ -127,6 +139,11 @@ fn secret_props(m: &Model, out: &mut Vec<Hit>, which: Source) {
                 Source::EchoedParam | Source::DefaultedParam => {
                     let mut params = Vec::new();
                     referenced_params(v, &mut params);
+                    // A direct `Ref` carries the secret itself; in an assembled value (a JSON
+                    // SecretString from Fn::Sub) only secret-looking parameters do, not e.g.
+                    // the user name next to the password.
+                    let direct = matches!(v.intrinsic(), Some(("Ref", _)));
+                    params.retain(|p| direct || secret_name().is_match(p));
                     for p in params {
                         let Some(info) = m.resolver.params.get(&p) else {
                             continue;
