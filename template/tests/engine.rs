@@ -570,22 +570,22 @@ Resources:
 fn assembled_secret_strings_flag_only_secret_parameters() {
     let src = "Parameters:
   User: {Type: String, Default: admin}
-  Pass: {Type: String}
+  DbPassword: {Type: String}
 Resources:
   S:
     Type: AWS::SecretsManager::Secret
     Properties:
-      SecretString: !Sub '{\"username\": \"${User}\", \"password\": \"${Pass}\"}'
+      SecretString: !Sub '{\"username\": \"${User}\", \"password\": \"${DbPassword}\"}'
 ";
     let r = audit_text("t.yaml", src, &AuditConfig::default());
     let msgs: Vec<&str> = r
         .findings
         .iter()
-        .filter(|f| f.rule_id.starts_with("SEC-0"))
+        .filter(|f| f.rule_id == "SEC-02")
         .map(|f| f.message.as_str())
         .collect();
     assert!(
-        msgs.iter().any(|m| m.contains("parameter Pass")),
+        msgs.iter().any(|m| m.contains("parameter DbPassword")),
         "{msgs:?}"
     );
     assert!(

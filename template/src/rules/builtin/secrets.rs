@@ -139,10 +139,10 @@ fn secret_props(m: &Model, out: &mut Vec<Hit>, which: Source) {
                 Source::EchoedParam | Source::DefaultedParam => {
                     let mut params = Vec::new();
                     referenced_params(v, &mut params);
-                    // A direct `Ref` carries the secret itself; in an assembled value (a JSON
-                    // SecretString from Fn::Sub) only secret-looking parameters do, not e.g.
-                    // the user name next to the password.
-                    let direct = matches!(v.intrinsic(), Some(("Ref", _)));
+                    // A direct `Ref` (or the only parameter used) carries the secret itself; in
+                    // an assembled value (a JSON SecretString from Fn::Sub) only secret-looking
+                    // parameters do, not e.g. the user name next to the password.
+                    let direct = matches!(v.intrinsic(), Some(("Ref", _))) || params.len() == 1;
                     params.retain(|p| direct || secret_name().is_match(p));
                     for p in params {
                         let Some(info) = m.resolver.params.get(&p) else {
