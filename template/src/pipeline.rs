@@ -604,18 +604,44 @@ pub async fn report_result(
     }
 }
 
-/// Lambda entry: parse the event, build clients (S3 with the artifact credentials) and
-/// process the job. `budget` is the time allowed before reporting (see [`process_job`]).
+/// Process a raw job event with clients the caller built. An event that does not parse
+/// but still carries a job id is ended with a failure result rather than left to time out.
+pub async fn process_event(
+    event: &Value,
+    s3: &aws_sdk_s3::Client,
+    codepipeline: &aws_sdk_codepipeline::Client,
+    budget: Duration,
+) -> Result<JobResult, PipelineError> {
+    match parse_event(event) {
+        Ok(job) => process_job(&job, s3, codepipeline, budget).await,
+        Err(e) => match event
+            .pointer("/CodePipeline.job/id")
+            .and_then(Value::as_str)
+        {
+            Some(id) => {
+                let result = job_result(&Err(e));
+                report_result(codepipeline, id, &result).await?;
+                Ok(result)
+            }
+            None => Err(e),
+        },
+    }
+}
+
+/// Lambda entry: build clients (S3 with the job's artifact credentials) and process the
+/// event. `budget` is the time allowed before reporting (see [`process_job`]).
 pub async fn handle_event(
     event: &Value,
     base: &aws_config::SdkConfig,
     budget: Duration,
 ) -> Result<JobResult, PipelineError> {
-    let job = parse_event(event)?;
     let codepipeline = aws_sdk_codepipeline::Client::new(base);
-    let s3 = match &job.data.artifact_credentials {
+    let creds = event
+        .pointer("/CodePipeline.job/data/artifactCredentials")
+        .and_then(|c| serde_json::from_value::<ArtifactCredentials>(c.clone()).ok());
+    let s3 = match &creds {
         Some(c) => artifact_s3_client(base, c),
         None => aws_sdk_s3::Client::new(base),
     };
-    process_job(&job, &s3, &codepipeline, budget).await
+    process_event(event, &s3, &codepipeline, budget).await
 }

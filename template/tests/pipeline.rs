@@ -12,8 +12,8 @@ use aws_sdk_s3::operation::get_object::GetObjectOutput;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
 use rampart_template::pipeline::{
-    extract_zip, glob_match, parse_event, parse_user_parameters, process_job, truncate, JobResult,
-    MAX_FAILURE_MESSAGE,
+    extract_zip, glob_match, parse_event, parse_user_parameters, process_event, process_job,
+    truncate, JobResult, MAX_FAILURE_MESSAGE,
 };
 
 fn zip_of(files: &[(&str, &str)]) -> Vec<u8> {
@@ -229,4 +229,26 @@ fn zip_limits_and_bad_input() {
 #[test]
 fn event_without_job_is_an_error() {
     assert!(parse_event(&serde_json::json!({"foo": 1})).is_err());
+}
+
+#[tokio::test]
+async fn malformed_event_with_a_job_id_still_ends_the_job() {
+    let s3 = mock_client!(aws_sdk_s3, Vec::<&Rule>::new());
+    let fail = mock!(aws_sdk_codepipeline::Client::put_job_failure_result)
+        .match_requests(|r| r.job_id() == Some("job-9"))
+        .then_output(|| PutJobFailureResultOutput::builder().build());
+    let cp = mock_client!(aws_sdk_codepipeline, [&fail]);
+    let event = serde_json::json!({"CodePipeline.job": {"id": "job-9", "data": {"inputArtifacts": [{"name": 5}]}}});
+    let r = process_event(&event, &s3, &cp, Duration::from_secs(5))
+        .await
+        .expect("reported");
+    assert!(
+        matches!(&r, JobResult::Failure { message } if message.contains("invalid CodePipeline job event")),
+        "{r:?}"
+    );
+    assert_eq!(fail.num_calls(), 1);
+    let no_id = serde_json::json!({"something": "else"});
+    assert!(process_event(&no_id, &s3, &cp, Duration::from_secs(5))
+        .await
+        .is_err());
 }
