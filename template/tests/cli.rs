@@ -109,3 +109,23 @@ fn parameters_file_changes_the_outcome() {
     assert_eq!(run_cli(&a), 2);
     let _ = std::fs::remove_dir_all(&d);
 }
+
+#[test]
+fn shipped_seed_pack_loads_and_runs() {
+    let d = tmpdir("seed");
+    let t = d.join("t.json");
+    write(
+        &t,
+        r#"{"Resources": {"SG": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"GroupDescription": "d",
+            "SecurityGroupEgress": [{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "CidrIp": "10.0.0.0/8"}],
+            "SecurityGroupIngress": [{"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "CidrIp": "10.0.0.0/8"}]}}}}"#,
+    );
+    let mut a = args(vec![t]);
+    a.rules = vec![PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("packs/seed-example.yaml")];
+    a.output = Some(d.join("o.json"));
+    assert_eq!(run_cli(&a), 0, "AllowHttp alone is risk 3 (< 5)");
+    let report = std::fs::read_to_string(d.join("o.json")).unwrap_or_default();
+    assert!(report.contains("\"AllowHttp\""), "{report}");
+    assert!(!report.contains("\"SSHOpenToWorld\""));
+    let _ = std::fs::remove_dir_all(&d);
+}
