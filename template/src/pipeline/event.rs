@@ -1,0 +1,168 @@
+//! The CodePipeline job event and the action's UserParameters.
+
+use std::collections::HashMap;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::PipelineError;
+use crate::audit::Thresholds;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct JobEvent {
+    #[serde(rename = "CodePipeline.job")]
+    pub job: Job,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Job {
+    pub id: String,
+    #[serde(default)]
+    pub data: JobData,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobData {
+    #[serde(default)]
+    pub action_configuration: ActionConfiguration,
+    #[serde(default)]
+    pub input_artifacts: Vec<Artifact>,
+    pub artifact_credentials: Option<ArtifactCredentials>,
+    pub encryption_key: Option<Value>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ActionConfiguration {
+    #[serde(default)]
+    pub configuration: HashMap<String, String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Artifact {
+    #[serde(default)]
+    pub name: String,
+    pub location: ArtifactLocation,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ArtifactLocation {
+    pub s3_location: S3Location,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct S3Location {
+    pub bucket_name: String,
+    pub object_key: String,
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ArtifactCredentials {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub session_token: Option<String>,
+}
+
+impl std::fmt::Debug for ArtifactCredentials {
+    // Never print secrets in logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ArtifactCredentials")
+            .field("access_key_id", &self.access_key_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Parse the Lambda payload.
+pub fn parse_event(event: &Value) -> Result<Job, PipelineError> {
+    serde_json::from_value::<JobEvent>(event.clone())
+        .map(|e| e.job)
+        .map_err(|e| PipelineError::Event(e.to_string()))
+}
+
+/// What the action's UserParameters configure.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UserParameters {
+    pub templates: Vec<String>,
+    pub thresholds: Thresholds,
+    pub rules: Vec<String>,
+    pub parameters: Option<String>,
+    pub artifact: Option<String>,
+}
+
+fn strings(v: Option<&Value>) -> Vec<String> {
+    match v {
+        Some(Value::String(s)) => vec![s.clone()],
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(|x| x.as_str().map(str::to_string))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+pub fn parse_user_parameters(raw: Option<&str>) -> Result<UserParameters, PipelineError> {
+    let bad = |m: String| PipelineError::UserParameters(m);
+    let raw = raw.map(str::trim).unwrap_or_default();
+    if raw.is_empty() {
+        return Ok(UserParameters::default());
+    }
+    let v: Value = serde_json::from_str(raw).map_err(|e| bad(e.to_string()))?;
+    let obj = match &v {
+        Value::Object(o) => o,
+        // A bare list or string is taken as the template globs.
+        Value::Array(_) | Value::String(_) => {
+            return Ok(UserParameters {
+                templates: strings(Some(&v)),
+                ..Default::default()
+            })
+        }
+        _ => return Err(bad("expected a JSON object".into())),
+    };
+    let thresholds = match obj.get("thresholds") {
+        None => Thresholds::default(),
+        Some(Value::String(s)) => Thresholds::parse(s).map_err(bad)?,
+        Some(Value::Array(a)) if a.len() == 2 => {
+            let n = |i: usize| {
+                a.get(i)
+                    .and_then(Value::as_u64)
+                    .and_then(|x| u32::try_from(x).ok())
+            };
+            match (n(0), n(1)) {
+                (Some(x), Some(y)) => Thresholds::parse(&format!("{x},{y}")).map_err(bad)?,
+                _ => return Err(bad("thresholds must be two non-negative integers".into())),
+            }
+        }
+        Some(Value::Object(o)) => {
+            let n = |k: &str| {
+                o.get(k)
+                    .and_then(Value::as_u64)
+                    .and_then(|x| u32::try_from(x).ok())
+            };
+            match (n("approval"), n("fail")) {
+                (Some(x), Some(y)) => Thresholds::parse(&format!("{x},{y}")).map_err(bad)?,
+                _ => return Err(bad("thresholds needs approval and fail".into())),
+            }
+        }
+        Some(_) => {
+            return Err(bad(
+                "thresholds must be \"5,10\", [5,10] or {approval,fail}".into(),
+            ))
+        }
+    };
+    Ok(UserParameters {
+        templates: strings(obj.get("templates").or_else(|| obj.get("paths"))),
+        thresholds,
+        rules: strings(obj.get("rules")),
+        parameters: obj
+            .get("parameters")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        artifact: obj
+            .get("artifact")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+    })
+}
