@@ -2,8 +2,8 @@
 //!
 //! This crate owns everything about auditing templates: parsing JSON and YAML into one node
 //! model with positions ([`parse`], [`node`]), resolving intrinsic functions ([`resolve`]),
-//! the audited model ([`model`]), rules and rule packs ([`rules`]), scoring and suppression
-//! ([`audit`]), report formats ([`report`]), the command line ([`cli`]) and, with the
+//! the audited model ([`model`]), rules and rule packs ([`rules`]), the audit of one template
+//! ([`audit`]) with its scoring ([`score`]) and suppressions ([`suppress`]), report formats ([`report`]), the command line ([`cli`]) and, with the
 //! `pipeline` feature, the CodePipeline Lambda handler ([`pipeline`]).
 //!
 //! Templates are untrusted input: nothing here panics on them, nesting and YAML alias
@@ -20,6 +20,8 @@ pub mod render;
 pub mod report;
 pub mod resolve;
 pub mod rules;
+pub mod score;
+pub mod suppress;
 
 pub use audit::{audit_text, AuditConfig, Decision, Finding, TemplateReport, Thresholds};
 pub use cli::{run_cli, AuditTemplateArgs, OutputFormat};
