@@ -110,8 +110,31 @@ impl<'a> Model<'a> {
                 }
             }
         }
+        m.note_transforms();
         m.attach_sg_rules();
         m
+    }
+
+    /// Macros run at deploy time; say which ones were not expanded (what they generate is
+    /// not audited). AWS::LanguageExtensions' Fn::ForEach is handled here.
+    fn note_transforms(&mut self) {
+        let Some(t) = self.root.get("Transform") else {
+            return;
+        };
+        let names: Vec<String> = match &t.value {
+            Value::Seq(items) => items.iter().filter_map(Node::scalar_text).collect(),
+            _ => t.scalar_text().into_iter().collect(),
+        };
+        for n in names
+            .iter()
+            .filter(|n| n.as_str() != "AWS::LanguageExtensions")
+        {
+            self.issues.push(issue(
+                None,
+                t.pos,
+                format!("Transform {n} is not expanded; resources it generates are not audited"),
+            ));
+        }
     }
 
     fn add_resource(&mut self, id: &str, body: &Node, pos: Pos) {

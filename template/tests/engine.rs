@@ -593,3 +593,12 @@ Resources:
         "{msgs:?}"
     );
 }
+
+#[test]
+fn unexpanded_transforms_are_reported() {
+    let src = "Transform: [AWS::Serverless-2016-10-31, AWS::LanguageExtensions]\nResources:\n  T: {Type: AWS::SNS::Topic, Properties: {KmsMasterKeyId: k}}\n";
+    let r = audit_text("t.yaml", src, &AuditConfig::default());
+    let notes: Vec<&str> = r.issues.iter().map(|i| i.message.as_str()).collect();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(notes[0].contains("AWS::Serverless-2016-10-31"));
+}

@@ -148,3 +148,29 @@ fn text_and_json_show_location_rule_resource_risk_decision() {
     assert_eq!(j["templates"][0]["decision"], "FAIL");
     assert!(j["templates"][0]["findings"][0]["rule_id"].is_string());
 }
+
+#[test]
+fn junit_is_well_formed_xml() {
+    let (r, cfg) = reports();
+    let x = render(OutputFormat::Junit, &r, &cfg);
+    let mut reader = quick_xml::Reader::from_str(&x);
+    let (mut cases, mut failures) = (0, 0);
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Eof) => break,
+            Ok(quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e)) => {
+                match e.name().as_ref() {
+                    "testcase" => cases += 1,
+                    "failure" => failures += 1,
+                    _ => {}
+                }
+            }
+            Ok(_) => {}
+            Err(e) => panic!("malformed JUnit XML at {}: {e}", reader.buffer_position()),
+        }
+    }
+    assert!(
+        cases >= 3 && failures >= 2,
+        "{cases} cases, {failures} failures"
+    );
+}
