@@ -1,4 +1,4 @@
-//! Front ends: JSON and YAML text to the shared [`Node`](crate::node::Node) model.
+//! Front ends: JSON and YAML text to the shared [`Node`] model.
 //!
 //! Both parsers bound nesting depth and the number of nodes, so an untrusted template can
 //! neither overflow the stack nor expand a YAML alias bomb.
