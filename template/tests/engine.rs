@@ -602,3 +602,38 @@ fn unexpanded_transforms_are_reported() {
     assert_eq!(notes.len(), 1, "{notes:?}");
     assert!(notes[0].contains("AWS::Serverless-2016-10-31"));
 }
+
+#[test]
+fn parameter_types_and_allowed_values_shape_resolution() {
+    let src = |allowed: &str| {
+        format!(
+            "Parameters:
+  Cidr: {{Type: String, AllowedValues: [{allowed}]}}
+  Sg: {{Type: 'AWS::EC2::SecurityGroup::Id'}}
+  Ami: {{Type: 'AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>', Default: /aws/service/ami}}
+Resources:
+  In:
+    Type: AWS::EC2::SecurityGroupIngress
+    Properties: {{GroupId: !Ref Sg, IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: !Ref Cidr}}
+"
+        )
+    };
+    let cfg = AuditConfig::default();
+    let open = ids(&src("10.0.0.0/8, 0.0.0.0/0"), &cfg);
+    assert!(
+        has(&open, "NET-01", Status::Fail),
+        "an allowed value opens SSH: {open:?}"
+    );
+    let closed = ids(&src("10.0.0.0/8, 192.168.0.0/16"), &cfg);
+    assert!(!closed.iter().any(|(i, _, _)| i == "NET-01"), "{closed:?}");
+    let (root, _) =
+        rampart_template::parse::parse_document("t.yaml", &src("10.0.0.0/8")).expect("parses");
+    let r = rampart_template::resolve::Resolver::new(&root, &HashMap::new());
+    let pos = Default::default();
+    assert!(matches!(r.reference("Sg", pos).value, Value::Opaque(_)));
+    assert!(matches!(r.reference("Ami", pos).value, Value::Unknown(_)));
+    assert_eq!(
+        r.reference("Cidr", pos).value,
+        Value::Str("10.0.0.0/8".into())
+    );
+}

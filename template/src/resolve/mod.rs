@@ -41,6 +41,44 @@ pub struct Resolver<'a> {
     pub locals: HashMap<String, Node>,
 }
 
+/// Most AllowedValues turned into alternatives (beyond that, the value is unknown).
+const MAX_ALLOWED_ALTERNATIVES: usize = 32;
+
+/// What a parameter without a supplied value stands for.
+fn unsupplied_value(
+    name: &str,
+    ty: &str,
+    default: Option<&Node>,
+    allowed: Option<&Node>,
+    pos: Pos,
+) -> Option<Node> {
+    // The Default of an SSM parameter type is the SSM parameter's name, not its value.
+    if ty.starts_with("AWS::SSM::Parameter::") {
+        return Some(Node::new(Value::Unknown(format!("${{{name}}}")), pos));
+    }
+    if let Some(d) = default {
+        return Some(d.clone());
+    }
+    // AWS-specific types (VPC id, key pair, security group id, ...) name existing resources:
+    // concrete identifiers, never wildcards or CIDRs.
+    if ty.starts_with("AWS::") || ty.starts_with("List<AWS::") {
+        return Some(Node::new(Value::Opaque(format!("${{{name}}}")), pos));
+    }
+    // Without a default the deployer must pick one of AllowedValues: rules see them all.
+    let allowed: Vec<Node> = allowed?
+        .items()
+        .iter()
+        .filter(|v| v.scalar_text().is_some())
+        .cloned()
+        .collect();
+    match allowed.len() {
+        0 => None,
+        1 => allowed.into_iter().next(),
+        n if n <= MAX_ALLOWED_ALTERNATIVES => Some(Node::new(Value::Alt(allowed), pos)),
+        _ => None,
+    }
+}
+
 impl<'a> Resolver<'a> {
     pub fn new(root: &'a Node, supplied: &HashMap<String, String>) -> Self {
         let mut params = HashMap::new();
@@ -52,14 +90,17 @@ impl<'a> Resolver<'a> {
                     .get("NoEcho")
                     .and_then(Node::scalar_text)
                     .is_some_and(|t| t.eq_ignore_ascii_case("true"));
-                let list = e
+                let ty = e
                     .value
                     .get("Type")
                     .and_then(Node::as_str)
-                    .is_some_and(|t| t.starts_with("List<") || t == "CommaDelimitedList");
+                    .unwrap_or("String");
+                let list = ty.starts_with("List<") || ty == "CommaDelimitedList";
                 let value = match supplied.get(&e.key) {
                     Some(v) => Some(Node::str(v.clone(), e.key_pos)),
-                    None => def.cloned(),
+                    None => {
+                        unsupplied_value(&e.key, ty, def, e.value.get("AllowedValues"), e.key_pos)
+                    }
                 };
                 let value = value.map(|v| match (&v.value, list) {
                     (Value::Str(s), true) => Node::new(
