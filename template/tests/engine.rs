@@ -637,3 +637,17 @@ Resources:
         Value::Str("10.0.0.0/8".into())
     );
 }
+
+#[test]
+fn could_be_matches_placeholders_like_wildcards() {
+    use rampart_template::rules::util::could_be;
+    assert!(could_be("${P}", "*"));
+    assert!(could_be("${P}", "0.0.0.0/0"));
+    assert!(could_be("${A}.0.0.0/${B}", "0.0.0.0/0"));
+    assert!(!could_be("arn:aws:s3:::${B}/*", "*"));
+    assert!(could_be("a${X}b${Y}c", "aZZbYYc"));
+    assert!(!could_be("a${X}b${Y}c", "acb"));
+    assert!(could_be("${X}${Y}", ""));
+    assert!(!could_be("literal", "*"));
+    assert!(could_be("x${unterminated", "x${unterminated"));
+}

@@ -8,6 +8,11 @@ use super::{PipelineError, MAX_ARTIFACT_BYTES, MAX_ARTIFACT_FILES, MAX_FILE_BYTE
 
 /// Match a `/`-separated path against a glob with `*`, `?` and `**`.
 pub fn glob_match(pattern: &str, path: &str) -> bool {
+    glob_regex(pattern).is_some_and(|r| r.is_match(path))
+}
+
+/// Compile a glob once (see [`glob_match`]); `None` only if the pattern is unusable.
+pub fn glob_regex(pattern: &str) -> Option<regex::Regex> {
     let pattern = pattern.trim_start_matches("./");
     let mut re = String::from("^");
     let mut chars = pattern.chars().peekable();
@@ -28,7 +33,7 @@ pub fn glob_match(pattern: &str, path: &str) -> bool {
         }
     }
     re.push('$');
-    regex::Regex::new(&re).is_ok_and(|r| r.is_match(path))
+    regex::Regex::new(&re).ok()
 }
 
 /// Files of an artifact zip: (normalised path, bytes), with size and count limits.

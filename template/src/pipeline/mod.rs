@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-pub use artifact::{artifact_s3_client, download_artifact, extract_zip, glob_match};
+pub use artifact::{artifact_s3_client, download_artifact, extract_zip, glob_match, glob_regex};
 pub use event::{
     parse_event, parse_user_parameters, ActionConfiguration, Artifact, ArtifactCredentials,
     ArtifactLocation, Job, JobData, JobEvent, S3Location, UserParameters,

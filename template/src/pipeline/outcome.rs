@@ -2,7 +2,7 @@
 
 use aws_sdk_codepipeline::types::{ExecutionDetails, FailureDetails, FailureType};
 
-use super::artifact::glob_match;
+use super::artifact::glob_regex;
 use super::event::UserParameters;
 use super::{PipelineError, MAX_FAILURE_MESSAGE, MAX_SUMMARY};
 use crate::audit::{audit_text, AuditConfig, Decision, TemplateReport, Thresholds};
@@ -47,6 +47,11 @@ pub fn audit_artifact(
         cfg.parameters = crate::cli::parse_parameters(p, &find(p)?)
             .map_err(|e| PipelineError::Config(e.to_string()))?;
     }
+    let globs: Vec<regex::Regex> = params
+        .templates
+        .iter()
+        .filter_map(|g| glob_regex(g))
+        .collect();
     let selected: Vec<&(String, Vec<u8>)> = files
         .iter()
         .filter(|(n, _)| {
@@ -55,7 +60,7 @@ pub fn audit_artifact(
                     && !params.rules.iter().any(|r| r == n)
                     && params.parameters.as_deref() != Some(n.as_str())
             } else {
-                params.templates.iter().any(|g| glob_match(g, n))
+                globs.iter().any(|g| g.is_match(n))
             }
         })
         .collect();

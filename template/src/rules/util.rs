@@ -171,24 +171,41 @@ pub fn text(n: &Node) -> Option<&str> {
 
 /// Could an unresolved rendering (with `${...}` placeholders) take the value `target`?
 pub fn could_be(pattern: &str, target: &str) -> bool {
-    let mut re = String::from("^");
+    // Literal pieces between `${...}` placeholders must appear in order, the first as a
+    // prefix and the last as a suffix; placeholders match anything. No regex: this runs for
+    // every unresolved value a rule looks at.
+    let mut pieces: Vec<&str> = Vec::new();
     let mut rest = pattern;
+    let mut placeholder = false;
     while let Some(start) = rest.find("${") {
-        re.push_str(&regex::escape(&rest[..start]));
         match rest[start..].find('}') {
             Some(end) => {
-                re.push_str(".*");
+                pieces.push(&rest[..start]);
                 rest = &rest[start + end + 1..];
+                placeholder = true;
             }
-            None => {
-                rest = &rest[start..];
-                break;
-            }
+            None => break,
         }
     }
-    re.push_str(&regex::escape(rest));
-    re.push('$');
-    regex::Regex::new(&re).is_ok_and(|r| r.is_match(target))
+    pieces.push(rest);
+    if !placeholder {
+        return pattern == target;
+    }
+    let (first, last) = (pieces[0], pieces[pieces.len() - 1]);
+    if target.len() < first.len() + last.len()
+        || !target.starts_with(first)
+        || !target.ends_with(last)
+    {
+        return false;
+    }
+    let mut middle = &target[first.len()..target.len() - last.len()];
+    for piece in &pieces[1..pieces.len() - 1] {
+        match middle.find(piece) {
+            Some(at) => middle = &middle[at + piece.len()..],
+            None => return false,
+        }
+    }
+    true
 }
 
 /// Does a string value equal one of `targets`? Unknown values answer `Unknown` when they
