@@ -651,3 +651,25 @@ fn could_be_matches_placeholders_like_wildcards() {
     assert!(!could_be("literal", "*"));
     assert!(could_be("x${unterminated", "x${unterminated"));
 }
+
+#[test]
+fn large_templates_stay_linear() {
+    let mut src = String::from("Parameters:\n  Cidr: {Type: String}\nResources:\n");
+    for i in 0..2000 {
+        src.push_str(&format!(
+            "  B{i}: {{Type: AWS::S3::Bucket}}\n  P{i}: {{Type: AWS::S3::BucketPolicy, Properties: {{Bucket: !Ref B{i}, PolicyDocument: {{Statement: [{{Effect: Deny, Principal: '*', Action: 's3:*', Resource: '*', Condition: {{Bool: {{'aws:SecureTransport': false}}}}}}]}}}}}}\n  S{i}: {{Type: AWS::EC2::SecurityGroup, Properties: {{GroupDescription: d, SecurityGroupIngress: [{{IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: !Ref Cidr}}]}}}}\n  V{i}: {{Type: AWS::EC2::VPC, Properties: {{CidrBlock: 10.0.0.0/16}}}}\n  F{i}: {{Type: AWS::EC2::FlowLog, Properties: {{ResourceId: !Ref V{i}, ResourceType: VPC, TrafficType: ALL}}}}\n"
+        ));
+    }
+    let t = std::time::Instant::now();
+    let r = audit_text("big.yaml", &src, &AuditConfig::default());
+    assert!(r.error.is_none());
+    assert!(!r
+        .findings
+        .iter()
+        .any(|f| f.rule_id == "DATA-07" || f.rule_id == "LOG-09"));
+    assert_eq!(
+        r.findings.iter().filter(|f| f.rule_id == "NET-01").count(),
+        2000
+    );
+    assert!(t.elapsed().as_secs() < 20, "took {:?}", t.elapsed());
+}

@@ -1,6 +1,8 @@
 //! Checks that relate resources to each other or read key/value lists: S3 public access
 //! blocks and TLS-only policies, VPC flow logs, load-balancer access logs.
 
+use std::collections::HashSet;
+
 use crate::model::{referenced_id, Model};
 use crate::node::Node;
 use crate::rules::util::{present, truth, Hit, Tri};
@@ -73,12 +75,14 @@ fn denies_insecure(policy: &Node) -> bool {
 }
 
 fn tls_only(m: &Model, out: &mut Vec<Hit>) {
+    // One pass over the policies, then one over the buckets: linear in the template.
+    let covered: HashSet<&str> = m
+        .of_type("AWS::S3::BucketPolicy")
+        .filter(|p| denies_insecure(&p.props))
+        .filter_map(|p| p.raw_props.get("Bucket").and_then(referenced_id))
+        .collect();
     for r in m.of_type("AWS::S3::Bucket") {
-        let covered = m.of_type("AWS::S3::BucketPolicy").any(|p| {
-            p.raw_props.get("Bucket").and_then(referenced_id) == Some(r.id.as_str())
-                && denies_insecure(&p.props)
-        });
-        if !covered {
+        if !covered.contains(r.id.as_str()) {
             out.push(Hit::fail(
                 &r.id,
                 r.pos,
@@ -107,14 +111,17 @@ fn alb_access_logs(m: &Model, out: &mut Vec<Hit>) {
 }
 
 fn vpc_flow_logs(m: &Model, out: &mut Vec<Hit>) {
+    let mut logged: HashSet<&str> = HashSet::new();
+    for f in m.of_type("AWS::EC2::FlowLog") {
+        logged.extend(f.raw_props.get("ResourceId").and_then(referenced_id));
+        logged.extend(
+            present(&f.raw_props, "ResourceIds.*")
+                .into_iter()
+                .filter_map(referenced_id),
+        );
+    }
     for r in m.of_type("AWS::EC2::VPC") {
-        let logged = m.of_type("AWS::EC2::FlowLog").any(|f| {
-            f.raw_props.get("ResourceId").and_then(referenced_id) == Some(r.id.as_str())
-                || present(&f.raw_props, "ResourceIds.*")
-                    .iter()
-                    .any(|n| referenced_id(n) == Some(r.id.as_str()))
-        });
-        if !logged {
+        if !logged.contains(r.id.as_str()) {
             out.push(Hit::fail(&r.id, r.pos, "VPC has no flow log"));
         }
     }
