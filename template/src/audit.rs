@@ -36,6 +36,8 @@ pub struct Finding {
     pub resource: String,
     pub line: u32,
     pub col: u32,
+    /// Column just past the finding's text when known (the resource's logical id).
+    pub end_col: Option<u32>,
     pub message: String,
     pub status: Status,
     pub suppressed: Option<Suppression>,
@@ -156,8 +158,21 @@ fn audit_inner(path: &str, text: &str, cfg: &AuditConfig) -> TemplateReport {
     let model = Model::build(&root, &cfg.parameters);
     let mut issues = model.issues.clone();
     let mut findings = Vec::new();
+    let key_spans: HashMap<&str, (crate::node::Pos, u32)> = model
+        .resources
+        .iter()
+        .map(|r| {
+            let len = u32::try_from(r.id.chars().count()).unwrap_or(u32::MAX);
+            (r.id.as_str(), (r.pos, len))
+        })
+        .collect();
     for rule in cfg.rules.iter().filter(|r| r.meta.active) {
         for hit in rule.evaluate(&model) {
+            // A finding on the logical id spans the id; elsewhere only the start is known.
+            let end_col = key_spans
+                .get(hit.resource.as_str())
+                .filter(|(pos, _)| *pos == hit.pos)
+                .map(|(pos, len)| pos.col.saturating_add(*len));
             findings.push(Finding {
                 rule_id: rule.meta.id.clone(),
                 title: rule.meta.title.clone(),
@@ -166,6 +181,7 @@ fn audit_inner(path: &str, text: &str, cfg: &AuditConfig) -> TemplateReport {
                 resource: hit.resource,
                 line: hit.pos.line,
                 col: hit.pos.col,
+                end_col,
                 message: hit.message,
                 status: if hit.unresolved {
                     Status::Unresolved

@@ -58,6 +58,20 @@ fn sarif_validates_against_the_schema() {
         "{uri}"
     );
     assert_eq!(loc["region"]["startLine"], 7);
+    // A finding on a resource's logical id spans the id.
+    let v = results
+        .iter()
+        .find(|r| r["ruleId"] == "DATA-10")
+        .expect("DATA-10");
+    let region = &v["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(
+        (
+            region["startLine"].as_u64(),
+            region["startColumn"].as_u64(),
+            region["endColumn"].as_u64()
+        ),
+        (Some(8), Some(3), Some(4))
+    );
     assert!(r0["partialFingerprints"]["rampartFinding/v1"]
         .as_str()
         .is_some_and(|s| s.len() == 64));

@@ -119,6 +119,13 @@ pub fn render(reports: &[TemplateReport], cfg: &AuditConfig) -> String {
             }
             let line = f.line.max(1);
             let col = f.col.max(1);
+            // Without a known end, SARIF's default region runs to the end of the start line.
+            let region = match f.end_col {
+                Some(end) if end > col => {
+                    json!({"startLine": line, "startColumn": col, "endLine": line, "endColumn": end})
+                }
+                _ => json!({"startLine": line, "startColumn": col}),
+            };
             let mut res = json!({
                 "ruleId": f.rule_id,
                 "level": if f.status == Status::Unresolved { "note" } else { level(f.risk) },
@@ -126,7 +133,7 @@ pub fn render(reports: &[TemplateReport], cfg: &AuditConfig) -> String {
                 "locations": [{
                     "physicalLocation": {
                         "artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"},
-                        "region": {"startLine": line, "startColumn": col, "endLine": line, "endColumn": col + 1}
+                        "region": region
                     },
                     "logicalLocations": [{"name": f.resource, "kind": "resource"}]
                 }],
