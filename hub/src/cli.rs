@@ -141,6 +141,8 @@ pub enum Command {
     },
     /// Assess every target account and region against CIS AWS Foundations Benchmark v3.0.0.
     Assess(AssessArgs),
+    /// Audit CloudFormation templates (exit 0 PASS, 1 APPROVAL, 2 FAIL, 3 error).
+    AuditTemplate(rampart_template::cli::AuditTemplateArgs),
 }
 
 #[derive(Debug, Args)]
@@ -219,7 +221,8 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn init_logging(format: LogFormat, verbose: u8) {
+/// Logs to standard error, as text or JSON (for Lambda and log pipelines).
+pub fn init_logging(format: LogFormat, verbose: u8) {
     let level = match verbose {
         0 => "info",
         1 => "debug",
@@ -348,6 +351,9 @@ pub async fn run(cli: Cli) -> Result<u8, CliError> {
     match &cli.command {
         Command::Accounts { format } => accounts(&cli.global, *format).await,
         Command::Assess(args) => assess(&cli.global, args).await,
+        Command::AuditTemplate(args) => {
+            Ok(u8::try_from(rampart_template::cli::run_cli(args)).unwrap_or(exit::RUNTIME))
+        }
     }
 }
 

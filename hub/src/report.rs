@@ -52,8 +52,8 @@ pub fn table(report: &FleetReport) -> String {
     let _ = writeln!(out);
     let _ = writeln!(
         out,
-        "{:<14} {:<28} {:>6} {:>6} {:>6} {:>6}  {}",
-        "ACCOUNT", "NAME", "PASSED", "FAILED", "N/A", "ERRORS", "PUBLISHED"
+        "{:<14} {:<28} {:>6} {:>6} {:>6} {:>6}  PUBLISHED",
+        "ACCOUNT", "NAME", "PASSED", "FAILED", "N/A", "ERRORS"
     );
     for (a, (id, name, c, _)) in report.accounts.iter().zip(counts(report)) {
         let imported: usize = a.publish.iter().map(|p| p.report.imported).sum();

@@ -49,7 +49,7 @@ impl Profile {
             },
             open_ssh: i % 3 == 1,
             open_rdp_ipv6: i % 5 == 2,
-            ebs_encryption: i % 2 == 0,
+            ebs_encryption: i.is_multiple_of(2),
             trail: i % 4 != 3,
         }
     }

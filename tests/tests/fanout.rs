@@ -43,9 +43,9 @@ fn fan_out_reaches_every_account_through_its_own_role() {
         let base = emu.sdk_config(REGION).await;
         // 25 members, each with a distinct password length: reading it back proves the
         // collector ran in that account and not in the hub's or a neighbour's.
-        let profiles: Vec<Profile> = (0..25)
+        let profiles: Vec<Profile> = (0..25i32)
             .map(|i| Profile {
-                password_policy: Some((6 + i as i32, 24)),
+                password_policy: Some((6 + i, 24)),
                 trail: false,
                 ..Profile::default()
             })

@@ -1,0 +1,38 @@
+//! Least privilege: the member role in stacksets/ grants exactly the IAM actions that Rampart's
+//! collectors and publisher declare, no more and no fewer.
+
+use rampart_common::permissions::union;
+use std::collections::BTreeSet;
+
+#[test]
+fn member_role_matches_declared_permissions() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../stacksets/member-assess-role.json"
+    );
+    let text = std::fs::read_to_string(path).expect("read member role template");
+    let tpl: serde_json::Value = serde_json::from_str(&text).expect("valid JSON template");
+    let mut granted = BTreeSet::new();
+    let statements = tpl["Resources"]["AssessRole"]["Properties"]["Policies"][0]["PolicyDocument"]
+        ["Statement"]
+        .as_array()
+        .expect("statements");
+    for s in statements {
+        assert_eq!(s["Effect"], "Allow");
+        for a in s["Action"].as_array().expect("action list") {
+            let a = a.as_str().expect("action string");
+            assert!(!a.contains('*'), "wildcard action {a}");
+            granted.insert(a.to_string());
+        }
+    }
+    let mut declared: Vec<rampart_common::Permissions> =
+        rampart_member::collect::PERMISSIONS.to_vec();
+    declared.push(rampart_member::securityhub::PERMISSIONS);
+    // The hub verifies each session with GetCallerIdentity inside the member account.
+    declared.push(rampart_common::Permissions {
+        component: "session check",
+        actions: &["sts:GetCallerIdentity"],
+    });
+    let declared: BTreeSet<String> = union(&declared).into_iter().map(str::to_string).collect();
+    assert_eq!(granted, declared, "member role and declarations differ");
+}
