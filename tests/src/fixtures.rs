@@ -179,6 +179,18 @@ pub async fn plant(base: &SdkConfig, m: &MemberFixture, regions: &[String]) -> a
             .enable_log_file_validation(true)
             .send()
             .await?;
+        // AWS gives a new trail the default selector (all management events); the emulator
+        // leaves it empty, so set it explicitly as a console-created trail would have it.
+        ct.put_event_selectors()
+            .trail_name("org-audit")
+            .event_selectors(
+                aws_sdk_cloudtrail::types::EventSelector::builder()
+                    .read_write_type(aws_sdk_cloudtrail::types::ReadWriteType::All)
+                    .include_management_events(true)
+                    .build(),
+            )
+            .send()
+            .await?;
         ct.start_logging().name("org-audit").send().await?;
     }
     for region in regions {

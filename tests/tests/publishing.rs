@@ -175,3 +175,64 @@ async fn findings_land_in_members_and_close_when_fixed_body() {
     );
     assert_eq!(pw1[0].record_state, "ACTIVE");
 }
+
+#[test]
+fn trail_and_planted_mistakes_are_reported_exactly() {
+    rampart_testbed::block_on(async {
+        let emu = Emulator::start().expect("emulator");
+        let base = emu.sdk_config(REGION).await;
+        let clean = Profile::default();
+        let messy = Profile {
+            trail: false,
+            ebs_encryption: false,
+            open_rdp_ipv6: true,
+            ..Profile::default()
+        };
+        let org = fixtures::create_org(&base, &[clean, messy], &[REGION])
+            .await
+            .expect("org");
+        let targets: Vec<_> = org
+            .members
+            .iter()
+            .map(|m| rampart_hub::org::Account {
+                id: m.id.clone(),
+                name: m.name.clone(),
+                parent: None,
+                ancestors: vec![],
+            })
+            .collect();
+        let report = fleet::run(
+            &sessions(&base, "exact"),
+            &targets,
+            &plan(&org.regions, false, "exact"),
+        )
+        .await;
+        let failing = |i: usize| -> Vec<String> {
+            let mut v: Vec<String> = report
+                .accounts
+                .iter()
+                .find(|a| a.account_id == org.members[i].id)
+                .expect("account")
+                .outcomes
+                .iter()
+                .filter(|o| o.failures().next().is_some())
+                .map(|o| o.check_id.clone())
+                .collect();
+            v.sort();
+            v
+        };
+        // Root MFA cannot be set in the emulator and its default VPC's default group has rules:
+        // those two fail everywhere; everything else is exactly what was planted.
+        assert_eq!(failing(0), vec!["ec2.default-sg-closed", "iam.root-mfa"]);
+        assert_eq!(
+            failing(1),
+            vec![
+                "cloudtrail.multi-region-logging",
+                "ec2.default-sg-closed",
+                "ec2.ebs-default-encryption",
+                "ec2.sg-admin-ports-ipv6",
+                "iam.root-mfa"
+            ]
+        );
+    });
+}
