@@ -114,8 +114,11 @@ pub fn artifact_s3_client(
         None,
         "codepipeline-artifact-credentials",
     );
+    // A custom endpoint (VPC endpoint, local emulator) needs path-style addressing: the
+    // bucket-as-subdomain host does not resolve there.
     let conf = aws_sdk_s3::config::Builder::from(base)
         .credentials_provider(c)
+        .force_path_style(base.endpoint_url().is_some())
         .build();
     aws_sdk_s3::Client::from_conf(conf)
 }
