@@ -2,96 +2,64 @@
 
 use rampart_common::{Benchmark, Requirement};
 
+/// A requirement that checks decide.
+const fn req(
+    id: &'static str,
+    title: &'static str,
+    level: u8,
+    checks: &'static [&'static str],
+) -> Requirement {
+    Requirement {
+        id,
+        title,
+        level,
+        automated: true,
+        checks,
+        not_available_reason: None,
+    }
+}
+
 /// CIS AWS Foundations Benchmark v3.0.0 (the requirements Rampart evaluates so far).
+#[rustfmt::skip] // One requirement per line reads as the table it is.
 pub const CIS_V3_0_0: Benchmark = Benchmark {
     name: "CIS AWS Foundations Benchmark v3.0.0",
     requirements: &[
-        Requirement {
-            id: "1.4",
-            title: "Ensure no 'root' user account access key exists",
-            level: 1,
-            automated: true,
-            checks: &["iam.root-access-keys"],
-            not_available_reason: None,
-        },
-        Requirement {
-            id: "1.5",
-            title: "Ensure MFA is enabled for the 'root' user account",
-            level: 1,
-            automated: true,
-            checks: &["iam.root-mfa"],
-            not_available_reason: None,
-        },
-        Requirement {
-            id: "1.8",
-            title: "Ensure IAM password policy requires minimum length of 14 or greater",
-            level: 1,
-            automated: true,
-            checks: &["iam.password-min-length"],
-            not_available_reason: None,
-        },
-        Requirement {
-            id: "1.9",
-            title: "Ensure IAM password policy prevents password reuse",
-            level: 1,
-            automated: true,
-            checks: &["iam.password-reuse"],
-            not_available_reason: None,
-        },
-        Requirement {
-            id: "2.2.1",
-            title: "Ensure EBS Volume Encryption is Enabled in all Regions",
-            level: 1,
-            automated: true,
-            checks: &["ec2.ebs-default-encryption"],
-            not_available_reason: None,
-        },
-        Requirement {
-            id: "3.1",
-            title: "Ensure CloudTrail is enabled in all regions",
-            level: 1,
-            automated: true,
-            checks: &["cloudtrail.multi-region-logging"],
-            not_available_reason: None,
-        },
-        Requirement {
-            id: "5.2",
-            title: "Ensure no security groups allow ingress from 0.0.0.0/0 to remote server administration ports",
-            level: 1,
-            automated: true,
-            checks: &["ec2.sg-admin-ports-ipv4"],
-            not_available_reason: None,
-        },
-        Requirement {
-            id: "5.3",
-            title: "Ensure no security groups allow ingress from ::/0 to remote server administration ports",
-            level: 1,
-            automated: true,
-            checks: &["ec2.sg-admin-ports-ipv6"],
-            not_available_reason: None,
-        },
-        Requirement {
-            id: "5.4",
-            title: "Ensure the default security group of every VPC restricts all traffic",
-            level: 2,
-            automated: true,
-            checks: &["ec2.default-sg-closed"],
-            not_available_reason: None,
-        },
+        req("1.4", "Ensure no 'root' user account access key exists", 1, &["iam.root-access-keys"]),
+        req("1.5", "Ensure MFA is enabled for the 'root' user account", 1, &["iam.root-mfa"]),
+        req("1.7", "Eliminate use of the 'root' user for administrative and daily tasks", 1, &["iam.root-recent-use"]),
+        req("1.8", "Ensure IAM password policy requires minimum length of 14 or greater", 1, &["iam.password-min-length"]),
+        req("1.9", "Ensure IAM password policy prevents password reuse", 1, &["iam.password-reuse"]),
+        req("1.10", "Ensure multi-factor authentication (MFA) is enabled for all IAM users that have a console password", 1, &["iam.console-user-mfa"]),
+        req("1.11", "Do not setup access keys during initial user setup for all IAM users that have a console password", 1, &["iam.keys-at-initial-setup"]),
+        req("1.12", "Ensure credentials unused for 45 days or greater are disabled", 1, &["iam.unused-credentials"]),
+        req("1.13", "Ensure there is only one active access key available for any single IAM user", 1, &["iam.single-active-key"]),
+        req("1.14", "Ensure access keys are rotated every 90 days or less", 1, &["iam.key-rotation"]),
+        req("2.2.1", "Ensure EBS Volume Encryption is Enabled in all Regions", 1, &["ec2.ebs-default-encryption"]),
+        req("3.1", "Ensure CloudTrail is enabled in all regions", 1, &["cloudtrail.multi-region-logging"]),
+        req("5.2", "Ensure no security groups allow ingress from 0.0.0.0/0 to remote server administration ports", 1, &["ec2.sg-admin-ports-ipv4"]),
+        req("5.3", "Ensure no security groups allow ingress from ::/0 to remote server administration ports", 1, &["ec2.sg-admin-ports-ipv6"]),
+        req("5.4", "Ensure the default security group of every VPC restricts all traffic", 2, &["ec2.default-sg-closed"]),
     ],
 };
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::by_id;
+    use crate::checks::{by_id, registry};
 
     #[test]
-    fn every_check_in_the_table_exists() {
+    fn table_and_registry_agree() {
         for id in CIS_V3_0_0.check_ids() {
             assert!(
                 by_id(id).is_some(),
                 "{id} is in the table but not in the registry"
+            );
+        }
+        for c in registry() {
+            assert!(
+                !CIS_V3_0_0.related_requirements(c.meta.id).is_empty(),
+                "{} is registered but serves no requirement",
+                c.meta.id
             );
         }
     }

@@ -38,6 +38,8 @@ pub struct AccountSnapshot {
     pub partition: String,
     pub iam: Collected<IamSnapshot>,
     pub cloudtrail: Collected<CloudTrailSnapshot>,
+    /// The IAM credential report (one per account per run).
+    pub credentials: Collected<crate::credential_report::CredentialReport>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

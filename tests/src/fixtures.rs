@@ -23,6 +23,8 @@ pub struct Profile {
     pub ebs_encryption: bool,
     /// A logging multi-region trail recording all management events.
     pub trail: bool,
+    /// An IAM user `legacy-admin` with a console password, no MFA and two active, unused keys.
+    pub risky_user: bool,
 }
 
 impl Default for Profile {
@@ -33,6 +35,7 @@ impl Default for Profile {
             open_rdp_ipv6: false,
             ebs_encryption: true,
             trail: true,
+            risky_user: false,
         }
     }
 }
@@ -51,6 +54,7 @@ impl Profile {
             open_rdp_ipv6: i % 5 == 2,
             ebs_encryption: i.is_multiple_of(2),
             trail: i % 4 != 3,
+            risky_user: i % 3 == 2,
         }
     }
 }
@@ -152,6 +156,22 @@ pub async fn plant(base: &SdkConfig, m: &MemberFixture, regions: &[String]) -> a
         None => {
             let _ = iam.delete_account_password_policy().send().await;
         }
+    }
+    if m.profile.risky_user {
+        iam.create_user().user_name("legacy-admin").send().await?;
+        iam.create_login_profile()
+            .user_name("legacy-admin")
+            .password("Correct-Horse-9")
+            .send()
+            .await?;
+        iam.create_access_key()
+            .user_name("legacy-admin")
+            .send()
+            .await?;
+        iam.create_access_key()
+            .user_name("legacy-admin")
+            .send()
+            .await?;
     }
     if m.profile.trail {
         let s3 = aws_sdk_s3::Client::from_conf(

@@ -186,6 +186,7 @@ fn trail_and_planted_mistakes_are_reported_exactly() {
             trail: false,
             ebs_encryption: false,
             open_rdp_ipv6: true,
+            risky_user: true,
             ..Profile::default()
         };
         let org = fixtures::create_org(&base, &[clean, messy], &[REGION])
@@ -231,7 +232,10 @@ fn trail_and_planted_mistakes_are_reported_exactly() {
                 "ec2.default-sg-closed",
                 "ec2.ebs-default-encryption",
                 "ec2.sg-admin-ports-ipv6",
-                "iam.root-mfa"
+                "iam.console-user-mfa",
+                "iam.keys-at-initial-setup",
+                "iam.root-mfa",
+                "iam.single-active-key"
             ]
         );
     });

@@ -112,6 +112,7 @@ mod tests {
                 password_policy: None,
             }),
             cloudtrail: Collected::Ok(CloudTrailSnapshot { trails }),
+            credentials: Collected::Err("not collected".into()),
         };
         multi_region_logging(&s, &Settings::default())
     }

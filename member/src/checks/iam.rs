@@ -151,6 +151,7 @@ mod tests {
             partition: "aws".into(),
             iam,
             cloudtrail: Collected::Ok(CloudTrailSnapshot { trails: vec![] }),
+            credentials: Collected::Err("not collected".into()),
         }
     }
 

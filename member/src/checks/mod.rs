@@ -6,6 +6,7 @@
 pub mod cloudtrail;
 pub mod ec2;
 pub mod iam;
+pub mod iam_users;
 
 use crate::snapshot::{AccountSnapshot, Collected, RegionSnapshot};
 use rampart_common::{CheckMeta, CheckStatus};
@@ -16,6 +17,12 @@ use serde::{Deserialize, Serialize};
 pub struct Settings {
     pub password_min_length: i32,
     pub password_reuse_prevention: i32,
+    /// Credentials idle this many days or more fail (CIS 1.12: 45).
+    pub unused_credential_days: i64,
+    /// Active keys older than this fail (CIS 1.14: 90).
+    pub key_rotation_days: i64,
+    /// Root use within this many days fails (CIS 1.7).
+    pub root_use_days: i64,
 }
 
 impl Default for Settings {
@@ -23,6 +30,9 @@ impl Default for Settings {
         Settings {
             password_min_length: 14,
             password_reuse_prevention: 24,
+            unused_credential_days: 45,
+            key_rotation_days: 90,
+            root_use_days: 30,
         }
     }
 }
@@ -45,6 +55,7 @@ pub struct Check {
 pub fn registry() -> Vec<Check> {
     let mut all = Vec::new();
     all.extend(iam::CHECKS.iter().copied());
+    all.extend(iam_users::CHECKS.iter().copied());
     all.extend(cloudtrail::CHECKS.iter().copied());
     all.extend(ec2::CHECKS.iter().copied());
     all

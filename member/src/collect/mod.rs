@@ -4,6 +4,7 @@
 //! stacksets/ is tested against these declarations.
 
 pub mod cloudtrail;
+pub mod credential_report;
 pub mod ec2;
 pub mod iam;
 
@@ -15,8 +16,12 @@ use rampart_common::asff::partition_of;
 use rampart_common::Permissions;
 
 /// Every collector's permission declaration.
-pub const PERMISSIONS: &[Permissions] =
-    &[iam::PERMISSIONS, cloudtrail::PERMISSIONS, ec2::PERMISSIONS];
+pub const PERMISSIONS: &[Permissions] = &[
+    iam::PERMISSIONS,
+    credential_report::PERMISSIONS,
+    cloudtrail::PERMISSIONS,
+    ec2::PERMISSIONS,
+];
 
 /// An SDK config for the same credentials in another region.
 pub fn in_region(sdk: &SdkConfig, region: &str) -> SdkConfig {
@@ -34,8 +39,9 @@ pub async fn collect_account(
 ) -> AccountSnapshot {
     let home = in_region(sdk, home_region);
     let iam_client = aws_sdk_iam::Client::new(&home);
-    let (iam, cloudtrail) = tokio::join!(
+    let (iam, credentials, cloudtrail) = tokio::join!(
         iam::collect(&iam_client, rl),
+        credential_report::collect(&iam_client, rl),
         cloudtrail::collect(&home, rl)
     );
     AccountSnapshot {
@@ -43,6 +49,7 @@ pub async fn collect_account(
         partition: partition_of(home_region).to_string(),
         iam: iam.into(),
         cloudtrail: cloudtrail.into(),
+        credentials: credentials.into(),
     }
 }
 
