@@ -36,6 +36,8 @@ pub const CIS_V3_0_0: Benchmark = Benchmark {
         req("1.14", "Ensure access keys are rotated every 90 days or less", 1, &["iam.key-rotation"]),
         req("2.2.1", "Ensure EBS Volume Encryption is Enabled in all Regions", 1, &["ec2.ebs-default-encryption"]),
         req("3.1", "Ensure CloudTrail is enabled in all regions", 1, &["cloudtrail.multi-region-logging"]),
+        req("3.2", "Ensure CloudTrail log file validation is enabled", 2, &["cloudtrail.log-file-validation"]),
+        req("3.5", "Ensure CloudTrail logs are encrypted at rest using KMS CMKs", 2, &["cloudtrail.kms-encryption"]),
         req("5.2", "Ensure no security groups allow ingress from 0.0.0.0/0 to remote server administration ports", 1, &["ec2.sg-admin-ports-ipv4"]),
         req("5.3", "Ensure no security groups allow ingress from ::/0 to remote server administration ports", 1, &["ec2.sg-admin-ports-ipv6"]),
         req("5.4", "Ensure the default security group of every VPC restricts all traffic", 2, &["ec2.default-sg-closed"]),

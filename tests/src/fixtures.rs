@@ -196,6 +196,7 @@ pub async fn plant(base: &SdkConfig, m: &MemberFixture, regions: &[String]) -> a
             .name("org-audit")
             .s3_bucket_name(&bucket)
             .is_multi_region_trail(true)
+            .kms_key_id(format!("arn:aws:kms:{home}:{}:alias/trail-logs", m.id))
             .enable_log_file_validation(true)
             .send()
             .await?;

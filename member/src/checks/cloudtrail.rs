@@ -4,7 +4,8 @@ use super::{with, Check, Eval, Settings};
 use crate::snapshot::{AccountSnapshot, Collected, Trail};
 use rampart_common::{CheckMeta, CheckStatus, ResourceRef, Scope, Severity, Verdict};
 
-pub const CHECKS: &[Check] = &[Check {
+pub const CHECKS: &[Check] = &[
+    Check {
     meta: CheckMeta {
         id: "cloudtrail.multi-region-logging",
         title: "A multi-region CloudTrail trail is logging all management events",
@@ -16,7 +17,89 @@ pub const CHECKS: &[Check] = &[Check {
         remediation_url: "https://docs.aws.amazon.com/securityhub/latest/userguide/cloudtrail-controls.html#cloudtrail-1",
     },
     eval: Eval::Account(multi_region_logging),
-}];
+},
+    Check {
+        meta: CheckMeta {
+            id: "cloudtrail.log-file-validation",
+            title: "CloudTrail log file validation is enabled",
+            description: "Without digest files, deleted or altered log files cannot be detected.",
+            severity: Severity::Medium,
+            scope: Scope::Account,
+            security_control_id: Some("CloudTrail.4"),
+            remediation: "Enable log file validation on the trail (cloudtrail:UpdateTrail --enable-log-file-validation).",
+            remediation_url: "https://docs.aws.amazon.com/securityhub/latest/userguide/cloudtrail-controls.html#cloudtrail-4",
+        },
+        eval: Eval::Account(log_file_validation),
+    },
+    Check {
+        meta: CheckMeta {
+            id: "cloudtrail.kms-encryption",
+            title: "CloudTrail logs are encrypted at rest with a KMS key",
+            description: "SSE-KMS adds key-policy control over who can read the logs.",
+            severity: Severity::Medium,
+            scope: Scope::Account,
+            security_control_id: Some("CloudTrail.2"),
+            remediation: "Set a KMS key on the trail (cloudtrail:UpdateTrail --kms-key-id).",
+            remediation_url: "https://docs.aws.amazon.com/securityhub/latest/userguide/cloudtrail-controls.html#cloudtrail-2",
+        },
+        eval: Eval::Account(kms_encryption),
+    },
+];
+
+/// Trails this account owns (organization trails of the management account are judged there).
+fn owned_trails<'a>(
+    s: &'a AccountSnapshot,
+    trails: &'a [Trail],
+) -> impl Iterator<Item = &'a Trail> {
+    trails.iter().filter(move |t| {
+        t.arn
+            .split(':')
+            .nth(4)
+            .is_none_or(|owner| owner == s.account_id)
+    })
+}
+
+fn per_trail(s: &AccountSnapshot, f: impl Fn(&Trail) -> Result<String, String>) -> CheckStatus {
+    with(&s.cloudtrail, |ct| CheckStatus::Evaluated {
+        verdicts: owned_trails(s, &ct.trails)
+            .map(|t| {
+                let (passed, reason) = match f(t) {
+                    Ok(r) => (true, r),
+                    Err(r) => (false, r),
+                };
+                Verdict {
+                    resource: ResourceRef {
+                        kind: "AwsCloudTrailTrail".into(),
+                        id: t.arn.clone(),
+                        region: Some(t.home_region.clone()),
+                    },
+                    passed,
+                    reason,
+                }
+            })
+            .collect(),
+    })
+}
+
+fn log_file_validation(s: &AccountSnapshot, _: &Settings) -> CheckStatus {
+    per_trail(s, |t| {
+        if t.log_file_validation {
+            Ok(format!("Trail {} validates its log files.", t.name))
+        } else {
+            Err(format!("Trail {} has log file validation off.", t.name))
+        }
+    })
+}
+
+fn kms_encryption(s: &AccountSnapshot, _: &Settings) -> CheckStatus {
+    per_trail(s, |t| match &t.kms_key_id {
+        Some(k) if !k.is_empty() => Ok(format!("Trail {} is encrypted with {k}.", t.name)),
+        _ => Err(format!(
+            "Trail {} logs are not encrypted with a KMS key.",
+            t.name
+        )),
+    })
+}
 
 /// Why a trail does not satisfy the requirement, or `Ok` when it does.
 fn trail_gap(t: &Trail) -> Result<(), String> {
@@ -182,6 +265,54 @@ mod tests {
         let mut t = trail("org", true, Collected::Ok(true), true, true);
         t.is_organization_trail = true;
         assert_eq!(passed(&eval(vec![t])), Some(true));
+    }
+
+    #[test]
+    fn per_trail_settings_skip_trails_owned_elsewhere() {
+        let mut own = trail("own", true, Collected::Ok(true), true, true);
+        own.arn = "arn:aws:cloudtrail:us-east-1:111122223333:trail/own".into();
+        own.log_file_validation = false;
+        let mut org = trail("org", true, Collected::Ok(true), true, true);
+        org.is_organization_trail = true; // owned by 999988887777
+        org.log_file_validation = false;
+        let mut keyed = own.clone();
+        keyed.name = "keyed".into();
+        keyed.arn = "arn:aws:cloudtrail:us-east-1:111122223333:trail/keyed".into();
+        keyed.log_file_validation = true;
+        keyed.kms_key_id = Some("arn:aws:kms:us-east-1:111122223333:key/1".into());
+        let s = AccountSnapshot {
+            account_id: "111122223333".into(),
+            partition: "aws".into(),
+            iam: Collected::Ok(IamSnapshot {
+                root_access_keys_present: false,
+                root_mfa_enabled: true,
+                password_policy: None,
+            }),
+            cloudtrail: Collected::Ok(CloudTrailSnapshot {
+                trails: vec![own, org, keyed],
+            }),
+            credentials: Collected::Err("not collected".into()),
+        };
+        let fails = |st: CheckStatus| match st {
+            CheckStatus::Evaluated { verdicts } => {
+                assert_eq!(
+                    verdicts.len(),
+                    2,
+                    "organization trail of another account is not judged here"
+                );
+                verdicts
+                    .iter()
+                    .filter(|v| !v.passed)
+                    .map(|v| v.resource.id.rsplit('/').next().unwrap_or("").to_string())
+                    .collect::<Vec<_>>()
+            }
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            fails(log_file_validation(&s, &Settings::default())),
+            vec!["own"]
+        );
+        assert_eq!(fails(kms_encryption(&s, &Settings::default())), vec!["own"]);
     }
 
     #[test]
