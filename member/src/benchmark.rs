@@ -38,9 +38,12 @@ pub const CIS_V3_0_0: Benchmark = Benchmark {
         req("3.1", "Ensure CloudTrail is enabled in all regions", 1, &["cloudtrail.multi-region-logging"]),
         req("3.2", "Ensure CloudTrail log file validation is enabled", 2, &["cloudtrail.log-file-validation"]),
         req("3.5", "Ensure CloudTrail logs are encrypted at rest using KMS CMKs", 2, &["cloudtrail.kms-encryption"]),
+        req("3.7", "Ensure VPC flow logging is enabled in all VPCs", 2, &["ec2.vpc-flow-logs"]),
+        req("5.1", "Ensure no Network ACLs allow ingress from 0.0.0.0/0 to remote server administration ports", 1, &["ec2.nacl-admin-ports"]),
         req("5.2", "Ensure no security groups allow ingress from 0.0.0.0/0 to remote server administration ports", 1, &["ec2.sg-admin-ports-ipv4"]),
         req("5.3", "Ensure no security groups allow ingress from ::/0 to remote server administration ports", 1, &["ec2.sg-admin-ports-ipv6"]),
         req("5.4", "Ensure the default security group of every VPC restricts all traffic", 2, &["ec2.default-sg-closed"]),
+        req("5.6", "Ensure that EC2 Metadata Service only allows IMDSv2", 1, &["ec2.imdsv2-required"]),
     ],
 };
 

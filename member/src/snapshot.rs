@@ -99,6 +99,52 @@ pub struct RegionSnapshot {
 pub struct Ec2Snapshot {
     pub ebs_encryption_by_default: bool,
     pub security_groups: Vec<SecurityGroup>,
+    pub network_acls: Vec<NetworkAcl>,
+    pub vpcs: Vec<Vpc>,
+    /// Resource ids (VPCs, subnets, ENIs) that have at least one flow log.
+    pub flow_log_resources: Vec<String>,
+    pub instances: Vec<Instance>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NetworkAcl {
+    pub id: String,
+    pub vpc_id: Option<String>,
+    pub owner_id: String,
+    pub is_default: bool,
+    pub entries: Vec<NaclEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NaclEntry {
+    pub rule_number: i32,
+    pub egress: bool,
+    /// `-1` all, `6` tcp, `17` udp, ...
+    pub protocol: String,
+    pub allow: bool,
+    pub cidr: Option<String>,
+    pub ipv6_cidr: Option<String>,
+    pub port_from: Option<i32>,
+    pub port_to: Option<i32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Vpc {
+    pub id: String,
+    pub owner_id: String,
+    pub is_default: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Instance {
+    pub id: String,
+    pub owner_id: String,
+    pub state: String,
+    /// `required` (IMDSv2 only) or `optional`; `None` when the API left it out.
+    pub http_tokens: Option<String>,
+    /// `enabled` or `disabled`.
+    pub http_endpoint: Option<String>,
+    pub instance_profile_arn: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

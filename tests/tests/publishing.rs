@@ -222,16 +222,27 @@ fn trail_and_planted_mistakes_are_reported_exactly() {
             v.sort();
             v
         };
-        // Root MFA cannot be set in the emulator and its default VPC's default group has rules:
-        // those two fail everywhere; everything else is exactly what was planted.
-        assert_eq!(failing(0), vec!["ec2.default-sg-closed", "iam.root-mfa"]);
+        // Root MFA cannot be set in the emulator, and its default VPC (like AWS's) has a default
+        // group with rules, an allow-all network ACL and no flow log: those fail everywhere;
+        // everything else is exactly what was planted.
+        assert_eq!(
+            failing(0),
+            vec![
+                "ec2.default-sg-closed",
+                "ec2.nacl-admin-ports",
+                "ec2.vpc-flow-logs",
+                "iam.root-mfa"
+            ]
+        );
         assert_eq!(
             failing(1),
             vec![
                 "cloudtrail.multi-region-logging",
                 "ec2.default-sg-closed",
                 "ec2.ebs-default-encryption",
+                "ec2.nacl-admin-ports",
                 "ec2.sg-admin-ports-ipv6",
+                "ec2.vpc-flow-logs",
                 "iam.console-user-mfa",
                 "iam.keys-at-initial-setup",
                 "iam.root-mfa",

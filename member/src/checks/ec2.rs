@@ -2,7 +2,7 @@
 //! encryption by default.
 
 use super::{with, Check, Eval, Settings};
-use crate::snapshot::{RegionSnapshot, SecurityGroup};
+use crate::snapshot::{NaclEntry, RegionSnapshot, SecurityGroup};
 use rampart_common::{CheckMeta, CheckStatus, ResourceRef, Scope, Severity, Verdict};
 
 /// Remote administration ports (SSH, RDP).
@@ -47,6 +47,45 @@ pub const CHECKS: &[Check] = &[
             remediation_url: "https://docs.aws.amazon.com/securityhub/latest/userguide/ec2-controls.html#ec2-2",
         },
         eval: Eval::Region(default_sg_closed),
+    },
+    Check {
+        meta: CheckMeta {
+            id: "ec2.nacl-admin-ports",
+            title: "No network ACL allows ingress from the world to remote administration ports",
+            description: "A network ACL that lets 0.0.0.0/0 or ::/0 reach port 22 or 3389 removes a layer of defence in front of every subnet it guards.",
+            severity: Severity::Medium,
+            scope: Scope::Region,
+            security_control_id: Some("EC2.21"),
+            remediation: "Add a lower-numbered DENY entry for ports 22 and 3389 from 0.0.0.0/0 and ::/0, or narrow the ALLOW entry.",
+            remediation_url: "https://docs.aws.amazon.com/securityhub/latest/userguide/ec2-controls.html#ec2-21",
+        },
+        eval: Eval::Region(nacl_admin_ports),
+    },
+    Check {
+        meta: CheckMeta {
+            id: "ec2.vpc-flow-logs",
+            title: "VPC flow logging is enabled in every VPC",
+            description: "Flow logs are the record of who talked to what inside the network.",
+            severity: Severity::Medium,
+            scope: Scope::Region,
+            security_control_id: Some("EC2.6"),
+            remediation: "Create a flow log for the VPC (at least REJECT traffic) to CloudWatch Logs or S3.",
+            remediation_url: "https://docs.aws.amazon.com/securityhub/latest/userguide/ec2-controls.html#ec2-6",
+        },
+        eval: Eval::Region(vpc_flow_logs),
+    },
+    Check {
+        meta: CheckMeta {
+            id: "ec2.imdsv2-required",
+            title: "EC2 instances require IMDSv2",
+            description: "IMDSv1 answers unauthenticated GETs, which SSRF bugs turn into credential theft.",
+            severity: Severity::High,
+            scope: Scope::Region,
+            security_control_id: Some("EC2.8"),
+            remediation: "Set HttpTokens=required (ec2:ModifyInstanceMetadataOptions) and in launch templates.",
+            remediation_url: "https://docs.aws.amazon.com/securityhub/latest/userguide/ec2-controls.html#ec2-8",
+        },
+        eval: Eval::Region(imdsv2_required),
     },
     Check {
         meta: CheckMeta {
@@ -172,6 +211,147 @@ fn default_sg_closed(s: &RegionSnapshot, _: &Settings) -> CheckStatus {
     })
 }
 
+/// The first ingress entry (by rule number) that decides traffic from `world` to `port`.
+fn nacl_allows(entries: &[NaclEntry], world: &str, ipv6: bool, port: i32) -> bool {
+    let mut ingress: Vec<&NaclEntry> = entries.iter().filter(|e| !e.egress).collect();
+    ingress.sort_by_key(|e| e.rule_number);
+    for e in ingress {
+        let source = if ipv6 {
+            e.ipv6_cidr.as_deref()
+        } else {
+            e.cidr.as_deref()
+        };
+        let proto_ok = matches!(
+            e.protocol.as_str(),
+            "-1" | "6" | "17" | "tcp" | "udp" | "all"
+        );
+        let port_ok = e.protocol == "-1"
+            || match (e.port_from, e.port_to) {
+                (Some(from), Some(to)) => from <= port && port <= to,
+                _ => true,
+            };
+        if source == Some(world) && proto_ok && port_ok {
+            return e.allow;
+        }
+    }
+    false
+}
+
+fn nacl_admin_ports(s: &RegionSnapshot, _: &Settings) -> CheckStatus {
+    with(&s.ec2, |ec2| CheckStatus::Evaluated {
+        verdicts: ec2
+            .network_acls
+            .iter()
+            .map(|n| {
+                let open: Vec<String> = [("0.0.0.0/0", false), ("::/0", true)]
+                    .iter()
+                    .flat_map(|(world, v6)| {
+                        ADMIN_PORTS
+                            .iter()
+                            .filter(|&&p| nacl_allows(&n.entries, world, *v6, p))
+                            .map(move |p| format!("{p} from {world}"))
+                    })
+                    .collect();
+                let owner = if n.owner_id.is_empty() {
+                    &s.account_id
+                } else {
+                    &n.owner_id
+                };
+                Verdict {
+                    resource: ResourceRef {
+                        kind: "AwsEc2NetworkAcl".into(),
+                        id: format!(
+                            "arn:{}:ec2:{}:{owner}:network-acl/{}",
+                            s.partition, s.region, n.id
+                        ),
+                        region: Some(s.region.clone()),
+                    },
+                    passed: open.is_empty(),
+                    reason: if open.is_empty() {
+                        format!("{} lets no admin port in from the world.", n.id)
+                    } else {
+                        format!(
+                            "{}{} allows {}.",
+                            n.id,
+                            if n.is_default { " (default)" } else { "" },
+                            open.join(", ")
+                        )
+                    },
+                }
+            })
+            .collect(),
+    })
+}
+
+fn vpc_flow_logs(s: &RegionSnapshot, _: &Settings) -> CheckStatus {
+    with(&s.ec2, |ec2| CheckStatus::Evaluated {
+        verdicts: ec2
+            .vpcs
+            .iter()
+            .map(|v| {
+                let on = ec2.flow_log_resources.binary_search(&v.id).is_ok();
+                let owner = if v.owner_id.is_empty() {
+                    &s.account_id
+                } else {
+                    &v.owner_id
+                };
+                Verdict {
+                    resource: ResourceRef {
+                        kind: "AwsEc2Vpc".into(),
+                        id: format!("arn:{}:ec2:{}:{owner}:vpc/{}", s.partition, s.region, v.id),
+                        region: Some(s.region.clone()),
+                    },
+                    passed: on,
+                    reason: if on {
+                        format!("{} has a flow log.", v.id)
+                    } else {
+                        format!("{} has no active flow log.", v.id)
+                    },
+                }
+            })
+            .collect(),
+    })
+}
+
+fn imdsv2_required(s: &RegionSnapshot, _: &Settings) -> CheckStatus {
+    with(&s.ec2, |ec2| CheckStatus::Evaluated {
+        verdicts: ec2
+            .instances
+            .iter()
+            .filter(|i| i.state != "terminated" && i.state != "shutting-down")
+            .map(|i| {
+                let disabled = i.http_endpoint.as_deref() == Some("disabled");
+                let passed = disabled || i.http_tokens.as_deref() == Some("required");
+                let owner = if i.owner_id.is_empty() {
+                    &s.account_id
+                } else {
+                    &i.owner_id
+                };
+                Verdict {
+                    resource: ResourceRef {
+                        kind: "AwsEc2Instance".into(),
+                        id: format!(
+                            "arn:{}:ec2:{}:{owner}:instance/{}",
+                            s.partition, s.region, i.id
+                        ),
+                        region: Some(s.region.clone()),
+                    },
+                    passed,
+                    reason: if passed {
+                        format!("{} requires IMDSv2.", i.id)
+                    } else {
+                        format!(
+                            "{} allows IMDSv1 (HttpTokens={}).",
+                            i.id,
+                            i.http_tokens.as_deref().unwrap_or("unset")
+                        )
+                    },
+                }
+            })
+            .collect(),
+    })
+}
+
 fn ebs_default_encryption(s: &RegionSnapshot, _: &Settings) -> CheckStatus {
     with(&s.ec2, |ec2| {
         let on = ec2.ebs_encryption_by_default;
@@ -231,6 +411,10 @@ mod tests {
             ec2: Collected::Ok(Ec2Snapshot {
                 ebs_encryption_by_default: ebs,
                 security_groups: groups,
+                network_acls: vec![],
+                vpcs: vec![],
+                flow_log_resources: vec![],
+                instances: vec![],
             }),
         }
     }
@@ -327,6 +511,118 @@ mod tests {
         assert_eq!(
             failed_ids(&default_sg_closed(&s, &Settings::default())),
             vec!["sg-d1"]
+        );
+    }
+
+    fn nacl(id: &str, entries: Vec<NaclEntry>) -> crate::snapshot::NetworkAcl {
+        crate::snapshot::NetworkAcl {
+            id: id.into(),
+            vpc_id: Some("vpc-1".into()),
+            owner_id: "111122223333".into(),
+            is_default: false,
+            entries,
+        }
+    }
+
+    fn entry(n: i32, proto: &str, allow: bool, cidr: &str, ports: Option<(i32, i32)>) -> NaclEntry {
+        NaclEntry {
+            rule_number: n,
+            egress: false,
+            protocol: proto.into(),
+            allow,
+            cidr: (!cidr.contains(':')).then(|| cidr.to_string()),
+            ipv6_cidr: cidr.contains(':').then(|| cidr.to_string()),
+            port_from: ports.map(|p| p.0),
+            port_to: ports.map(|p| p.1),
+        }
+    }
+
+    #[test]
+    fn nacl_rules_are_evaluated_in_order() {
+        let mut s = snap(vec![], true);
+        if let Collected::Ok(ec2) = &mut s.ec2 {
+            ec2.network_acls = vec![
+                // Default NACL: allow all from anywhere, then the implicit deny.
+                nacl(
+                    "acl-default",
+                    vec![
+                        entry(100, "-1", true, "0.0.0.0/0", None),
+                        entry(32767, "-1", false, "0.0.0.0/0", None),
+                    ],
+                ),
+                // A deny for 22 before a broad allow: 22 closed, 3389 open.
+                nacl(
+                    "acl-deny22",
+                    vec![
+                        entry(90, "6", false, "0.0.0.0/0", Some((22, 22))),
+                        entry(100, "6", true, "0.0.0.0/0", Some((0, 65535))),
+                    ],
+                ),
+                // Only 443 open, plus IPv6 range covering 3389.
+                nacl(
+                    "acl-v6",
+                    vec![
+                        entry(100, "6", true, "0.0.0.0/0", Some((443, 443))),
+                        entry(101, "6", true, "::/0", Some((3000, 4000))),
+                    ],
+                ),
+                // Private source only.
+                nacl(
+                    "acl-private",
+                    vec![entry(100, "-1", true, "10.0.0.0/8", None)],
+                ),
+            ];
+        }
+        let st = nacl_admin_ports(&s, &Settings::default());
+        assert_eq!(failed_ids(&st), vec!["acl-default", "acl-deny22", "acl-v6"]);
+        let CheckStatus::Evaluated { verdicts } = st else {
+            panic!("evaluated")
+        };
+        assert!(verdicts[1].reason.contains("3389") && !verdicts[1].reason.contains("22 from"));
+    }
+
+    #[test]
+    fn flow_logs_and_imdsv2() {
+        use crate::snapshot::{Instance, Vpc};
+        let mut s = snap(vec![], true);
+        if let Collected::Ok(ec2) = &mut s.ec2 {
+            ec2.vpcs = vec![
+                Vpc {
+                    id: "vpc-a".into(),
+                    owner_id: "111122223333".into(),
+                    is_default: true,
+                },
+                Vpc {
+                    id: "vpc-b".into(),
+                    owner_id: "111122223333".into(),
+                    is_default: false,
+                },
+            ];
+            ec2.flow_log_resources = vec!["vpc-b".into()];
+            let inst =
+                |id: &str, state: &str, tokens: Option<&str>, endpoint: Option<&str>| Instance {
+                    id: id.into(),
+                    owner_id: "111122223333".into(),
+                    state: state.into(),
+                    http_tokens: tokens.map(str::to_string),
+                    http_endpoint: endpoint.map(str::to_string),
+                    instance_profile_arn: None,
+                };
+            ec2.instances = vec![
+                inst("i-v1", "running", Some("optional"), Some("enabled")),
+                inst("i-v2", "running", Some("required"), Some("enabled")),
+                inst("i-off", "stopped", Some("optional"), Some("disabled")),
+                inst("i-gone", "terminated", Some("optional"), Some("enabled")),
+                inst("i-unset", "running", None, None),
+            ];
+        }
+        assert_eq!(
+            failed_ids(&vpc_flow_logs(&s, &Settings::default())),
+            vec!["vpc-a"]
+        );
+        assert_eq!(
+            failed_ids(&imdsv2_required(&s, &Settings::default())),
+            vec!["i-v1", "i-unset"]
         );
     }
 
