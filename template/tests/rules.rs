@@ -100,6 +100,7 @@ rule_tests! {
     net19 => "NET-19", one("AWS::ElasticLoadBalancingV2::Listener", "Protocol: HTTP\nPort: 80\nDefaultActions: [{Type: forward, TargetGroupArn: t}]"), one("AWS::ElasticLoadBalancingV2::Listener", "Protocol: HTTP\nPort: 80\nDefaultActions: [{Type: redirect, RedirectConfig: {Protocol: HTTPS}}]");
     net20 => "NET-20", one("AWS::CloudFront::Distribution", "DistributionConfig: {Enabled: true, DefaultCacheBehavior: {ViewerProtocolPolicy: allow-all}}"), one("AWS::CloudFront::Distribution", "DistributionConfig: {Enabled: true, DefaultCacheBehavior: {ViewerProtocolPolicy: redirect-to-https}}");
     net21 => "NET-21", one("AWS::CloudFront::Distribution", "DistributionConfig: {ViewerCertificate: {MinimumProtocolVersion: TLSv1}}"), one("AWS::CloudFront::Distribution", "DistributionConfig: {ViewerCertificate: {MinimumProtocolVersion: TLSv1.2_2021}}");
+    net22 => "NET-22", one("AWS::CloudFront::Distribution", "DistributionConfig: {Enabled: true, ViewerCertificate: {CloudFrontDefaultCertificate: true}}"), one("AWS::CloudFront::Distribution", "DistributionConfig: {Enabled: true, ViewerCertificate: {AcmCertificateArn: arn:aws:acm:us-east-1:111111111111:certificate/x, MinimumProtocolVersion: TLSv1.2_2021, SslSupportMethod: sni-only}}");
     iam01 => "IAM-01", policy("{Effect: Allow, Action: '*', Resource: '*'}"), policy("{Effect: Deny, Action: '*', Resource: '*'}");
     iam02 => "IAM-02", policy("{Effect: Allow, Action: 's3:*', Resource: 'arn:aws:s3:::b'}"), policy("{Effect: Allow, Action: 's3:GetObject', Resource: 'arn:aws:s3:::b/*'}");
     iam03 => "IAM-03", policy("{Effect: Allow, Action: 's3:GetObject', Resource: '*'}"), policy("{Effect: Allow, Action: 's3:GetObject', Resource: !Sub 'arn:${AWS::Partition}:s3:::b/*'}");
@@ -204,4 +205,51 @@ fn every_builtin_rule_has_complete_metadata() {
             m.category
         );
     }
+}
+
+#[test]
+fn deprecated_lambda_runtimes_include_those_past_their_date() {
+    for rt in [
+        "python3.9",
+        "python3.8",
+        "nodejs18.x",
+        "nodejs4.3-edge",
+        "dotnet5.0",
+        "dotnet7",
+        "provided",
+        "go1.x",
+    ] {
+        let src = one("AWS::Lambda::Function", &format!("Runtime: {rt}"));
+        assert!(fires("CMP-06", &src), "{rt}");
+        let sam = one("AWS::Serverless::Function", &format!("Runtime: {rt}"));
+        assert!(fires("CMP-06", &sam), "{rt} (SAM)");
+    }
+    for rt in [
+        "python3.12",
+        "python3.10",
+        "nodejs20.x",
+        "nodejs22.x",
+        "provided.al2",
+        "provided.al2023",
+        "java8.al2",
+        "java21",
+        "dotnet8",
+    ] {
+        let src = one("AWS::Lambda::Function", &format!("Runtime: {rt}"));
+        assert!(quiet("CMP-06", &src), "{rt}");
+    }
+}
+
+#[test]
+fn cloudfront_default_certificate_applies_whether_implicit_or_explicit() {
+    let implicit = one(
+        "AWS::CloudFront::Distribution",
+        "DistributionConfig: {Enabled: true}",
+    );
+    assert!(fires("NET-22", &implicit));
+    let iam = one(
+        "AWS::CloudFront::Distribution",
+        "DistributionConfig: {Enabled: true, ViewerCertificate: {IamCertificateId: ASCA1, SslSupportMethod: sni-only}}",
+    );
+    assert!(quiet("NET-22", &iam));
 }
