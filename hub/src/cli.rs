@@ -8,6 +8,7 @@ use crate::org;
 use crate::regions;
 use crate::report;
 use crate::session::{self, SessionSpec, Sessions};
+use crate::snapshots;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use rampart_common::{Config, Severity};
@@ -141,6 +142,17 @@ pub enum Command {
     },
     /// Assess every target account and region against CIS AWS Foundations Benchmark v3.0.0.
     Assess(AssessArgs),
+    /// Re-evaluate snapshots saved by `assess --save-snapshots`, offline (no AWS calls).
+    Evaluate(EvaluateArgs),
+    /// Show what changed between two runs (JSON reports or snapshot directories).
+    Diff {
+        /// The earlier run: a report from `assess --format json --output`, or a snapshot directory.
+        run_a: PathBuf,
+        /// The later run.
+        run_b: PathBuf,
+        #[arg(long, value_enum, default_value = "table")]
+        format: OutputFormat,
+    },
     /// Audit CloudFormation templates (exit 0 PASS, 1 APPROVAL, 2 FAIL, 3 error).
     AuditTemplate(rampart_template::cli::AuditTemplateArgs),
 }
@@ -160,6 +172,24 @@ pub struct AssessArgs {
     pub output: Option<PathBuf>,
     /// Exit 1 when a failure of at least this severity is found: none, informational, low,
     /// medium, high, critical [default: low].
+    #[arg(long, env = "RAMPART_FAIL_ON")]
+    pub fail_on: Option<String>,
+    /// Save every account's collected snapshots here, for `evaluate` and `diff`.
+    #[arg(long, value_name = "DIR")]
+    pub save_snapshots: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    /// Directory written by `assess --save-snapshots`.
+    #[arg(long, value_name = "DIR")]
+    pub snapshots: PathBuf,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: OutputFormat,
+    /// Write the report here instead of standard output.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+    /// As for `assess`.
     #[arg(long, env = "RAMPART_FAIL_ON")]
     pub fail_on: Option<String>,
 }
@@ -351,6 +381,12 @@ pub async fn run(cli: Cli) -> Result<u8, CliError> {
     match &cli.command {
         Command::Accounts { format } => accounts(&cli.global, *format).await,
         Command::Assess(args) => assess(&cli.global, args).await,
+        Command::Evaluate(args) => evaluate_offline(args),
+        Command::Diff {
+            run_a,
+            run_b,
+            format,
+        } => diff_runs(run_a, run_b, *format),
         Command::AuditTemplate(args) => {
             Ok(u8::try_from(rampart_template::cli::run_cli(args)).unwrap_or(exit::RUNTIME))
         }
@@ -418,10 +454,7 @@ async fn accounts(global: &GlobalArgs, format: OutputFormat) -> Result<u8, CliEr
 
 async fn assess(global: &GlobalArgs, args: &AssessArgs) -> Result<u8, CliError> {
     let cfg = effective_config(global, Some(args))?;
-    let fail_on = match cfg.fail_on.as_deref().unwrap_or("low") {
-        "none" => None,
-        s => Some(s.parse::<Severity>().map_err(CliError::Usage)?),
-    };
+    let fail_on = parse_fail_on(cfg.fail_on.as_deref())?;
     let run_id = new_run_id();
     let fleet = connect(global, cfg, &run_id).await?;
     let accounts = discover(&fleet, false).await?;
@@ -437,23 +470,78 @@ async fn assess(global: &GlobalArgs, args: &AssessArgs) -> Result<u8, CliError> 
         settings: Settings::default(),
         run_id: run_id.clone(),
         now: crate::time::now(),
+        snapshot_dir: args.save_snapshots.clone(),
     };
     tracing::info!(accounts = accounts.len(), regions = %plan.regions.join(","), run_id = %run_id, "assessment starting");
     let report = fleet::run(&fleet.sessions, &accounts, &plan).await;
-    let text = match args.format {
-        OutputFormat::Table => report::table(&report),
+    if let Some(dir) = &args.save_snapshots {
+        snapshots::save_run(dir, &report).map_err(|e| CliError::Runtime(anyhow::anyhow!(e)))?;
+        eprintln!("snapshots saved to {}", dir.display());
+    }
+    emit(&report, args.format, args.output.as_deref())?;
+    Ok(if report::needs_attention(&report, fail_on) {
+        exit::FINDINGS
+    } else {
+        exit::OK
+    })
+}
+
+fn parse_fail_on(s: Option<&str>) -> Result<Option<Severity>, CliError> {
+    match s.unwrap_or("low") {
+        "none" => Ok(None),
+        s => Ok(Some(s.parse::<Severity>().map_err(CliError::Usage)?)),
+    }
+}
+
+fn emit(
+    report: &fleet::FleetReport,
+    format: OutputFormat,
+    output: Option<&std::path::Path>,
+) -> Result<(), CliError> {
+    let text = match format {
+        OutputFormat::Table => report::table(report),
         OutputFormat::Json => {
-            serde_json::to_string_pretty(&report).context("serializing the report")?
+            serde_json::to_string_pretty(report).context("serializing the report")?
         }
     };
-    match &args.output {
+    match output {
         Some(path) => {
             std::fs::write(path, &text).with_context(|| format!("writing {}", path.display()))?;
             eprintln!("report written to {}", path.display());
         }
         None => print!("{text}"),
     }
+    Ok(())
+}
+
+fn evaluate_offline(args: &EvaluateArgs) -> Result<u8, CliError> {
+    let fail_on = parse_fail_on(args.fail_on.as_deref())?;
+    let report = snapshots::evaluate_dir(&args.snapshots, &CIS_V3_0_0, &Settings::default())
+        .map_err(CliError::Usage)?;
+    emit(&report, args.format, args.output.as_deref())?;
     Ok(if report::needs_attention(&report, fail_on) {
+        exit::FINDINGS
+    } else {
+        exit::OK
+    })
+}
+
+fn diff_runs(
+    a: &std::path::Path,
+    b: &std::path::Path,
+    format: OutputFormat,
+) -> Result<u8, CliError> {
+    let ra = snapshots::load_run(a, &CIS_V3_0_0, &Settings::default()).map_err(CliError::Usage)?;
+    let rb = snapshots::load_run(b, &CIS_V3_0_0, &Settings::default()).map_err(CliError::Usage)?;
+    let d = snapshots::diff(&ra, &rb);
+    match format {
+        OutputFormat::Table => print!("{}", snapshots::diff_text(&d)),
+        OutputFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&d).context("serializing the diff")?
+        ),
+    }
+    Ok(if d.values().any(|x| !x.new_failures.is_empty()) {
         exit::FINDINGS
     } else {
         exit::OK

@@ -5,6 +5,7 @@
 
 use crate::org::Account;
 use crate::session::Sessions;
+use crate::snapshots;
 use futures::stream::{self, StreamExt};
 use rampart_common::{Benchmark, CheckOutcome};
 use rampart_member::checks::Settings;
@@ -12,8 +13,7 @@ use rampart_member::collect::{self, in_region};
 use rampart_member::evaluate::{self, checks_of};
 use rampart_member::publish::{self, PublishReport, PublishRequest, RanCheck};
 use rampart_member::{securityhub, RateLimiter};
-use serde::Serialize;
-use std::collections::HashMap;
+use serde::{Deserialize, Serialize};
 
 /// Security Hub's BatchImportFindings quota per account-region: 10 requests/s, burst 30.
 const SECURITYHUB_RATE: f64 = 10.0;
@@ -35,10 +35,12 @@ pub struct FleetPlan {
     pub run_id: String,
     /// RFC 3339 time of the run.
     pub now: String,
+    /// Where to save each account's snapshots (`--save-snapshots`), if anywhere.
+    pub snapshot_dir: Option<std::path::PathBuf>,
 }
 
 /// Publishing into one region of one account.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RegionPublish {
     pub region: String,
     #[serde(flatten)]
@@ -46,19 +48,22 @@ pub struct RegionPublish {
 }
 
 /// Everything about one account.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AccountResult {
     pub account_id: String,
     pub name: String,
     /// Set when the account could not be reached at all (role missing, access denied).
     pub error: Option<String>,
+    /// Set when `--save-snapshots` could not write this account's snapshots.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot_error: Option<String>,
     pub outcomes: Vec<CheckOutcome>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub publish: Vec<RegionPublish>,
 }
 
 /// The whole run.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FleetReport {
     pub run_id: String,
     pub started_at: String,
@@ -110,6 +115,7 @@ async fn assess_account(sessions: &Sessions, account: &Account, plan: &FleetPlan
         account_id: account.id.clone(),
         name: account.name.clone(),
         error: None,
+        snapshot_error: None,
         outcomes: Vec::new(),
         publish: Vec::new(),
     };
@@ -122,42 +128,42 @@ async fn assess_account(sessions: &Sessions, account: &Account, plan: &FleetPlan
         }
     };
     let checks = checks_of(plan.benchmark);
-    let limiters: HashMap<&str, RateLimiter> = plan
-        .regions
-        .iter()
-        .map(|r| {
-            (
-                r.as_str(),
-                RateLimiter::new(plan.rate_limit, plan.rate_burst),
-            )
-        })
-        .collect();
-    // Global services (IAM) have their own quota, separate from any region's.
+    // Global services (IAM) have their own quota, separate from any region's; each region
+    // gets its own bucket.
     let global = RateLimiter::new(plan.rate_limit, plan.rate_burst);
-
     let account_part = async {
         let snap = collect::collect_account(&cfg, &account.id, &plan.home_region, &global).await;
-        evaluate::evaluate_account(&checks, &snap, &plan.home_region, &plan.settings)
+        let outcomes =
+            evaluate::evaluate_account(&checks, &snap, &plan.home_region, &plan.settings);
+        let saved = match &plan.snapshot_dir {
+            Some(dir) => snapshots::save_account(dir, &snap),
+            None => Ok(()),
+        };
+        (outcomes, saved)
     };
     let region_parts = futures::future::join_all(plan.regions.iter().map(|region| {
         let checks = &checks;
         let cfg = &cfg;
-        let limiters = &limiters;
         async move {
-            let fallback;
-            let rl = match limiters.get(region.as_str()) {
-                Some(rl) => rl,
-                None => {
-                    fallback = RateLimiter::new(plan.rate_limit, plan.rate_burst);
-                    &fallback
-                }
+            let rl = RateLimiter::new(plan.rate_limit, plan.rate_burst);
+            let snap = collect::collect_region(cfg, &account.id, region, &rl).await;
+            let outcomes = evaluate::evaluate_region(checks, &snap, &plan.settings);
+            let saved = match &plan.snapshot_dir {
+                Some(dir) => snapshots::save_region(dir, &snap),
+                None => Ok(()),
             };
-            let snap = collect::collect_region(cfg, &account.id, region, rl).await;
-            evaluate::evaluate_region(checks, &snap, &plan.settings)
+            (outcomes, saved)
         }
     }));
-    let (mut outcomes, regional) = tokio::join!(account_part, region_parts);
-    outcomes.extend(regional.into_iter().flatten());
+    let ((mut outcomes, saved), regional) = tokio::join!(account_part, region_parts);
+    let mut save_errors: Vec<String> = saved.err().into_iter().collect();
+    for (o, saved) in regional {
+        outcomes.extend(o);
+        save_errors.extend(saved.err());
+    }
+    if !save_errors.is_empty() {
+        result.snapshot_error = Some(save_errors.join("; "));
+    }
     result.outcomes = outcomes;
 
     if plan.publish {

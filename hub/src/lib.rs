@@ -12,4 +12,5 @@ pub mod org;
 pub mod regions;
 pub mod report;
 pub mod session;
+pub mod snapshots;
 pub mod time;

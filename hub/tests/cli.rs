@@ -174,3 +174,105 @@ fn accounts_and_assess_over_the_emulated_organization() {
         );
     });
 }
+
+#[test]
+fn snapshots_evaluate_offline_and_diff_runs() {
+    rampart_testbed::block_on(async {
+        let dir = tempfile::tempdir().unwrap();
+        let p = |name: &str| dir.path().join(name).to_string_lossy().to_string();
+        let emu = Emulator::start().expect("emulator");
+        let base = emu.sdk_config(REGION).await;
+        let bad = Profile {
+            password_policy: Some((8, 24)),
+            ..Profile::default()
+        };
+        let org = fixtures::create_org(&base, &[bad], &[REGION])
+            .await
+            .expect("org");
+        let member = org.members[0].id.clone();
+
+        let (s1, a) = (p("s1"), p("a.json"));
+        let out = rampart(
+            Some(&emu),
+            &[
+                "--regions",
+                REGION,
+                "assess",
+                "--save-snapshots",
+                &s1,
+                "--format",
+                "json",
+                "--output",
+                &a,
+            ],
+        );
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        let cfg = fixtures::member_config(&base, &member, REGION).await;
+        aws_sdk_iam::Client::new(&cfg)
+            .update_account_password_policy()
+            .minimum_password_length(14)
+            .password_reuse_prevention(24)
+            .send()
+            .await
+            .unwrap();
+        let (s2, b) = (p("s2"), p("b.json"));
+        let out = rampart(
+            Some(&emu),
+            &[
+                "--regions",
+                REGION,
+                "assess",
+                "--save-snapshots",
+                &s2,
+                "--format",
+                "json",
+                "--output",
+                &b,
+            ],
+        );
+        assert!(out.status.code() == Some(1), "{}", stderr(&out));
+        drop(emu);
+
+        // Offline: no emulator, no endpoint; the saved snapshots give the same failures.
+        let out = rampart(None, &["evaluate", "--snapshots", &s1, "--format", "json"]);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        let offline: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let online: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&a).unwrap()).unwrap();
+        let failing = |v: &serde_json::Value| {
+            let mut f: Vec<String> = v["accounts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|acc| acc["outcomes"].as_array().unwrap().iter())
+                .filter(|o| {
+                    o["verdicts"]
+                        .as_array()
+                        .is_some_and(|vs| vs.iter().any(|v| v["passed"] == false))
+                })
+                .map(|o| format!("{} {} {}", o["account_id"], o["region"], o["check_id"]))
+                .collect();
+            f.sort();
+            f
+        };
+        assert!(!failing(&online).is_empty());
+        assert_eq!(failing(&offline), failing(&online));
+
+        // Diff: snapshot dirs and JSON reports both work; the fix shows as fixed.
+        let out = rampart(None, &["diff", &s1, &s2]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains(&format!("{member}: 0 new failure(s), 1 fixed"))
+                && text.contains("- iam.password-min-length"),
+            "{text}"
+        );
+        let out = rampart(None, &["diff", &b, &a]);
+        assert_eq!(out.status.code(), Some(1), "a regression exits 1");
+        assert!(String::from_utf8_lossy(&out.stdout).contains("+ iam.password-min-length"));
+
+        let out = rampart(None, &["evaluate", "--snapshots", &p("nowhere")]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(stderr(&out).contains("run.json"), "{}", stderr(&out));
+    });
+}

@@ -13,7 +13,7 @@ use aws_sdk_securityhub::types::{
     StringFilterComparison,
 };
 use rampart_common::asff::{self, Finding, GENERATOR_PREFIX};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// At most this many findings per BatchImportFindings call.
@@ -45,14 +45,14 @@ pub struct PublishRequest {
 }
 
 /// A finding Security Hub did not take.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FailedImport {
     pub id: String,
     pub reason: String,
 }
 
 /// Outcome of publishing into one account-region.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PublishReport {
     pub imported: usize,
     /// Stale findings re-imported as PASSED (resource still there, check passes now).

@@ -48,6 +48,7 @@ pub fn plan(regions: &[String], publish: bool, run_id: &str) -> FleetPlan {
         settings: Default::default(),
         run_id: run_id.into(),
         now: chrono_now(),
+        snapshot_dir: None,
     }
 }
 
