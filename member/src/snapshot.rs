@@ -40,6 +40,36 @@ pub struct AccountSnapshot {
     pub cloudtrail: Collected<CloudTrailSnapshot>,
     /// The IAM credential report (one per account per run).
     pub credentials: Collected<crate::credential_report::CredentialReport>,
+    /// Users, customer managed policies and who holds key AWS managed policies.
+    pub authorization: Collected<Authorization>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Authorization {
+    pub users: Vec<IamUser>,
+    /// Customer managed policies with their default version's document.
+    pub policies: Vec<ManagedPolicy>,
+    /// Principals (ARN-less names with their kind) holding AWSSupportAccess.
+    pub support_access_holders: Vec<String>,
+    /// Principals holding AWSCloudShellFullAccess.
+    pub cloudshell_full_access_holders: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IamUser {
+    pub name: String,
+    pub arn: String,
+    pub attached_policies: Vec<String>,
+    pub inline_policies: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ManagedPolicy {
+    pub name: String,
+    pub arn: String,
+    pub attachment_count: i32,
+    /// The default version's document, decoded; `None` if it could not be decoded.
+    pub document: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -23,7 +23,8 @@ pub struct Profile {
     pub ebs_encryption: bool,
     /// A logging multi-region trail recording all management events.
     pub trail: bool,
-    /// An IAM user `legacy-admin` with a console password, no MFA and two active, unused keys.
+    /// An IAM user `legacy-admin` with a console password, no MFA, two active unused keys, and
+    /// a customer managed `*:*` policy attached directly.
     pub risky_user: bool,
 }
 
@@ -170,6 +171,23 @@ pub async fn plant(base: &SdkConfig, m: &MemberFixture, regions: &[String]) -> a
             .await?;
         iam.create_access_key()
             .user_name("legacy-admin")
+            .send()
+            .await?;
+        let admin = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+        let policy = iam
+            .create_policy()
+            .policy_name("LegacyAdmin")
+            .policy_document(admin)
+            .send()
+            .await?;
+        let arn = policy
+            .policy()
+            .and_then(|p| p.arn())
+            .unwrap_or_default()
+            .to_string();
+        iam.attach_user_policy()
+            .user_name("legacy-admin")
+            .policy_arn(arn)
             .send()
             .await?;
     }

@@ -223,7 +223,8 @@ fn trail_and_planted_mistakes_are_reported_exactly() {
             v
         };
         // Root MFA cannot be set in the emulator, and its default VPC (like AWS's) has a default
-        // group with rules, an allow-all network ACL and no flow log: those fail everywhere;
+        // group with rules, an allow-all network ACL and no flow log; AWS managed policies are not
+        // loaded, so no support role can exist: those fail everywhere;
         // everything else is exactly what was planted.
         assert_eq!(
             failing(0),
@@ -231,7 +232,8 @@ fn trail_and_planted_mistakes_are_reported_exactly() {
                 "ec2.default-sg-closed",
                 "ec2.nacl-admin-ports",
                 "ec2.vpc-flow-logs",
-                "iam.root-mfa"
+                "iam.root-mfa",
+                "iam.support-role"
             ]
         );
         assert_eq!(
@@ -245,8 +247,11 @@ fn trail_and_planted_mistakes_are_reported_exactly() {
                 "ec2.vpc-flow-logs",
                 "iam.console-user-mfa",
                 "iam.keys-at-initial-setup",
+                "iam.no-full-admin-policies",
                 "iam.root-mfa",
-                "iam.single-active-key"
+                "iam.single-active-key",
+                "iam.support-role",
+                "iam.user-policies-via-groups"
             ]
         );
     });

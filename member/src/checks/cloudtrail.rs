@@ -196,6 +196,7 @@ mod tests {
             }),
             cloudtrail: Collected::Ok(CloudTrailSnapshot { trails }),
             credentials: Collected::Err("not collected".into()),
+            authorization: Collected::Err("not collected".into()),
         };
         multi_region_logging(&s, &Settings::default())
     }
@@ -292,6 +293,7 @@ mod tests {
                 trails: vec![own, org, keyed],
             }),
             credentials: Collected::Err("not collected".into()),
+            authorization: Collected::Err("not collected".into()),
         };
         let fails = |st: CheckStatus| match st {
             CheckStatus::Evaluated { verdicts } => {

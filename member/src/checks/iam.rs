@@ -152,6 +152,7 @@ mod tests {
             iam,
             cloudtrail: Collected::Ok(CloudTrailSnapshot { trails: vec![] }),
             credentials: Collected::Err("not collected".into()),
+            authorization: Collected::Err("not collected".into()),
         }
     }
 

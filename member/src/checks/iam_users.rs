@@ -321,6 +321,7 @@ mod tests {
             }),
             cloudtrail: Collected::Ok(CloudTrailSnapshot { trails: vec![] }),
             credentials: Collected::Ok(CredentialReport { generated_at, rows }),
+            authorization: Collected::Err("not collected".into()),
         }
     }
 

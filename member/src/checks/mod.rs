@@ -6,6 +6,7 @@
 pub mod cloudtrail;
 pub mod ec2;
 pub mod iam;
+pub mod iam_policies;
 pub mod iam_users;
 
 use crate::snapshot::{AccountSnapshot, Collected, RegionSnapshot};
@@ -56,6 +57,7 @@ pub fn registry() -> Vec<Check> {
     let mut all = Vec::new();
     all.extend(iam::CHECKS.iter().copied());
     all.extend(iam_users::CHECKS.iter().copied());
+    all.extend(iam_policies::CHECKS.iter().copied());
     all.extend(cloudtrail::CHECKS.iter().copied());
     all.extend(ec2::CHECKS.iter().copied());
     all

@@ -18,6 +18,7 @@ use rampart_common::Permissions;
 /// Every collector's permission declaration.
 pub const PERMISSIONS: &[Permissions] = &[
     iam::PERMISSIONS,
+    iam::AUTHORIZATION_PERMISSIONS,
     credential_report::PERMISSIONS,
     cloudtrail::PERMISSIONS,
     ec2::PERMISSIONS,
@@ -39,8 +40,10 @@ pub async fn collect_account(
 ) -> AccountSnapshot {
     let home = in_region(sdk, home_region);
     let iam_client = aws_sdk_iam::Client::new(&home);
-    let (iam, credentials, cloudtrail) = tokio::join!(
+    let partition = partition_of(home_region);
+    let (iam, authorization, credentials, cloudtrail) = tokio::join!(
         iam::collect(&iam_client, rl),
+        iam::collect_authorization(&iam_client, partition, rl),
         credential_report::collect(&iam_client, rl),
         cloudtrail::collect(&home, rl)
     );
@@ -50,6 +53,7 @@ pub async fn collect_account(
         iam: iam.into(),
         cloudtrail: cloudtrail.into(),
         credentials: credentials.into(),
+        authorization: authorization.into(),
     }
 }
 
