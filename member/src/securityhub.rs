@@ -12,6 +12,12 @@ pub const PERMISSIONS: Permissions = Permissions {
     ],
 };
 
+/// What the 4.16 collector calls.
+pub const COLLECT_PERMISSIONS: Permissions = Permissions {
+    component: "collect/securityhub",
+    actions: &["securityhub:DescribeHub"],
+};
+
 pub const ENABLE_PERMISSIONS: Permissions = Permissions {
     component: "publish/enable-securityhub",
     actions: &["securityhub:EnableSecurityHub"],

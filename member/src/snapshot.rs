@@ -123,6 +123,20 @@ pub struct RegionSnapshot {
     pub region: String,
     pub partition: String,
     pub ec2: Collected<Ec2Snapshot>,
+    /// Whether Security Hub is enabled (DescribeHub answers).
+    pub securityhub_enabled: Collected<bool>,
+    pub config_recorders: Collected<Vec<ConfigRecorder>>,
+}
+
+/// An AWS Config configuration recorder and its status.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConfigRecorder {
+    pub name: String,
+    pub all_supported: bool,
+    pub include_global_resource_types: bool,
+    pub recording: bool,
+    /// `SUCCESS`, `FAILURE` or `PENDING`.
+    pub last_status: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

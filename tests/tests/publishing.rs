@@ -224,22 +224,26 @@ fn trail_and_planted_mistakes_are_reported_exactly() {
         };
         // Root MFA cannot be set in the emulator, and its default VPC (like AWS's) has a default
         // group with rules, an allow-all network ACL and no flow log; AWS managed policies are not
-        // loaded, so no support role can exist: those fail everywhere;
+        // loaded, so no support role can exist; no Config recorder or Security Hub was set up:
+        // those fail everywhere;
         // everything else is exactly what was planted.
         assert_eq!(
             failing(0),
             vec![
+                "config.recorder-enabled",
                 "ec2.default-sg-closed",
                 "ec2.nacl-admin-ports",
                 "ec2.vpc-flow-logs",
                 "iam.root-mfa",
-                "iam.support-role"
+                "iam.support-role",
+                "securityhub.enabled"
             ]
         );
         assert_eq!(
             failing(1),
             vec![
                 "cloudtrail.multi-region-logging",
+                "config.recorder-enabled",
                 "ec2.default-sg-closed",
                 "ec2.ebs-default-encryption",
                 "ec2.nacl-admin-ports",
@@ -251,7 +255,8 @@ fn trail_and_planted_mistakes_are_reported_exactly() {
                 "iam.root-mfa",
                 "iam.single-active-key",
                 "iam.support-role",
-                "iam.user-policies-via-groups"
+                "iam.user-policies-via-groups",
+                "securityhub.enabled"
             ]
         );
     });

@@ -416,6 +416,8 @@ mod tests {
                 flow_log_resources: vec![],
                 instances: vec![],
             }),
+            securityhub_enabled: Collected::Ok(true),
+            config_recorders: Collected::Ok(vec![]),
         }
     }
 

@@ -8,6 +8,7 @@ pub mod ec2;
 pub mod iam;
 pub mod iam_policies;
 pub mod iam_users;
+pub mod services;
 
 use crate::snapshot::{AccountSnapshot, Collected, RegionSnapshot};
 use rampart_common::{CheckMeta, CheckStatus};
@@ -60,6 +61,7 @@ pub fn registry() -> Vec<Check> {
     all.extend(iam_policies::CHECKS.iter().copied());
     all.extend(cloudtrail::CHECKS.iter().copied());
     all.extend(ec2::CHECKS.iter().copied());
+    all.extend(services::CHECKS.iter().copied());
     all
 }
 

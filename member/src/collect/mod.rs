@@ -4,6 +4,7 @@
 //! stacksets/ is tested against these declarations.
 
 pub mod cloudtrail;
+pub mod config;
 pub mod credential_report;
 pub mod ec2;
 pub mod iam;
@@ -22,6 +23,8 @@ pub const PERMISSIONS: &[Permissions] = &[
     credential_report::PERMISSIONS,
     cloudtrail::PERMISSIONS,
     ec2::PERMISSIONS,
+    config::PERMISSIONS,
+    crate::securityhub::COLLECT_PERMISSIONS,
 ];
 
 /// An SDK config for the same credentials in another region.
@@ -66,11 +69,22 @@ pub async fn collect_region(
 ) -> RegionSnapshot {
     let cfg = in_region(sdk, region);
     let ec2_client = aws_sdk_ec2::Client::new(&cfg);
-    let ec2 = ec2::collect(&ec2_client, rl).await;
+    let securityhub_client = aws_sdk_securityhub::Client::new(&cfg);
+    let config_client = aws_sdk_config::Client::new(&cfg);
+    let (ec2, securityhub_enabled, config_recorders) = tokio::join!(
+        ec2::collect(&ec2_client, rl),
+        async {
+            rl.acquire().await;
+            crate::securityhub::is_enabled(&securityhub_client).await
+        },
+        config::collect(&config_client, rl)
+    );
     RegionSnapshot {
         account_id: account_id.to_string(),
         region: region.to_string(),
         partition: partition_of(region).to_string(),
         ec2: ec2.into(),
+        securityhub_enabled: securityhub_enabled.into(),
+        config_recorders: config_recorders.into(),
     }
 }

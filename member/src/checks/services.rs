@@ -1,0 +1,206 @@
+//! Regional service checks: AWS Config recording (3.3) and Security Hub enabled (4.16).
+
+use super::{with, Check, Eval, Settings};
+use crate::snapshot::{ConfigRecorder, RegionSnapshot};
+use rampart_common::{CheckMeta, CheckStatus, ResourceRef, Scope, Severity, Verdict};
+
+pub const CHECKS: &[Check] = &[
+    Check {
+        meta: CheckMeta {
+            id: "config.recorder-enabled",
+            title: "AWS Config records all supported resources in this region",
+            description: "Without a recording AWS Config, configuration history and change evaluation are missing for the region.",
+            severity: Severity::Medium,
+            scope: Scope::Region,
+            security_control_id: Some("Config.1"),
+            remediation: "Create a configuration recorder recording all supported resource types, a delivery channel, and start recording.",
+            remediation_url: "https://docs.aws.amazon.com/securityhub/latest/userguide/config-controls.html#config-1",
+        },
+        eval: Eval::Region(config_recorder),
+    },
+    Check {
+        meta: CheckMeta {
+            id: "securityhub.enabled",
+            title: "AWS Security Hub is enabled in this region",
+            description: "Security Hub aggregates findings; a region without it has no central view.",
+            severity: Severity::Medium,
+            scope: Scope::Region,
+            security_control_id: None,
+            remediation: "Enable Security Hub in the region (or from the delegated administrator for the organization).",
+            remediation_url: "https://docs.aws.amazon.com/securityhub/latest/userguide/securityhub-settingup.html",
+        },
+        eval: Eval::Region(securityhub_enabled),
+    },
+];
+
+fn region_resource(s: &RegionSnapshot) -> ResourceRef {
+    ResourceRef {
+        kind: "AwsAccount".into(),
+        id: format!("AWS::::Account:{}", s.account_id),
+        region: Some(s.region.clone()),
+    }
+}
+
+fn config_recorder(s: &RegionSnapshot, _: &Settings) -> CheckStatus {
+    with(&s.config_recorders, |recorders: &Vec<ConfigRecorder>| {
+        // The emulator (and a just-started recorder) reports PENDING; only FAILURE is held against it.
+        let good = recorders.iter().find(|r| {
+            r.all_supported && r.recording && r.last_status.as_deref() != Some("FAILURE")
+        });
+        let (passed, reason) = match (good, recorders.first()) {
+            (Some(r), _) => (
+                true,
+                format!(
+                    "Recorder {} records all supported resources in {}.",
+                    r.name, s.region
+                ),
+            ),
+            (None, None) => (false, format!("No AWS Config recorder in {}.", s.region)),
+            (None, Some(r)) => (
+                false,
+                format!(
+                    "Recorder {} in {}: all_supported={}, recording={}, last_status={}.",
+                    r.name,
+                    s.region,
+                    r.all_supported,
+                    r.recording,
+                    r.last_status.as_deref().unwrap_or("unknown")
+                ),
+            ),
+        };
+        CheckStatus::Evaluated {
+            verdicts: vec![Verdict {
+                resource: region_resource(s),
+                passed,
+                reason,
+            }],
+        }
+    })
+}
+
+fn securityhub_enabled(s: &RegionSnapshot, _: &Settings) -> CheckStatus {
+    with(&s.securityhub_enabled, |on: &bool| {
+        let reason = if *on {
+            "Security Hub is enabled"
+        } else {
+            "Security Hub is not enabled"
+        };
+        CheckStatus::Evaluated {
+            verdicts: vec![Verdict {
+                resource: region_resource(s),
+                passed: *on,
+                reason: format!("{reason} in {}.", s.region),
+            }],
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::snapshot::{Collected, Ec2Snapshot};
+
+    fn snap(recorders: Collected<Vec<ConfigRecorder>>, hub: Collected<bool>) -> RegionSnapshot {
+        RegionSnapshot {
+            account_id: "111122223333".into(),
+            region: "eu-west-1".into(),
+            partition: "aws".into(),
+            ec2: Collected::Ok(Ec2Snapshot {
+                ebs_encryption_by_default: true,
+                security_groups: vec![],
+                network_acls: vec![],
+                vpcs: vec![],
+                flow_log_resources: vec![],
+                instances: vec![],
+            }),
+            securityhub_enabled: hub,
+            config_recorders: recorders,
+        }
+    }
+
+    fn rec(all: bool, recording: bool, status: &str) -> ConfigRecorder {
+        ConfigRecorder {
+            name: "default".into(),
+            all_supported: all,
+            include_global_resource_types: true,
+            recording,
+            last_status: Some(status.into()),
+        }
+    }
+
+    fn passed(st: &CheckStatus) -> Option<bool> {
+        match st {
+            CheckStatus::Evaluated { verdicts } => Some(verdicts[0].passed),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn config_recorder_states() {
+        let d = Settings::default();
+        let hub = || Collected::Ok(true);
+        assert_eq!(
+            passed(&config_recorder(&snap(Collected::Ok(vec![]), hub()), &d)),
+            Some(false)
+        );
+        assert_eq!(
+            passed(&config_recorder(
+                &snap(Collected::Ok(vec![rec(true, true, "PENDING")]), hub()),
+                &d
+            )),
+            Some(true)
+        );
+        assert_eq!(
+            passed(&config_recorder(
+                &snap(Collected::Ok(vec![rec(true, false, "SUCCESS")]), hub()),
+                &d
+            )),
+            Some(false)
+        );
+        assert_eq!(
+            passed(&config_recorder(
+                &snap(Collected::Ok(vec![rec(false, true, "SUCCESS")]), hub()),
+                &d
+            )),
+            Some(false)
+        );
+        assert_eq!(
+            passed(&config_recorder(
+                &snap(Collected::Ok(vec![rec(true, true, "FAILURE")]), hub()),
+                &d
+            )),
+            Some(false)
+        );
+        assert_eq!(
+            passed(&config_recorder(
+                &snap(Collected::Err("denied".into()), hub()),
+                &d
+            )),
+            None
+        );
+    }
+
+    #[test]
+    fn securityhub_states() {
+        let d = Settings::default();
+        let none = || Collected::Ok(vec![]);
+        assert_eq!(
+            passed(&securityhub_enabled(&snap(none(), Collected::Ok(true)), &d)),
+            Some(true)
+        );
+        assert_eq!(
+            passed(&securityhub_enabled(
+                &snap(none(), Collected::Ok(false)),
+                &d
+            )),
+            Some(false)
+        );
+        assert_eq!(
+            passed(&securityhub_enabled(
+                &snap(none(), Collected::Err("x".into())),
+                &d
+            )),
+            None
+        );
+    }
+}

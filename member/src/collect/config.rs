@@ -1,0 +1,62 @@
+//! AWS Config (regional): configuration recorders and whether they record.
+
+use crate::error_text::describe;
+use crate::ratelimit::RateLimiter;
+use crate::snapshot::ConfigRecorder;
+use rampart_common::Permissions;
+
+pub const PERMISSIONS: Permissions = Permissions {
+    component: "collect/config",
+    actions: &[
+        "config:DescribeConfigurationRecorders",
+        "config:DescribeConfigurationRecorderStatus",
+    ],
+};
+
+pub async fn collect(
+    client: &aws_sdk_config::Client,
+    rl: &RateLimiter,
+) -> Result<Vec<ConfigRecorder>, String> {
+    rl.acquire().await;
+    let recorders = client
+        .describe_configuration_recorders()
+        .send()
+        .await
+        .map_err(|e| format!("config:DescribeConfigurationRecorders: {}", describe(&e)))?;
+    if recorders.configuration_recorders().is_empty() {
+        return Ok(Vec::new());
+    }
+    rl.acquire().await;
+    let status = client
+        .describe_configuration_recorder_status()
+        .send()
+        .await
+        .map_err(|e| {
+            format!(
+                "config:DescribeConfigurationRecorderStatus: {}",
+                describe(&e)
+            )
+        })?;
+    Ok(recorders
+        .configuration_recorders()
+        .iter()
+        .map(|r| {
+            let name = r.name().unwrap_or_default().to_string();
+            let st = status
+                .configuration_recorders_status()
+                .iter()
+                .find(|s| s.name() == Some(name.as_str()));
+            ConfigRecorder {
+                all_supported: r.recording_group().is_some_and(|g| g.all_supported()),
+                include_global_resource_types: r
+                    .recording_group()
+                    .is_some_and(|g| g.include_global_resource_types()),
+                recording: st.is_some_and(|s| s.recording()),
+                last_status: st
+                    .and_then(|s| s.last_status())
+                    .map(|x| x.as_str().to_string()),
+                name,
+            }
+        })
+        .collect())
+}
