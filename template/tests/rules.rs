@@ -212,7 +212,12 @@ fn deprecated_lambda_runtimes_include_those_past_their_date() {
     for rt in [
         "python3.9",
         "python3.8",
+        "python3.10",
         "nodejs18.x",
+        "nodejs20.x",
+        "ruby3.2",
+        "provided.al2",
+        "dotnet8",
         "nodejs4.3-edge",
         "dotnet5.0",
         "dotnet7",
@@ -225,15 +230,16 @@ fn deprecated_lambda_runtimes_include_those_past_their_date() {
         assert!(fires("CMP-06", &sam), "{rt} (SAM)");
     }
     for rt in [
+        "python3.11",
         "python3.12",
-        "python3.10",
-        "nodejs20.x",
+        "python3.14",
         "nodejs22.x",
-        "provided.al2",
+        "nodejs24.x",
         "provided.al2023",
         "java8.al2",
         "java21",
-        "dotnet8",
+        "ruby3.3",
+        "dotnet10",
     ] {
         let src = one("AWS::Lambda::Function", &format!("Runtime: {rt}"));
         assert!(quiet("CMP-06", &src), "{rt}");

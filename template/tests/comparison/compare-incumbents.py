@@ -55,8 +55,11 @@ def labelled(args):
         path = os.path.join(HERE, f)
         _, out, _ = run([args.rampart, "audit-template", path, "--format", "json"])
         rp = json.loads(out)["templates"][0]
+        text = open(path).read()
+        # Risk >= 2, or named in the file's expect-* labels (NET-08, NET-22 are risk 1);
+        # "?" marks an unresolved (reported, not scored) finding.
         r_ids = sorted({x["rule_id"] + ("?" if x["status"] == "unresolved" else "")
-                        for x in rp["findings"] if x["risk"] > 1 or x["rule_id"] == "NET-22"})
+                        for x in rp["findings"] if x["risk"] > 1 or x["rule_id"] in text})
         if rp["issues"]:
             r_ids.append("issue:" + ",".join(i["resource"] or "-" for i in rp["issues"]))
         rc, out, _ = run([checkov, "-f", path, "--framework", "cloudformation", "-o", "json",
@@ -69,8 +72,8 @@ def labelled(args):
         except (ValueError, KeyError, IndexError):
             c_ids = ["crash (exit %d)" % rc]
         _, out, _ = run([cfnlint, "-f", "parseable", path])
-        l_ids = sorted({line.split(":")[4] for line in out.splitlines()
-                        if line.count(":") >= 5 and line.split(":")[4].startswith(
+        l_ids = sorted({line.split(":")[5] for line in out.splitlines()
+                        if line.count(":") >= 6 and line.split(":")[5].startswith(
                             CFNLINT_RELEVANT_PREFIXES)}) or ["-"]
         print("| %s | %s | %s | %s |" % (f, " ".join(r_ids) or "-", " ".join(c_ids),
                                           " ".join(l_ids)))
