@@ -11,6 +11,7 @@ pub mod collect;
 pub mod credential_report;
 pub mod error_text;
 pub mod evaluate;
+pub mod metric_filter;
 pub mod publish;
 pub mod ratelimit;
 pub mod securityhub;
