@@ -101,6 +101,7 @@ rule_tests! {
     net20 => "NET-20", one("AWS::CloudFront::Distribution", "DistributionConfig: {Enabled: true, DefaultCacheBehavior: {ViewerProtocolPolicy: allow-all}}"), one("AWS::CloudFront::Distribution", "DistributionConfig: {Enabled: true, DefaultCacheBehavior: {ViewerProtocolPolicy: redirect-to-https}}");
     net21 => "NET-21", one("AWS::CloudFront::Distribution", "DistributionConfig: {ViewerCertificate: {MinimumProtocolVersion: TLSv1}}"), one("AWS::CloudFront::Distribution", "DistributionConfig: {ViewerCertificate: {MinimumProtocolVersion: TLSv1.2_2021}}");
     net22 => "NET-22", one("AWS::CloudFront::Distribution", "DistributionConfig: {Enabled: true, ViewerCertificate: {CloudFrontDefaultCertificate: true}}"), one("AWS::CloudFront::Distribution", "DistributionConfig: {Enabled: true, ViewerCertificate: {AcmCertificateArn: arn:aws:acm:us-east-1:111111111111:certificate/x, MinimumProtocolVersion: TLSv1.2_2021, SslSupportMethod: sni-only}}");
+    net23 => "NET-23", one("AWS::ElasticLoadBalancingV2::Listener", "Protocol: HTTPS\nPort: 443\nSslPolicy: ELBSecurityPolicy-2016-08"), one("AWS::ElasticLoadBalancingV2::Listener", "Protocol: HTTPS\nPort: 443\nSslPolicy: ELBSecurityPolicy-TLS13-1-2-2021-06");
     iam01 => "IAM-01", policy("{Effect: Allow, Action: '*', Resource: '*'}"), policy("{Effect: Deny, Action: '*', Resource: '*'}");
     iam02 => "IAM-02", policy("{Effect: Allow, Action: 's3:*', Resource: 'arn:aws:s3:::b'}"), policy("{Effect: Allow, Action: 's3:GetObject', Resource: 'arn:aws:s3:::b/*'}");
     iam03 => "IAM-03", policy("{Effect: Allow, Action: 's3:GetObject', Resource: '*'}"), policy("{Effect: Allow, Action: 's3:GetObject', Resource: !Sub 'arn:${AWS::Partition}:s3:::b/*'}");
@@ -258,4 +259,36 @@ fn cloudfront_default_certificate_applies_whether_implicit_or_explicit() {
         "DistributionConfig: {Enabled: true, ViewerCertificate: {IamCertificateId: ASCA1, SslSupportMethod: sni-only}}",
     );
     assert!(quiet("NET-22", &iam));
+}
+
+#[test]
+fn listener_tls_policies_below_1_2_are_named() {
+    for p in [
+        "ELBSecurityPolicy-2015-05",
+        "ELBSecurityPolicy-FS-2018-06",
+        "ELBSecurityPolicy-FS-1-1-2019-08",
+        "ELBSecurityPolicy-TLS-1-0-2015-04",
+        "ELBSecurityPolicy-TLS-1-1-2017-01",
+        "ELBSecurityPolicy-TLS13-1-0-2021-06",
+        "ELBSecurityPolicy-TLS13-1-1-2021-06",
+    ] {
+        let src = one(
+            "AWS::ElasticLoadBalancingV2::Listener",
+            &format!("Protocol: HTTPS\nSslPolicy: {p}"),
+        );
+        assert!(fires("NET-23", &src), "{p}");
+    }
+    for p in [
+        "ELBSecurityPolicy-TLS-1-2-2017-01",
+        "ELBSecurityPolicy-TLS-1-2-Ext-2018-06",
+        "ELBSecurityPolicy-FS-1-2-Res-2020-10",
+        "ELBSecurityPolicy-TLS13-1-2-2021-06",
+        "ELBSecurityPolicy-TLS13-1-3-2021-06",
+    ] {
+        let src = one(
+            "AWS::ElasticLoadBalancingV2::Listener",
+            &format!("Protocol: HTTPS\nSslPolicy: {p}"),
+        );
+        assert!(quiet("NET-23", &src), "{p}");
+    }
 }
