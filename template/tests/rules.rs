@@ -102,6 +102,7 @@ rule_tests! {
     net21 => "NET-21", one("AWS::CloudFront::Distribution", "DistributionConfig: {ViewerCertificate: {MinimumProtocolVersion: TLSv1}}"), one("AWS::CloudFront::Distribution", "DistributionConfig: {ViewerCertificate: {MinimumProtocolVersion: TLSv1.2_2021}}");
     net22 => "NET-22", one("AWS::CloudFront::Distribution", "DistributionConfig: {Enabled: true, ViewerCertificate: {CloudFrontDefaultCertificate: true}}"), one("AWS::CloudFront::Distribution", "DistributionConfig: {Enabled: true, ViewerCertificate: {AcmCertificateArn: arn:aws:acm:us-east-1:111111111111:certificate/x, MinimumProtocolVersion: TLSv1.2_2021, SslSupportMethod: sni-only}}");
     net23 => "NET-23", one("AWS::ElasticLoadBalancingV2::Listener", "Protocol: HTTPS\nPort: 443\nSslPolicy: ELBSecurityPolicy-2016-08"), one("AWS::ElasticLoadBalancingV2::Listener", "Protocol: HTTPS\nPort: 443\nSslPolicy: ELBSecurityPolicy-TLS13-1-2-2021-06");
+    net24 => "NET-24", one("AWS::ElasticLoadBalancingV2::LoadBalancer", "Type: application\nSubnets: [a, b]"), one("AWS::ElasticLoadBalancingV2::LoadBalancer", "Subnets: [a, b]\nLoadBalancerAttributes: [{Key: routing.http.drop_invalid_header_fields.enabled, Value: 'true'}]");
     iam01 => "IAM-01", policy("{Effect: Allow, Action: '*', Resource: '*'}"), policy("{Effect: Deny, Action: '*', Resource: '*'}");
     iam02 => "IAM-02", policy("{Effect: Allow, Action: 's3:*', Resource: 'arn:aws:s3:::b'}"), policy("{Effect: Allow, Action: 's3:GetObject', Resource: 'arn:aws:s3:::b/*'}");
     iam03 => "IAM-03", policy("{Effect: Allow, Action: 's3:GetObject', Resource: '*'}"), policy("{Effect: Allow, Action: 's3:GetObject', Resource: !Sub 'arn:${AWS::Partition}:s3:::b/*'}");
@@ -291,4 +292,23 @@ fn listener_tls_policies_below_1_2_are_named() {
         );
         assert!(quiet("NET-23", &src), "{p}");
     }
+}
+
+#[test]
+fn drop_invalid_headers_applies_to_application_load_balancers_only() {
+    let implicit = one(
+        "AWS::ElasticLoadBalancingV2::LoadBalancer",
+        "Subnets: [a, b]",
+    );
+    assert!(fires("NET-24", &implicit));
+    let disabled = one(
+        "AWS::ElasticLoadBalancingV2::LoadBalancer",
+        "LoadBalancerAttributes: [{Key: routing.http.drop_invalid_header_fields.enabled, Value: 'false'}]",
+    );
+    assert!(fires("NET-24", &disabled));
+    let network = one(
+        "AWS::ElasticLoadBalancingV2::LoadBalancer",
+        "Type: network\nSubnets: [a]",
+    );
+    assert!(quiet("NET-24", &network));
 }

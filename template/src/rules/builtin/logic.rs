@@ -1,5 +1,5 @@
 //! Checks that relate resources to each other or read key/value lists: S3 public access
-//! blocks and TLS-only policies, VPC flow logs, load-balancer access logs.
+//! blocks and TLS-only policies, VPC flow logs, load-balancer access logs and header handling.
 
 use std::collections::HashSet;
 
@@ -13,6 +13,7 @@ pub fn lookup(id: &str) -> Option<BuiltinFn> {
         "DATA-06" => public_access_block,
         "DATA-07" => tls_only,
         "LOG-06" => alb_access_logs,
+        "NET-24" => alb_drop_invalid_headers,
         "LOG-09" => vpc_flow_logs,
         _ => return None,
     })
@@ -105,6 +106,35 @@ fn alb_access_logs(m: &Model, out: &mut Vec<Hit>) {
                 &r.id,
                 r.pos,
                 "load balancer access logs are not enabled",
+            ));
+        }
+    }
+}
+
+/// Application load balancers pass malformed header names to targets unless
+/// `routing.http.drop_invalid_header_fields.enabled` is true (Security Hub ELB.4).
+fn alb_drop_invalid_headers(m: &Model, out: &mut Vec<Hit>) {
+    for r in m.of_type("AWS::ElasticLoadBalancingV2::LoadBalancer") {
+        // Type defaults to application; network and gateway load balancers have no such option.
+        let application = match r.props.get("Type") {
+            None => true,
+            Some(t) => t.as_str() == Some("application"),
+        };
+        if !application {
+            continue;
+        }
+        let dropped = present(&r.props, "LoadBalancerAttributes.*")
+            .iter()
+            .any(|a| {
+                a.get("Key").and_then(Node::as_str)
+                    == Some("routing.http.drop_invalid_header_fields.enabled")
+                    && a.get("Value").map(truth) == Some(Tri::True)
+            });
+        if !dropped {
+            out.push(Hit::fail(
+                &r.id,
+                r.pos,
+                "application load balancer does not drop invalid HTTP header fields",
             ));
         }
     }
