@@ -42,6 +42,46 @@ pub struct AccountSnapshot {
     pub credentials: Collected<crate::credential_report::CredentialReport>,
     /// Users, customer managed policies and who holds key AWS managed policies.
     pub authorization: Collected<Authorization>,
+    /// The CIS monitoring chain behind the trails' CloudWatch Logs groups.
+    pub monitoring: Collected<Monitoring>,
+}
+
+/// Metric filters, alarms and alarm topics for the log groups trails deliver to.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Monitoring {
+    pub log_groups: Vec<LogGroupFilters>,
+    pub alarms: Vec<MetricAlarm>,
+    pub topics: Vec<TopicSubscriptions>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogGroupFilters {
+    /// As the trail names it (`arn:aws:logs:<region>:<account>:log-group:<name>:*`).
+    pub arn: String,
+    pub filters: Vec<MetricFilter>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricFilter {
+    pub name: String,
+    pub pattern: String,
+    /// (namespace, metric name) pairs the filter publishes.
+    pub metrics: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricAlarm {
+    pub name: String,
+    pub namespace: String,
+    pub metric_name: String,
+    pub actions: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TopicSubscriptions {
+    pub arn: String,
+    /// Subscriptions that are confirmed (not `PendingConfirmation`).
+    pub confirmed: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

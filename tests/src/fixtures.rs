@@ -23,6 +23,9 @@ pub struct Profile {
     pub ebs_encryption: bool,
     /// A logging multi-region trail recording all management events.
     pub trail: bool,
+    /// With `trail`: the trail delivers to CloudWatch Logs with a metric filter for every CIS
+    /// 4.x pattern and a subscribed SNS topic (alarms: see `plant_monitoring`).
+    pub monitoring: bool,
     /// An IAM user `legacy-admin` with a console password, no MFA, two active unused keys, and
     /// a customer managed `*:*` policy attached directly.
     pub risky_user: bool,
@@ -36,6 +39,7 @@ impl Default for Profile {
             open_rdp_ipv6: false,
             ebs_encryption: true,
             trail: true,
+            monitoring: false,
             risky_user: false,
         }
     }
@@ -55,6 +59,7 @@ impl Profile {
             open_rdp_ipv6: i % 5 == 2,
             ebs_encryption: i.is_multiple_of(2),
             trail: i % 4 != 3,
+            monitoring: false,
             risky_user: i % 3 == 2,
         }
     }
@@ -231,6 +236,9 @@ pub async fn plant(base: &SdkConfig, m: &MemberFixture, regions: &[String]) -> a
             .send()
             .await?;
         ct.start_logging().name("org-audit").send().await?;
+        if m.profile.monitoring {
+            plant_monitoring(&cfg, &ct, &m.id, &home).await?;
+        }
     }
     for region in regions {
         let rcfg = cfg.to_builder().region(Region::new(region.clone())).build();
@@ -366,6 +374,55 @@ pub async fn enable_security_hub(base: &SdkConfig, org: &OrgFixture) -> anyhow::
                 .await
                 .map_err(anyhow::Error::msg)?;
         }
+    }
+    Ok(())
+}
+
+/// CloudTrail -> CloudWatch Logs -> one metric filter per CIS 4.x pattern, and an SNS topic
+/// with a confirmed subscription. No alarms: the emulator (moto 5.2.5) cannot serve CloudWatch's
+/// current wire protocol (Smithy RPC v2 CBOR) that the Rust SDK speaks.
+async fn plant_monitoring(
+    cfg: &SdkConfig,
+    ct: &aws_sdk_cloudtrail::Client,
+    account: &str,
+    region: &str,
+) -> anyhow::Result<()> {
+    let logs = aws_sdk_cloudwatchlogs::Client::new(cfg);
+    logs.create_log_group()
+        .log_group_name("cloudtrail-events")
+        .send()
+        .await?;
+    let group_arn = format!("arn:aws:logs:{region}:{account}:log-group:cloudtrail-events:*");
+    ct.update_trail()
+        .name("org-audit")
+        .cloud_watch_logs_log_group_arn(&group_arn)
+        .cloud_watch_logs_role_arn(format!("arn:aws:iam::{account}:role/CloudTrailToLogs"))
+        .send()
+        .await?;
+    let sns = aws_sdk_sns::Client::new(cfg);
+    let topic = sns.create_topic().name("security-alerts").send().await?;
+    let topic_arn = topic.topic_arn().unwrap_or_default().to_string();
+    sns.subscribe()
+        .topic_arn(&topic_arn)
+        .protocol("lambda")
+        .endpoint(format!("arn:aws:lambda:{region}:{account}:function:pager"))
+        .send()
+        .await?;
+    for (id, pattern) in rampart_member::metric_filter::CIS_V3_PATTERNS {
+        let metric = format!("cis-{}", id.replace('.', "-"));
+        logs.put_metric_filter()
+            .log_group_name("cloudtrail-events")
+            .filter_name(&metric)
+            .filter_pattern(*pattern)
+            .metric_transformations(
+                aws_sdk_cloudwatchlogs::types::MetricTransformation::builder()
+                    .metric_name(&metric)
+                    .metric_namespace("CISBenchmark")
+                    .metric_value("1")
+                    .build()?,
+            )
+            .send()
+            .await?;
     }
     Ok(())
 }

@@ -181,7 +181,10 @@ fn trail_and_planted_mistakes_are_reported_exactly() {
     rampart_testbed::block_on(async {
         let emu = Emulator::start().expect("emulator");
         let base = emu.sdk_config(REGION).await;
-        let clean = Profile::default();
+        let clean = Profile {
+            monitoring: true,
+            ..Profile::default()
+        };
         let messy = Profile {
             trail: false,
             ebs_encryption: false,
@@ -222,6 +225,26 @@ fn trail_and_planted_mistakes_are_reported_exactly() {
             v.sort();
             v
         };
+        // The clean member's chain reaches CloudWatch alarms, which the emulator cannot serve
+        // with the SDK's CBOR protocol: all 15 monitoring checks are errors naming the call,
+        // never passes and never failures.
+        let clean = report
+            .accounts
+            .iter()
+            .find(|a| a.account_id == org.members[0].id)
+            .expect("clean account");
+        let monitoring: Vec<_> = clean
+            .outcomes
+            .iter()
+            .filter(|o| o.check_id.starts_with("monitoring."))
+            .collect();
+        assert_eq!(monitoring.len(), 15);
+        for o in monitoring {
+            assert!(
+                matches!(&o.status, CheckStatus::Error { reason } if reason.contains("cloudwatch:DescribeAlarms")),
+                "{o:?}"
+            );
+        }
         // Root MFA cannot be set in the emulator, and its default VPC (like AWS's) has a default
         // group with rules, an allow-all network ACL and no flow log; AWS managed policies are not
         // loaded, so no support role can exist; no Config recorder or Security Hub was set up:
@@ -239,25 +262,33 @@ fn trail_and_planted_mistakes_are_reported_exactly() {
                 "securityhub.enabled"
             ]
         );
-        assert_eq!(
-            failing(1),
-            vec![
-                "cloudtrail.multi-region-logging",
-                "config.recorder-enabled",
-                "ec2.default-sg-closed",
-                "ec2.ebs-default-encryption",
-                "ec2.nacl-admin-ports",
-                "ec2.sg-admin-ports-ipv6",
-                "ec2.vpc-flow-logs",
-                "iam.console-user-mfa",
-                "iam.keys-at-initial-setup",
-                "iam.no-full-admin-policies",
-                "iam.root-mfa",
-                "iam.single-active-key",
-                "iam.support-role",
-                "iam.user-policies-via-groups",
-                "securityhub.enabled"
-            ]
+        // Without a trail, none of the 15 monitoring chains (4.1-4.15) can exist.
+        let mut expected: Vec<String> = vec![
+            "cloudtrail.multi-region-logging",
+            "config.recorder-enabled",
+            "ec2.default-sg-closed",
+            "ec2.ebs-default-encryption",
+            "ec2.nacl-admin-ports",
+            "ec2.sg-admin-ports-ipv6",
+            "ec2.vpc-flow-logs",
+            "iam.console-user-mfa",
+            "iam.keys-at-initial-setup",
+            "iam.no-full-admin-policies",
+            "iam.root-mfa",
+            "iam.single-active-key",
+            "iam.support-role",
+            "iam.user-policies-via-groups",
+            "securityhub.enabled",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect();
+        expected.extend(
+            rampart_member::checks::monitoring::CHECKS
+                .iter()
+                .map(|c| c.meta.id.to_string()),
         );
+        expected.sort();
+        assert_eq!(failing(1), expected);
     });
 }

@@ -197,6 +197,7 @@ mod tests {
             cloudtrail: Collected::Ok(CloudTrailSnapshot { trails }),
             credentials: Collected::Err("not collected".into()),
             authorization: Collected::Err("not collected".into()),
+            monitoring: Collected::Err("not collected".into()),
         };
         multi_region_logging(&s, &Settings::default())
     }
@@ -294,6 +295,7 @@ mod tests {
             }),
             credentials: Collected::Err("not collected".into()),
             authorization: Collected::Err("not collected".into()),
+            monitoring: Collected::Err("not collected".into()),
         };
         let fails = |st: CheckStatus| match st {
             CheckStatus::Evaluated { verdicts } => {

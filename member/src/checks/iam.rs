@@ -153,6 +153,7 @@ mod tests {
             cloudtrail: Collected::Ok(CloudTrailSnapshot { trails: vec![] }),
             credentials: Collected::Err("not collected".into()),
             authorization: Collected::Err("not collected".into()),
+            monitoring: Collected::Err("not collected".into()),
         }
     }
 

@@ -214,6 +214,7 @@ mod tests {
             cloudtrail: Collected::Ok(CloudTrailSnapshot { trails: vec![] }),
             credentials: Collected::Err("not collected".into()),
             authorization: Collected::Ok(a),
+            monitoring: Collected::Err("not collected".into()),
         }
     }
 

@@ -322,6 +322,7 @@ mod tests {
             cloudtrail: Collected::Ok(CloudTrailSnapshot { trails: vec![] }),
             credentials: Collected::Ok(CredentialReport { generated_at, rows }),
             authorization: Collected::Err("not collected".into()),
+            monitoring: Collected::Err("not collected".into()),
         }
     }
 

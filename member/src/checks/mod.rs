@@ -8,6 +8,7 @@ pub mod ec2;
 pub mod iam;
 pub mod iam_policies;
 pub mod iam_users;
+pub mod monitoring;
 pub mod services;
 
 use crate::snapshot::{AccountSnapshot, Collected, RegionSnapshot};
@@ -62,6 +63,7 @@ pub fn registry() -> Vec<Check> {
     all.extend(cloudtrail::CHECKS.iter().copied());
     all.extend(ec2::CHECKS.iter().copied());
     all.extend(services::CHECKS.iter().copied());
+    all.extend(monitoring::CHECKS.iter().copied());
     all
 }
 

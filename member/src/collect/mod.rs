@@ -8,6 +8,7 @@ pub mod config;
 pub mod credential_report;
 pub mod ec2;
 pub mod iam;
+pub mod monitoring;
 
 use crate::ratelimit::RateLimiter;
 use crate::snapshot::{AccountSnapshot, RegionSnapshot};
@@ -24,6 +25,7 @@ pub const PERMISSIONS: &[Permissions] = &[
     cloudtrail::PERMISSIONS,
     ec2::PERMISSIONS,
     config::PERMISSIONS,
+    monitoring::PERMISSIONS,
     crate::securityhub::COLLECT_PERMISSIONS,
 ];
 
@@ -44,11 +46,19 @@ pub async fn collect_account(
     let home = in_region(sdk, home_region);
     let iam_client = aws_sdk_iam::Client::new(&home);
     let partition = partition_of(home_region);
-    let (iam, authorization, credentials, cloudtrail) = tokio::join!(
+    let (iam, authorization, credentials, (cloudtrail, monitoring)) = tokio::join!(
         iam::collect(&iam_client, rl),
         iam::collect_authorization(&iam_client, partition, rl),
         credential_report::collect(&iam_client, rl),
-        cloudtrail::collect(&home, rl)
+        async {
+            let ct = cloudtrail::collect(&home, rl).await;
+            // The chain starts at the trails; without them it cannot be read either.
+            let mon = match &ct {
+                Ok(c) => monitoring::collect(&home, &c.trails, rl).await,
+                Err(e) => Err(format!("monitoring chain not read: {e}")),
+            };
+            (ct, mon)
+        }
     );
     AccountSnapshot {
         account_id: account_id.to_string(),
@@ -57,6 +67,7 @@ pub async fn collect_account(
         cloudtrail: cloudtrail.into(),
         credentials: credentials.into(),
         authorization: authorization.into(),
+        monitoring: monitoring.into(),
     }
 }
 
