@@ -35,6 +35,7 @@ CHECKOV_RELEVANT = {
     "CKV_AWS_1", "CKV_AWS_107", "CKV_AWS_108", "CKV_AWS_109", "CKV_AWS_110", "CKV_AWS_111",
     "CKV_AWS_20", "CKV_AWS_57",  # public bucket ACL
     "CKV_AWS_363", "CKV_AWS_174",  # Lambda runtime, CloudFront TLS
+    "CKV_AWS_103", "CKV_AWS_131",  # listener TLS policy, ALB invalid headers
 }
 CFNLINT_RELEVANT_PREFIXES = ("W3687", "E3001", "W2531")
 
