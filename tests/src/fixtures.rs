@@ -81,6 +81,21 @@ pub struct OrgFixture {
     pub regions: Vec<String>,
 }
 
+impl OrgFixture {
+    /// The members as fleet targets (what discovery would return, without OUs).
+    pub fn targets(&self) -> Vec<rampart_hub::org::Account> {
+        self.members
+            .iter()
+            .map(|m| rampart_hub::org::Account {
+                id: m.id.clone(),
+                name: m.name.clone(),
+                parent: None,
+                ancestors: vec![],
+            })
+            .collect()
+    }
+}
+
 /// SDK config acting in `account_id` through the member role, as the hub would.
 pub async fn member_config(base: &SdkConfig, account_id: &str, region: &str) -> SdkConfig {
     let provider =

@@ -12,18 +12,6 @@ use std::collections::HashMap;
 
 const REGION: &str = "us-east-1";
 
-fn targets(org: &fixtures::OrgFixture) -> Vec<org::Account> {
-    org.members
-        .iter()
-        .map(|m| org::Account {
-            id: m.id.clone(),
-            name: m.name.clone(),
-            parent: None,
-            ancestors: vec![],
-        })
-        .collect()
-}
-
 /// The password-length reason of an account's outcome (each member has a distinct length).
 fn min_length_reason(outcomes: &[rampart_common::CheckOutcome]) -> String {
     outcomes
@@ -73,7 +61,7 @@ fn fan_out_reaches_every_account_through_its_own_role() {
 
         let report = fleet::run(
             &sessions(&base, "fanout"),
-            &targets(&org),
+            &org.targets(),
             &plan(&org.regions, false, "fanout"),
         )
         .await;
@@ -167,7 +155,7 @@ fn an_account_whose_role_cannot_be_assumed_is_reported_and_the_rest_complete() {
 
         let report = fleet::run(
             &sessions,
-            &targets(&org),
+            &org.targets(),
             &plan(&org.regions, false, "isolation"),
         )
         .await;

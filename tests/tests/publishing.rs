@@ -38,16 +38,7 @@ async fn findings_land_in_members_and_close_when_fixed_body() {
     let regions = org.regions.clone();
 
     let sessions = sessions(&base, "pub-1");
-    let targets: Vec<_> = org
-        .members
-        .iter()
-        .map(|m| rampart_hub::org::Account {
-            id: m.id.clone(),
-            name: m.name.clone(),
-            parent: None,
-            ancestors: vec![],
-        })
-        .collect();
+    let targets = org.targets();
     let report = fleet::run(&sessions, &targets, &plan(&regions, true, "pub-1")).await;
     for a in &report.accounts {
         assert!(a.error.is_none(), "{:?}", a.error);
@@ -195,16 +186,7 @@ fn trail_and_planted_mistakes_are_reported_exactly() {
         let org = fixtures::create_org(&base, &[clean, messy], &[REGION])
             .await
             .expect("org");
-        let targets: Vec<_> = org
-            .members
-            .iter()
-            .map(|m| rampart_hub::org::Account {
-                id: m.id.clone(),
-                name: m.name.clone(),
-                parent: None,
-                ancestors: vec![],
-            })
-            .collect();
+        let targets = org.targets();
         let report = fleet::run(
             &sessions(&base, "exact"),
             &targets,
