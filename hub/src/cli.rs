@@ -37,6 +37,15 @@ pub enum LogFormat {
     Json,
 }
 
+/// Formats of a fleet report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Table,
+    Json,
+    /// One row per verdict.
+    Csv,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
     Table,
@@ -166,7 +175,7 @@ pub struct AssessArgs {
     #[arg(long, env = "RAMPART_ENABLE_SECURITY_HUB")]
     pub enable_security_hub: bool,
     #[arg(long, value_enum, default_value = "table")]
-    pub format: OutputFormat,
+    pub format: ReportFormat,
     /// Write the report here instead of standard output.
     #[arg(long)]
     pub output: Option<PathBuf>,
@@ -185,7 +194,7 @@ pub struct EvaluateArgs {
     #[arg(long, value_name = "DIR")]
     pub snapshots: PathBuf,
     #[arg(long, value_enum, default_value = "table")]
-    pub format: OutputFormat,
+    pub format: ReportFormat,
     /// Write the report here instead of standard output.
     #[arg(long)]
     pub output: Option<PathBuf>,
@@ -495,14 +504,16 @@ fn parse_fail_on(s: Option<&str>) -> Result<Option<Severity>, CliError> {
 
 fn emit(
     report: &fleet::FleetReport,
-    format: OutputFormat,
+    format: ReportFormat,
     output: Option<&std::path::Path>,
 ) -> Result<(), CliError> {
     let text = match format {
-        OutputFormat::Table => report::table(report),
-        OutputFormat::Json => {
+        ReportFormat::Table => report::table(report),
+        ReportFormat::Json => {
             serde_json::to_string_pretty(report).context("serializing the report")?
         }
+        ReportFormat::Csv => report::csv(report)
+            .map_err(|e| CliError::Runtime(anyhow::anyhow!("writing CSV: {e}")))?,
     };
     match output {
         Some(path) => {

@@ -183,3 +183,144 @@ mod tests {
         assert_eq!(v, vec!["1.4", "1.9", "1.10", "2.2.1", "5.2"]);
     }
 }
+
+/// One CSV row per verdict (and one per check that could not decide), for spreadsheets.
+pub fn csv(report: &FleetReport) -> Result<String, String> {
+    let mut w = ::csv::Writer::from_writer(Vec::new());
+    let header = [
+        "account_id",
+        "account_name",
+        "region",
+        "check_id",
+        "requirements",
+        "status",
+        "resource_type",
+        "resource_id",
+        "reason",
+    ];
+    w.write_record(header).map_err(|e| e.to_string())?;
+    for a in &report.accounts {
+        if let Some(e) = &a.error {
+            w.write_record([
+                a.account_id.as_str(),
+                a.name.as_str(),
+                "",
+                "",
+                "",
+                "ERROR",
+                "",
+                "",
+                e.as_str(),
+            ])
+            .map_err(|e| e.to_string())?;
+        }
+        for o in &a.outcomes {
+            let reqs = rampart_member::benchmark::CIS_V3_0_0
+                .related_requirements(&o.check_id)
+                .join(" ");
+            let base = [
+                a.account_id.as_str(),
+                a.name.as_str(),
+                o.region.as_str(),
+                o.check_id.as_str(),
+                reqs.as_str(),
+            ];
+            match &o.status {
+                CheckStatus::Evaluated { verdicts } => {
+                    for v in verdicts {
+                        let status = if v.passed { "PASSED" } else { "FAILED" };
+                        let mut row: Vec<&str> = base.to_vec();
+                        row.extend([
+                            status,
+                            v.resource.kind.as_str(),
+                            v.resource.id.as_str(),
+                            v.reason.as_str(),
+                        ]);
+                        w.write_record(row).map_err(|e| e.to_string())?;
+                    }
+                }
+                CheckStatus::NotAvailable { reason } | CheckStatus::Error { reason } => {
+                    let status = if o.is_error() {
+                        "ERROR"
+                    } else {
+                        "NOT_AVAILABLE"
+                    };
+                    let mut row: Vec<&str> = base.to_vec();
+                    row.extend([status, "", "", reason.as_str()]);
+                    w.write_record(row).map_err(|e| e.to_string())?;
+                }
+            }
+        }
+    }
+    let bytes = w.into_inner().map_err(|e| e.to_string())?;
+    String::from_utf8(bytes).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod csv_tests {
+    use super::*;
+    use crate::fleet::AccountResult;
+    use rampart_common::{CheckOutcome, ResourceRef, Verdict};
+
+    #[test]
+    fn csv_has_a_row_per_verdict_and_quotes_commas() {
+        let ok = Verdict {
+            resource: ResourceRef::account("111122223333"),
+            passed: true,
+            reason: "fine".into(),
+        };
+        let bad = Verdict {
+            passed: false,
+            reason: "open to 0.0.0.0/0, port 22".into(),
+            ..ok.clone()
+        };
+        let outcome = |status| CheckOutcome {
+            check_id: "ec2.sg-admin-ports-ipv4".into(),
+            account_id: "111122223333".into(),
+            region: "eu-west-1".into(),
+            status,
+        };
+        let report = FleetReport {
+            run_id: "r".into(),
+            started_at: "t".into(),
+            benchmark: "b".into(),
+            regions: vec!["eu-west-1".into()],
+            home_region: "eu-west-1".into(),
+            accounts: vec![
+                AccountResult {
+                    account_id: "111122223333".into(),
+                    name: "prod, eu".into(),
+                    error: None,
+                    snapshot_error: None,
+                    outcomes: vec![
+                        outcome(CheckStatus::Evaluated {
+                            verdicts: vec![ok, bad],
+                        }),
+                        outcome(CheckStatus::Error {
+                            reason: "AccessDenied".into(),
+                        }),
+                    ],
+                    publish: vec![],
+                },
+                AccountResult {
+                    account_id: "444455556666".into(),
+                    name: "gone".into(),
+                    error: Some("cannot assume role".into()),
+                    snapshot_error: None,
+                    outcomes: vec![],
+                    publish: vec![],
+                },
+            ],
+        };
+        let text = csv(&report).expect("csv");
+        let mut r = ::csv::Reader::from_reader(text.as_bytes());
+        let rows: Vec<::csv::StringRecord> = r.records().map(|x| x.expect("row")).collect();
+        assert_eq!(rows.len(), 4);
+        assert_eq!(&rows[0][1], "prod, eu");
+        assert_eq!(&rows[1][5], "FAILED");
+        assert_eq!(&rows[1][4], "CIS AWS Foundations Benchmark v3.0.0/5.2");
+        assert_eq!(&rows[1][8], "open to 0.0.0.0/0, port 22");
+        assert_eq!(&rows[2][5], "ERROR");
+        assert_eq!(&rows[3][0], "444455556666");
+    }
+}

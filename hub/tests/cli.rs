@@ -258,6 +258,16 @@ fn snapshots_evaluate_offline_and_diff_runs() {
         assert!(!failing(&online).is_empty());
         assert_eq!(failing(&offline), failing(&online));
 
+        let out = rampart(None, &["evaluate", "--snapshots", &s1, "--format", "csv"]);
+        let csv_text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            csv_text.starts_with("account_id,account_name,region,check_id,requirements,status"),
+            "{csv_text}"
+        );
+        assert!(csv_text.lines().any(|l| l.contains(&member)
+            && l.contains("iam.password-min-length")
+            && l.contains("FAILED")));
+
         // Diff: snapshot dirs and JSON reports both work; the fix shows as fixed.
         let out = rampart(None, &["diff", &s1, &s2]);
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
