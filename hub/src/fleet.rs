@@ -152,14 +152,21 @@ async fn assess_account(sessions: &Sessions, account: &Account, plan: &FleetPlan
                 Some(dir) => snapshots::save_region(dir, &snap),
                 None => Ok(()),
             };
-            (outcomes, saved)
+            // The 4.16 collector already asked DescribeHub; publishing reuses the answer.
+            let hub_enabled = match &snap.securityhub_enabled {
+                rampart_member::Collected::Ok(on) => Some(*on),
+                rampart_member::Collected::Err(_) => None,
+            };
+            (outcomes, saved, hub_enabled)
         }
     }));
     let ((mut outcomes, saved), regional) = tokio::join!(account_part, region_parts);
     let mut save_errors: Vec<String> = saved.err().into_iter().collect();
-    for (o, saved) in regional {
+    let mut hub_enabled = Vec::with_capacity(regional.len());
+    for (o, saved, enabled) in regional {
         outcomes.extend(o);
         save_errors.extend(saved.err());
+        hub_enabled.push(enabled);
     }
     if !save_errors.is_empty() {
         result.snapshot_error = Some(save_errors.join("; "));
@@ -167,11 +174,11 @@ async fn assess_account(sessions: &Sessions, account: &Account, plan: &FleetPlan
     result.outcomes = outcomes;
 
     if plan.publish {
-        let publishes = futures::future::join_all(
-            plan.regions
-                .iter()
-                .map(|region| publish_outcomes(&cfg, &account.id, region, &result.outcomes, plan)),
-        )
+        let publishes = futures::future::join_all(plan.regions.iter().zip(&hub_enabled).map(
+            |(region, enabled)| {
+                publish_outcomes(&cfg, &account.id, region, &result.outcomes, plan, *enabled)
+            },
+        ))
         .await;
         result.publish = publishes;
     }
@@ -179,12 +186,14 @@ async fn assess_account(sessions: &Sessions, account: &Account, plan: &FleetPlan
 }
 
 /// Publishes one account-region's outcomes: FAILED findings in, stale findings of checks that ran closed.
+/// `known_enabled` is Security Hub's state if this run already read it (None: ask DescribeHub).
 pub async fn publish_outcomes(
     cfg: &aws_config::SdkConfig,
     account_id: &str,
     region: &str,
     outcomes: &[CheckOutcome],
     plan: &FleetPlan,
+    known_enabled: Option<bool>,
 ) -> RegionPublish {
     let client = aws_sdk_securityhub::Client::new(&in_region(cfg, region));
     let here: Vec<CheckOutcome> = outcomes
@@ -199,7 +208,11 @@ pub async fn publish_outcomes(
             ..Default::default()
         },
     };
-    match securityhub::is_enabled(&client).await {
+    let enabled = match known_enabled {
+        Some(on) => Ok(on),
+        None => securityhub::is_enabled(&client).await,
+    };
+    match enabled {
         Ok(true) => {}
         Ok(false) if plan.enable_security_hub => {
             if let Err(e) = securityhub::enable(&client).await {

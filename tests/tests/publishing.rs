@@ -155,6 +155,7 @@ async fn findings_land_in_members_and_close_when_fixed_body() {
         REGION,
         &outcomes,
         &plan(&regions, true, "pub-3"),
+        None,
     )
     .await;
     assert!(pub_report.report.error.is_none(), "{pub_report:?}");
