@@ -73,6 +73,8 @@ pub struct Config {
     pub enable_security_hub: Option<bool>,
     /// Lowest severity of a failure that makes `assess` exit 1 (`none` to never).
     pub fail_on: Option<String>,
+    /// Event-driven response (`[response]` table).
+    pub response: Option<crate::response::ResponseConfig>,
 }
 
 impl Config {
@@ -113,6 +115,7 @@ impl Config {
             publish: self.publish.or(base.publish),
             enable_security_hub: self.enable_security_hub.or(base.enable_security_hub),
             fail_on: self.fail_on.or(base.fail_on),
+            response: self.response.or(base.response),
         }
     }
 
@@ -209,7 +212,15 @@ impl Config {
                 )));
             }
         }
+        if let Some(r) = &self.response {
+            r.validate().map_err(ConfigError::Invalid)?;
+        }
         Ok(())
+    }
+
+    /// The `[response]` table, defaults if absent.
+    pub fn response(&self) -> crate::response::ResponseConfig {
+        self.response.clone().unwrap_or_default()
     }
 }
 
@@ -238,6 +249,30 @@ session_duration_secs = 1800
 publish = true
 enable_security_hub = false
 fail_on = "high"
+
+[response]
+role_name = "RampartResponder"
+audit_table = "rampart-audit"
+alert_topic_arn = "arn:aws:sns:us-east-1:111122223333:rampart-alerts"
+allowed_regions = ["us-east-1"]
+exempt_tag = "rampart:exempt"
+protected_principals = ["arn:aws:iam::*:role/BreakGlass"]
+allow_list = ["arn:aws:iam::*:role/TrailAdmin"]
+action_rate_cap = 10
+org_cache_secs = 60
+cloudtrail_tamper = "enforce"
+auto_mfa = "plan"
+isolation = "off"
+countermeasure = "repeat"
+protected_trails = ["org-trail"]
+mfa_kms_key = "alias/rampart-mfa"
+detach_instance_profile = true
+isolation_group_name = "quarantine"
+
+[response.trail_baseline]
+s3_bucket = "trail-logs"
+multi_region = true
+log_file_validation = true
 "#,
         )
         .unwrap();

@@ -9,9 +9,11 @@ pub mod catalog;
 pub mod config;
 pub mod outcome;
 pub mod permissions;
+pub mod response;
 
 pub use asff::{AsffError, Finding};
 pub use catalog::{Benchmark, CheckMeta, Requirement, Scope, Severity};
 pub use config::{Config, ConfigError};
 pub use outcome::{CheckOutcome, CheckStatus, ResourceRef, Verdict};
 pub use permissions::Permissions;
+pub use response::ResponseConfig;

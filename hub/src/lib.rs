@@ -11,6 +11,7 @@ pub mod fleet;
 pub mod org;
 pub mod regions;
 pub mod report;
+pub mod respond;
 pub mod session;
 pub mod snapshots;
 pub mod time;

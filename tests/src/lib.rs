@@ -7,6 +7,7 @@
 
 pub mod emulator;
 pub mod fixtures;
+pub mod respond;
 
 pub use emulator::Emulator;
 pub use fixtures::{MemberFixture, OrgFixture, Profile};

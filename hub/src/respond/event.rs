@@ -1,0 +1,470 @@
+//! Typed parsing of the EventBridge envelopes the hub receives.
+//!
+//! Events are untrusted input: every field is read defensively and a missing or mistyped field
+//! is an error that names it. Nothing here acts.
+
+use serde_json::Value;
+use thiserror::Error;
+
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum EventError {
+    #[error("event is not JSON: {0}")]
+    NotJson(String),
+    #[error("event is not a JSON object")]
+    NotObject,
+    #[error("event field `{0}` is missing or not a string")]
+    Missing(&'static str),
+    #[error("event field `{field}` is invalid: {why}")]
+    Invalid { field: &'static str, why: String },
+    #[error("unsupported event: source `{source_name}`, detail-type `{detail_type}`")]
+    Unsupported {
+        source_name: String,
+        detail_type: String,
+    },
+}
+
+/// The EventBridge envelope.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Envelope {
+    pub id: String,
+    pub detail_type: String,
+    pub source: String,
+    pub account: String,
+    pub region: String,
+    pub time: String,
+    pub resources: Vec<String>,
+    pub detail: Value,
+}
+
+/// A CloudTrail management event delivered as "AWS API Call via CloudTrail".
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiCall {
+    pub event_id: String,
+    pub event_source: String,
+    pub event_name: String,
+    pub event_time: String,
+    /// Account where the call was made (`recipientAccountId`, else the envelope's).
+    pub account: String,
+    pub region: String,
+    pub source_ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub error_code: Option<String>,
+    pub user_identity: Value,
+    pub request_parameters: Value,
+    pub response_elements: Value,
+}
+
+/// An EC2 instance named by a GuardDuty finding.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GuardDutyFinding {
+    pub finding_id: String,
+    pub finding_type: String,
+    pub severity: f64,
+    pub account: String,
+    pub region: String,
+    /// Present for EC2 findings (`detail.resource.instanceDetails.instanceId`).
+    pub instance_id: Option<String>,
+    pub updated_at: Option<String>,
+}
+
+/// The parts of an ASFF finding routing needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HubFinding {
+    pub id: String,
+    pub product_arn: String,
+    pub account: String,
+    pub region: String,
+    pub updated_at: String,
+    pub title: String,
+    /// `Severity.Label` (INFORMATIONAL ... CRITICAL).
+    pub severity: String,
+    /// (Type, Id) of every resource.
+    pub resources: Vec<(String, String)>,
+}
+
+impl HubFinding {
+    /// EC2 instances among the resources, as (account, region, instance id).
+    pub fn instances(&self) -> Vec<(String, String, String)> {
+        self.resources
+            .iter()
+            .filter(|(t, _)| t == "AwsEc2Instance")
+            .filter_map(|(_, id)| {
+                // arn:aws:ec2:<region>:<account>:instance/<id>, or a bare id.
+                let parts: Vec<&str> = id.split(':').collect();
+                if parts.len() == 6 && parts[0] == "arn" {
+                    let inst = parts[5].strip_prefix("instance/")?;
+                    Some((parts[4].to_string(), parts[3].to_string(), inst.to_string()))
+                } else if id.starts_with("i-") {
+                    Some((self.account.clone(), self.region.clone(), id.clone()))
+                } else {
+                    None
+                }
+            })
+            .collect()
+    }
+}
+
+/// What an event is, once its envelope is understood.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Kind {
+    ApiCall(Box<ApiCall>),
+    GuardDuty(GuardDutyFinding),
+    CustomAction {
+        action_arn: String,
+        action_name: String,
+        findings: Vec<HubFinding>,
+    },
+    FindingsImported(Vec<HubFinding>),
+    InstanceStateChange {
+        instance_id: String,
+        state: String,
+    },
+    ConfigRule {
+        rule_name: String,
+        resource_type: Option<String>,
+        resource_id: Option<String>,
+        compliance: Option<String>,
+    },
+    Scheduled,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub envelope: Envelope,
+    pub kind: Kind,
+}
+
+fn text(v: &Value, field: &'static str) -> Result<String, EventError> {
+    v.get(field)
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .ok_or(EventError::Missing(field))
+}
+
+fn opt_text(v: &Value, path: &[&str]) -> Option<String> {
+    let mut cur = v;
+    for p in path {
+        cur = cur.get(p)?;
+    }
+    cur.as_str().map(str::to_string)
+}
+
+fn account_id(s: &str, field: &'static str) -> Result<String, EventError> {
+    if s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(s.to_string())
+    } else {
+        Err(EventError::Invalid {
+            field,
+            why: format!("'{}' is not a 12-digit account id", truncate(s, 40)),
+        })
+    }
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    s.chars().take(n).collect()
+}
+
+/// Parses raw bytes into a typed event.
+pub fn parse(raw: &[u8]) -> Result<Event, EventError> {
+    let v: Value = serde_json::from_slice(raw).map_err(|e| EventError::NotJson(e.to_string()))?;
+    parse_value(&v)
+}
+
+pub fn parse_value(v: &Value) -> Result<Event, EventError> {
+    if !v.is_object() {
+        return Err(EventError::NotObject);
+    }
+    let envelope = Envelope {
+        id: text(v, "id")?,
+        detail_type: text(v, "detail-type")?,
+        source: text(v, "source")?,
+        account: account_id(&text(v, "account")?, "account")?,
+        region: text(v, "region")?,
+        time: text(v, "time")?,
+        resources: match v.get("resources") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(a)) => a
+                .iter()
+                .map(|r| {
+                    r.as_str().map(str::to_string).ok_or(EventError::Invalid {
+                        field: "resources",
+                        why: "not a list of strings".into(),
+                    })
+                })
+                .collect::<Result<_, _>>()?,
+            Some(_) => {
+                return Err(EventError::Invalid {
+                    field: "resources",
+                    why: "not a list".into(),
+                })
+            }
+        },
+        detail: match v.get("detail") {
+            Some(d @ Value::Object(_)) => d.clone(),
+            None | Some(Value::Null) => Value::Object(Default::default()),
+            Some(_) => {
+                return Err(EventError::Invalid {
+                    field: "detail",
+                    why: "not an object".into(),
+                })
+            }
+        },
+    };
+    let kind = match (envelope.source.as_str(), envelope.detail_type.as_str()) {
+        (_, "AWS API Call via CloudTrail") => Kind::ApiCall(Box::new(api_call(&envelope)?)),
+        ("aws.guardduty", "GuardDuty Finding") => Kind::GuardDuty(guardduty(&envelope)?),
+        ("aws.securityhub", "Security Hub Findings - Custom Action") => {
+            let d = &envelope.detail;
+            Kind::CustomAction {
+                action_arn: envelope
+                    .resources
+                    .first()
+                    .cloned()
+                    .ok_or(EventError::Missing("resources[0]"))?,
+                action_name: opt_text(d, &["actionName"]).unwrap_or_default(),
+                findings: findings(d)?,
+            }
+        }
+        ("aws.securityhub", "Security Hub Findings - Imported") => {
+            Kind::FindingsImported(findings(&envelope.detail)?)
+        }
+        ("aws.ec2", "EC2 Instance State-change Notification") => Kind::InstanceStateChange {
+            instance_id: text(&envelope.detail, "instance-id")
+                .map_err(|_| EventError::Missing("detail.instance-id"))?,
+            state: text(&envelope.detail, "state")
+                .map_err(|_| EventError::Missing("detail.state"))?,
+        },
+        ("aws.config", t) if t.starts_with("Config Rules Compliance Change") => Kind::ConfigRule {
+            rule_name: text(&envelope.detail, "configRuleName")
+                .map_err(|_| EventError::Missing("detail.configRuleName"))?,
+            resource_type: opt_text(&envelope.detail, &["resourceType"]),
+            resource_id: opt_text(&envelope.detail, &["resourceId"]),
+            compliance: opt_text(&envelope.detail, &["newEvaluationResult", "complianceType"]),
+        },
+        ("aws.events", "Scheduled Event") => Kind::Scheduled,
+        (s, t) => {
+            return Err(EventError::Unsupported {
+                source_name: truncate(s, 128),
+                detail_type: truncate(t, 128),
+            })
+        }
+    };
+    Ok(Event { envelope, kind })
+}
+
+fn api_call(env: &Envelope) -> Result<ApiCall, EventError> {
+    let d = &env.detail;
+    let need =
+        |f: &'static str, name: &'static str| text(d, f).map_err(|_| EventError::Missing(name));
+    let account = match opt_text(d, &["recipientAccountId"]) {
+        Some(a) => account_id(&a, "detail.recipientAccountId")?,
+        None => env.account.clone(),
+    };
+    Ok(ApiCall {
+        event_id: need("eventID", "detail.eventID")?,
+        event_source: need("eventSource", "detail.eventSource")?,
+        event_name: need("eventName", "detail.eventName")?,
+        event_time: opt_text(d, &["eventTime"]).unwrap_or_else(|| env.time.clone()),
+        account,
+        region: opt_text(d, &["awsRegion"]).unwrap_or_else(|| env.region.clone()),
+        source_ip: opt_text(d, &["sourceIPAddress"]),
+        user_agent: opt_text(d, &["userAgent"]),
+        error_code: opt_text(d, &["errorCode"]),
+        user_identity: d.get("userIdentity").cloned().unwrap_or(Value::Null),
+        request_parameters: d.get("requestParameters").cloned().unwrap_or(Value::Null),
+        response_elements: d.get("responseElements").cloned().unwrap_or(Value::Null),
+    })
+}
+
+fn guardduty(env: &Envelope) -> Result<GuardDutyFinding, EventError> {
+    let d = &env.detail;
+    let account = match opt_text(d, &["accountId"]) {
+        Some(a) => account_id(&a, "detail.accountId")?,
+        None => env.account.clone(),
+    };
+    Ok(GuardDutyFinding {
+        finding_id: text(d, "id").map_err(|_| EventError::Missing("detail.id"))?,
+        finding_type: text(d, "type").map_err(|_| EventError::Missing("detail.type"))?,
+        severity: d.get("severity").and_then(Value::as_f64).unwrap_or(0.0),
+        account,
+        region: opt_text(d, &["region"]).unwrap_or_else(|| env.region.clone()),
+        instance_id: opt_text(d, &["resource", "instanceDetails", "instanceId"]),
+        updated_at: opt_text(d, &["updatedAt"]),
+    })
+}
+
+fn findings(detail: &Value) -> Result<Vec<HubFinding>, EventError> {
+    let list = detail
+        .get("findings")
+        .and_then(Value::as_array)
+        .ok_or(EventError::Missing("detail.findings"))?;
+    list.iter()
+        .map(|f| {
+            let need = |k: &'static str, name: &'static str| {
+                f.get(k)
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+                    .ok_or(EventError::Missing(name))
+            };
+            let account = account_id(
+                &need("AwsAccountId", "detail.findings[].AwsAccountId")?,
+                "detail.findings[].AwsAccountId",
+            )?;
+            let resources = f
+                .get("Resources")
+                .and_then(Value::as_array)
+                .map(|rs| {
+                    rs.iter()
+                        .filter_map(|r| {
+                            Some((
+                                r.get("Type")?.as_str()?.to_string(),
+                                r.get("Id")?.as_str()?.to_string(),
+                            ))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            Ok(HubFinding {
+                id: need("Id", "detail.findings[].Id")?,
+                product_arn: need("ProductArn", "detail.findings[].ProductArn")?,
+                region: f
+                    .get("Region")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+                    .or_else(|| {
+                        // arn:aws:securityhub:<region>:...
+                        f.get("ProductArn")?
+                            .as_str()?
+                            .split(':')
+                            .nth(3)
+                            .map(str::to_string)
+                    })
+                    .unwrap_or_default(),
+                updated_at: need("UpdatedAt", "detail.findings[].UpdatedAt")?,
+                title: f
+                    .get("Title")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+                severity: f
+                    .get("Severity")
+                    .and_then(|s| s.get("Label"))
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+                account,
+                resources,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn envelope(source: &str, detail_type: &str, detail: Value) -> Value {
+        json!({"version":"0","id":"e-1","detail-type":detail_type,"source":source,
+               "account":"111122223333","time":"2026-11-28T00:00:00Z","region":"us-east-1",
+               "resources":[],"detail":detail})
+    }
+
+    #[test]
+    fn parses_a_cloudtrail_api_call() {
+        let v = envelope(
+            "aws.cloudtrail",
+            "AWS API Call via CloudTrail",
+            json!({"eventID":"abc","eventSource":"cloudtrail.amazonaws.com","eventName":"StopLogging",
+                   "awsRegion":"eu-west-1","sourceIPAddress":"198.51.100.7",
+                   "userIdentity":{"type":"Root"},"requestParameters":{"name":"main"}}),
+        );
+        let e = parse_value(&v).unwrap();
+        let Kind::ApiCall(c) = e.kind else { panic!() };
+        assert_eq!(c.event_name, "StopLogging");
+        assert_eq!(c.region, "eu-west-1");
+        assert_eq!(c.account, "111122223333");
+        assert_eq!(c.request_parameters["name"], "main");
+    }
+
+    #[test]
+    fn malformed_events_name_what_is_wrong() {
+        assert!(matches!(parse(b"{"), Err(EventError::NotJson(_))));
+        assert_eq!(parse(b"[1]"), Err(EventError::NotObject));
+        let mut v = envelope("aws.cloudtrail", "AWS API Call via CloudTrail", json!({}));
+        assert_eq!(parse_value(&v), Err(EventError::Missing("detail.eventID")));
+        v["account"] = json!("12");
+        assert!(parse_value(&v).unwrap_err().to_string().contains("account"));
+        v["account"] = json!(111122223333u64);
+        assert_eq!(parse_value(&v), Err(EventError::Missing("account")));
+        let v = envelope("my.app", "Order Placed", json!({}));
+        assert!(parse_value(&v).unwrap_err().to_string().contains("my.app"));
+        let mut v = envelope("aws.events", "Scheduled Event", json!({}));
+        v["detail"] = json!("x");
+        assert!(parse_value(&v).unwrap_err().to_string().contains("detail"));
+    }
+
+    #[test]
+    fn guardduty_instance_id_comes_from_instance_details() {
+        let v = envelope(
+            "aws.guardduty",
+            "GuardDuty Finding",
+            json!({"id":"f1","type":"Backdoor:EC2/C&CActivity.B","severity":8,"accountId":"111122223333",
+                   "region":"us-east-1","resource":{"resourceType":"Instance","instanceDetails":{"instanceId":"i-0abc"}}}),
+        );
+        let Kind::GuardDuty(g) = parse_value(&v).unwrap().kind else {
+            panic!()
+        };
+        assert_eq!(g.instance_id.as_deref(), Some("i-0abc"));
+        assert_eq!(g.severity, 8.0);
+    }
+
+    #[test]
+    fn custom_action_findings_yield_instances() {
+        let mut v = envelope(
+            "aws.securityhub",
+            "Security Hub Findings - Custom Action",
+            json!({"actionName":"Isolate","findings":[{"Id":"f","ProductArn":"arn:aws:securityhub:us-east-1::product/aws/guardduty",
+               "AwsAccountId":"444455556666","UpdatedAt":"2026-01-01T00:00:00Z","Region":"us-east-1",
+               "Resources":[{"Type":"AwsEc2Instance","Id":"arn:aws:ec2:us-east-1:444455556666:instance/i-1"},
+                            {"Type":"AwsEc2Instance","Id":"i-2"},{"Type":"AwsS3Bucket","Id":"arn:aws:s3:::b"}]}]}),
+        );
+        v["resources"] =
+            json!(["arn:aws:securityhub:us-east-1:111122223333:action/custom/Isolate"]);
+        let Kind::CustomAction { findings, .. } = parse_value(&v).unwrap().kind else {
+            panic!()
+        };
+        assert_eq!(
+            findings[0].instances(),
+            vec![
+                ("444455556666".into(), "us-east-1".into(), "i-1".into()),
+                ("444455556666".into(), "us-east-1".into(), "i-2".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn other_event_kinds_parse() {
+        let v = envelope(
+            "aws.ec2",
+            "EC2 Instance State-change Notification",
+            json!({"instance-id":"i-1","state":"running"}),
+        );
+        assert!(matches!(
+            parse_value(&v).unwrap().kind,
+            Kind::InstanceStateChange { .. }
+        ));
+        let v = envelope("aws.events", "Scheduled Event", json!({}));
+        assert_eq!(parse_value(&v).unwrap().kind, Kind::Scheduled);
+        let v = envelope(
+            "aws.config",
+            "Config Rules Compliance Change",
+            json!({"configRuleName":"r","resourceType":"AWS::EC2::Instance","resourceId":"i-1",
+                   "newEvaluationResult":{"complianceType":"NON_COMPLIANT"}}),
+        );
+        assert!(matches!(
+            parse_value(&v).unwrap().kind,
+            Kind::ConfigRule { .. }
+        ));
+    }
+}

@@ -1,0 +1,227 @@
+//! What a playbook did: one record per action, with its stage, outcome, prior state and timing.
+//! The same records feed the CLI output, the SNS alert and the audit log.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::future::Future;
+use std::time::Instant;
+
+/// The talk's anatomy, made explicit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    Intake,
+    PriorityAction,
+    Forensics,
+    Countermeasure,
+    Alert,
+    Log,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Carried out.
+    Done,
+    /// Would be carried out (plan mode).
+    Planned,
+    /// Not needed or not allowed; `detail` says why.
+    Skipped,
+    Failed,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActionRecord {
+    pub stage: Stage,
+    /// The API action or step, e.g. `cloudtrail:StartLogging`.
+    pub action: String,
+    /// What it acted on (ARN, id or name).
+    pub target: String,
+    pub status: Status,
+    pub detail: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prior_state: Option<Value>,
+    pub started_at: String,
+    pub millis: u64,
+}
+
+/// Collects action records; in plan mode nothing is executed.
+#[derive(Debug, Default)]
+pub struct Recorder {
+    pub plan: bool,
+    pub actions: Vec<ActionRecord>,
+}
+
+pub fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+impl Recorder {
+    pub fn new(plan: bool) -> Self {
+        Recorder {
+            plan,
+            actions: Vec::new(),
+        }
+    }
+
+    /// Runs a change (or records it as planned). Returns whether it succeeded (or was planned).
+    pub async fn act<F, Fut>(
+        &mut self,
+        stage: Stage,
+        action: &str,
+        target: &str,
+        prior_state: Option<Value>,
+        f: F,
+    ) -> bool
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<String, String>>,
+    {
+        let started_at = now();
+        if self.plan {
+            self.actions.push(ActionRecord {
+                stage,
+                action: action.into(),
+                target: target.into(),
+                status: Status::Planned,
+                detail: "plan only: not executed".into(),
+                prior_state,
+                started_at,
+                millis: 0,
+            });
+            return true;
+        }
+        let t = Instant::now();
+        let result = f().await;
+        let millis = u64::try_from(t.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let (status, detail, ok) = match result {
+            Ok(d) => (Status::Done, d, true),
+            Err(e) => {
+                tracing::warn!(action, target, error = %e, "response action failed");
+                (Status::Failed, e, false)
+            }
+        };
+        self.actions.push(ActionRecord {
+            stage,
+            action: action.into(),
+            target: target.into(),
+            status,
+            detail,
+            prior_state,
+            started_at,
+            millis,
+        });
+        ok
+    }
+
+    /// Records a read or a decision (forensics, lookups): executed even in plan mode.
+    pub fn note(
+        &mut self,
+        stage: Stage,
+        action: &str,
+        target: &str,
+        status: Status,
+        detail: impl Into<String>,
+        prior_state: Option<Value>,
+    ) {
+        self.actions.push(ActionRecord {
+            stage,
+            action: action.into(),
+            target: target.into(),
+            status,
+            detail: detail.into(),
+            prior_state,
+            started_at: now(),
+            millis: 0,
+        });
+    }
+
+    pub fn skip(&mut self, stage: Stage, action: &str, target: &str, why: impl Into<String>) {
+        self.note(stage, action, target, Status::Skipped, why, None);
+    }
+
+    pub fn failed(&self) -> bool {
+        self.actions.iter().any(|a| a.status == Status::Failed)
+    }
+
+    /// Changes carried out (for the per-account rate cap).
+    pub fn changes(&self) -> usize {
+        self.actions
+            .iter()
+            .filter(|a| a.status == Status::Done && a.stage != Stage::Forensics)
+            .count()
+    }
+}
+
+/// How an event ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Disposition {
+    /// Every planned change was made.
+    Acted,
+    /// Plan mode: nothing was changed.
+    Planned,
+    /// Nothing to do (unrouted event, playbook off, exempt resource, allow-listed actor).
+    Ignored,
+    /// Failed authentication or parsing: nothing was done.
+    Rejected,
+    /// Already handled (same event or finding delivered again).
+    Duplicate,
+    /// At least one action failed; alerted.
+    Failed,
+}
+
+/// The result of handling one event: printed by the CLI, returned by the Lambda.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Outcome {
+    pub event_id: String,
+    pub incident_id: String,
+    pub disposition: Disposition,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub playbook: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forensics: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+    pub actions: Vec<ActionRecord>,
+    pub millis: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn plan_mode_never_runs_the_change() {
+        let mut r = Recorder::new(true);
+        let ok = r
+            .act(Stage::PriorityAction, "x:Do", "t", None, || async {
+                panic!("must not run in plan mode")
+            })
+            .await;
+        assert!(ok);
+        assert_eq!(r.actions[0].status, Status::Planned);
+        assert_eq!(r.changes(), 0);
+    }
+
+    #[tokio::test]
+    async fn failures_are_recorded() {
+        let mut r = Recorder::new(false);
+        assert!(
+            !r.act(Stage::PriorityAction, "x:Do", "t", None, || async {
+                Err("AccessDenied: no".to_string())
+            })
+            .await
+        );
+        assert!(r.failed());
+        assert_eq!(r.actions[0].detail, "AccessDenied: no");
+    }
+}

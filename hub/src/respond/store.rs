@@ -1,0 +1,419 @@
+//! The hub's DynamoDB table: event claims (act once), the audit log (one item per action,
+//! queryable by account and time), offence history, the per-account action budget, and the
+//! last recorded configuration of protected trails.
+//!
+//! Keys: `pk`/`sk` strings. `acct#<account>` / `<time>#<event>#<n>` for audit items,
+//! `claim#<key>` for claims, `actor#<arn>` for offences, `rate#<account>` / `<hour>` for the
+//! budget, `trail#<account>#<region>` / `<name>` for trail records.
+
+use super::record::{ActionRecord, Outcome};
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, PutRequest,
+    ReturnValue, ScalarAttributeType, Select, WriteRequest,
+};
+use aws_sdk_dynamodb::Client;
+use rampart_member::error_text::{describe, is_code};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::time::Duration;
+
+pub const PERMISSIONS: rampart_common::Permissions = rampart_common::Permissions {
+    component: "hub/respond/store",
+    actions: &[
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:GetItem",
+        "dynamodb:Query",
+        "dynamodb:Scan",
+        "dynamodb:BatchWriteItem",
+    ],
+};
+
+/// Claims and budgets expire after this long (DynamoDB TTL attribute `expires`).
+const CLAIM_TTL_SECS: i64 = 7 * 24 * 3600;
+
+#[derive(Debug, Clone)]
+pub struct Store {
+    client: Client,
+    table: String,
+}
+
+fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+fn n(v: impl ToString) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+/// One audit item as read back by `rampart audit`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditItem {
+    pub at: String,
+    pub account: String,
+    pub region: String,
+    pub event_id: String,
+    pub incident_id: String,
+    pub playbook: String,
+    pub disposition: String,
+    pub stage: String,
+    pub action: String,
+    pub target: String,
+    pub status: String,
+    pub detail: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prior_state: Option<serde_json::Value>,
+    pub millis: u64,
+}
+
+impl Store {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Store {
+            client,
+            table: table.into(),
+        }
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    /// Creates the table if it does not exist (demo and tests; the hub stack creates it in AWS).
+    pub async fn ensure_table(&self) -> Result<(), String> {
+        let exists = self
+            .client
+            .describe_table()
+            .table_name(&self.table)
+            .send()
+            .await;
+        match exists {
+            Ok(_) => return Ok(()),
+            Err(e) if is_code(&e, "ResourceNotFoundException") => {}
+            Err(e) => return Err(format!("dynamodb:DescribeTable: {}", describe(&e))),
+        }
+        let key = |name: &str, kt: KeyType| {
+            KeySchemaElement::builder()
+                .attribute_name(name)
+                .key_type(kt)
+                .build()
+        };
+        let attr = |name: &str| {
+            AttributeDefinition::builder()
+                .attribute_name(name)
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+        };
+        self.client
+            .create_table()
+            .table_name(&self.table)
+            .billing_mode(BillingMode::PayPerRequest)
+            .key_schema(key("pk", KeyType::Hash).map_err(|e| e.to_string())?)
+            .key_schema(key("sk", KeyType::Range).map_err(|e| e.to_string())?)
+            .attribute_definitions(attr("pk").map_err(|e| e.to_string())?)
+            .attribute_definitions(attr("sk").map_err(|e| e.to_string())?)
+            .send()
+            .await
+            .map_err(|e| format!("dynamodb:CreateTable: {}", describe(&e)))?;
+        Ok(())
+    }
+
+    /// Claims `key` for this event. `Ok(false)` means another delivery already claimed it.
+    pub async fn claim(&self, key: &str, event_id: &str) -> Result<bool, String> {
+        let expires = chrono::Utc::now().timestamp() + CLAIM_TTL_SECS;
+        let r = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", s(format!("claim#{key}")))
+            .item("sk", s("claim"))
+            .item("event_id", s(event_id))
+            .item("at", s(chrono::Utc::now().to_rfc3339()))
+            .item("expires", n(expires))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await;
+        match r {
+            Ok(_) => Ok(true),
+            Err(e) if is_code(&e, "ConditionalCheckFailedException") => Ok(false),
+            Err(e) => Err(format!("dynamodb:PutItem (claim): {}", describe(&e))),
+        }
+    }
+
+    /// Takes one unit of the account's hourly action budget; `Ok(false)` when it is spent.
+    pub async fn take_budget(&self, account: &str, cap: u32) -> Result<bool, String> {
+        let hour = chrono::Utc::now().format("%Y-%m-%dT%H").to_string();
+        let r = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(format!("rate#{account}")))
+            .key("sk", s(hour))
+            .update_expression("ADD used :one SET expires = :exp")
+            .condition_expression("attribute_not_exists(used) OR used < :cap")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":cap", n(cap))
+            .expression_attribute_values(":exp", n(chrono::Utc::now().timestamp() + 7200))
+            .return_values(ReturnValue::None)
+            .send()
+            .await;
+        match r {
+            Ok(_) => Ok(true),
+            Err(e) if is_code(&e, "ConditionalCheckFailedException") => Ok(false),
+            Err(e) => Err(format!("dynamodb:UpdateItem (budget): {}", describe(&e))),
+        }
+    }
+
+    /// Records an offence by `actor` and returns how many it had before this one.
+    pub async fn record_offence(&self, actor: &str, event_id: &str) -> Result<usize, String> {
+        let before = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :p")
+            .expression_attribute_values(":p", s(format!("actor#{actor}")))
+            .select(Select::Count)
+            .send()
+            .await
+            .map_err(|e| format!("dynamodb:Query (offences): {}", describe(&e)))?
+            .count();
+        let at = chrono::Utc::now().to_rfc3339();
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", s(format!("actor#{actor}")))
+            .item("sk", s(format!("{at}#{event_id}")))
+            .item("event_id", s(event_id))
+            .send()
+            .await
+            .map_err(|e| format!("dynamodb:PutItem (offence): {}", describe(&e)))?;
+        Ok(usize::try_from(before).unwrap_or(0))
+    }
+
+    pub async fn put_trail_record(
+        &self,
+        account: &str,
+        region: &str,
+        name: &str,
+        config: &serde_json::Value,
+    ) -> Result<(), String> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", s(format!("trail#{account}#{region}")))
+            .item("sk", s(name))
+            .item("config", s(config.to_string()))
+            .item("at", s(chrono::Utc::now().to_rfc3339()))
+            .send()
+            .await
+            .map_err(|e| format!("dynamodb:PutItem (trail record): {}", describe(&e)))?;
+        Ok(())
+    }
+
+    pub async fn trail_record(
+        &self,
+        account: &str,
+        region: &str,
+        name: &str,
+    ) -> Result<Option<serde_json::Value>, String> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(format!("trail#{account}#{region}")))
+            .key("sk", s(name))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| format!("dynamodb:GetItem (trail record): {}", describe(&e)))?;
+        let Some(item) = out.item() else {
+            return Ok(None);
+        };
+        match item.get("config") {
+            Some(AttributeValue::S(text)) => serde_json::from_str(text)
+                .map(Some)
+                .map_err(|e| format!("trail record for {name} is not JSON: {e}")),
+            _ => Err(format!("trail record for {name} has no config")),
+        }
+    }
+
+    /// Writes one audit item per action (one intake item when there were none).
+    pub async fn audit(&self, outcome: &Outcome) -> Result<usize, String> {
+        let items = audit_items(outcome);
+        let count = items.len();
+        for chunk in items.chunks(25) {
+            let mut pending: Vec<WriteRequest> = chunk
+                .iter()
+                .map(|item| {
+                    PutRequest::builder()
+                        .set_item(Some(item.clone()))
+                        .build()
+                        .map(|p| WriteRequest::builder().put_request(p).build())
+                        .map_err(|e| e.to_string())
+                })
+                .collect::<Result<_, _>>()?;
+            // UnprocessedItems are retried with backoff; what is left after that is an error.
+            for round in 0..5u32 {
+                let out = self
+                    .client
+                    .batch_write_item()
+                    .request_items(&self.table, pending)
+                    .send()
+                    .await
+                    .map_err(|e| format!("dynamodb:BatchWriteItem: {}", describe(&e)))?;
+                pending = out
+                    .unprocessed_items()
+                    .and_then(|m| m.get(&self.table))
+                    .cloned()
+                    .unwrap_or_default();
+                if pending.is_empty() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(50 << round)).await;
+            }
+            if !pending.is_empty() {
+                return Err(format!(
+                    "dynamodb:BatchWriteItem left {} audit items unprocessed",
+                    pending.len()
+                ));
+            }
+        }
+        Ok(count)
+    }
+
+    /// Audit items of one account (or all accounts) since a time, oldest first.
+    pub async fn query(
+        &self,
+        account: Option<&str>,
+        since: &str,
+    ) -> Result<Vec<AuditItem>, String> {
+        let mut out = Vec::new();
+        let mut start: Option<HashMap<String, AttributeValue>> = None;
+        loop {
+            let page = match account {
+                Some(a) => {
+                    let r = self
+                        .client
+                        .query()
+                        .table_name(&self.table)
+                        .key_condition_expression("pk = :p AND sk >= :since")
+                        .expression_attribute_values(":p", s(format!("acct#{a}")))
+                        .expression_attribute_values(":since", s(since))
+                        .set_exclusive_start_key(start.take())
+                        .send()
+                        .await
+                        .map_err(|e| format!("dynamodb:Query: {}", describe(&e)))?;
+                    (r.items().to_vec(), r.last_evaluated_key().cloned())
+                }
+                None => {
+                    let r = self
+                        .client
+                        .scan()
+                        .table_name(&self.table)
+                        .filter_expression("begins_with(pk, :p) AND sk >= :since")
+                        .expression_attribute_values(":p", s("acct#"))
+                        .expression_attribute_values(":since", s(since))
+                        .set_exclusive_start_key(start.take())
+                        .send()
+                        .await
+                        .map_err(|e| format!("dynamodb:Scan: {}", describe(&e)))?;
+                    (r.items().to_vec(), r.last_evaluated_key().cloned())
+                }
+            };
+            out.extend(page.0.iter().filter_map(from_item));
+            match page.1 {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => break,
+            }
+        }
+        out.sort_by(|a, b| a.at.cmp(&b.at).then(a.event_id.cmp(&b.event_id)));
+        Ok(out)
+    }
+}
+
+fn audit_items(o: &Outcome) -> Vec<HashMap<String, AttributeValue>> {
+    let account = o.account.clone().unwrap_or_else(|| "unknown".into());
+    let intake;
+    let actions: Vec<&ActionRecord> = if o.actions.is_empty() {
+        intake = ActionRecord {
+            stage: super::record::Stage::Intake,
+            action: "intake".into(),
+            target: o.resource.clone().unwrap_or_default(),
+            status: super::record::Status::Skipped,
+            detail: o.reason.clone().unwrap_or_default(),
+            prior_state: None,
+            started_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            millis: o.millis,
+        };
+        vec![&intake]
+    } else {
+        o.actions.iter().collect()
+    };
+    fn tag<T: Serialize>(v: &T) -> String {
+        serde_json::to_value(v)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
+    }
+    actions
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let mut item = HashMap::new();
+            item.insert("pk".into(), s(format!("acct#{account}")));
+            item.insert(
+                "sk".into(),
+                s(format!("{}#{}#{i:03}", a.started_at, o.event_id)),
+            );
+            item.insert("at".into(), s(a.started_at.clone()));
+            item.insert("account".into(), s(account.clone()));
+            item.insert("region".into(), s(o.region.clone().unwrap_or_default()));
+            item.insert("event_id".into(), s(o.event_id.clone()));
+            item.insert("incident_id".into(), s(o.incident_id.clone()));
+            item.insert(
+                "playbook".into(),
+                s(o.playbook.clone().unwrap_or_else(|| "-".into())),
+            );
+            item.insert("disposition".into(), s(tag(&o.disposition)));
+            item.insert("stage".into(), s(tag(&a.stage)));
+            item.insert("action".into(), s(a.action.clone()));
+            item.insert("target".into(), s(a.target.clone()));
+            item.insert("status".into(), s(tag(&a.status)));
+            // DynamoDB rejects empty strings only in keys; keep the detail readable anyway.
+            item.insert("detail".into(), s(a.detail.clone()));
+            if let Some(p) = &a.prior_state {
+                item.insert("prior_state".into(), s(p.to_string()));
+            }
+            item.insert("millis".into(), n(a.millis));
+            item
+        })
+        .collect()
+}
+
+fn from_item(item: &HashMap<String, AttributeValue>) -> Option<AuditItem> {
+    let g = |k: &str| match item.get(k) {
+        Some(AttributeValue::S(v)) => v.clone(),
+        _ => String::new(),
+    };
+    Some(AuditItem {
+        at: g("at"),
+        account: g("account"),
+        region: g("region"),
+        event_id: g("event_id"),
+        incident_id: g("incident_id"),
+        playbook: g("playbook"),
+        disposition: g("disposition"),
+        stage: g("stage"),
+        action: g("action"),
+        target: g("target"),
+        status: g("status"),
+        detail: g("detail"),
+        prior_state: match item.get("prior_state") {
+            Some(AttributeValue::S(v)) => serde_json::from_str(v).ok(),
+            _ => None,
+        },
+        millis: match item.get("millis") {
+            Some(AttributeValue::N(v)) => v.parse().unwrap_or(0),
+            _ => 0,
+        },
+    })
+}
