@@ -348,3 +348,559 @@ async fn plan_mode_body() {
     assert_eq!(o.disposition, Disposition::Acted, "{o:#?}");
     assert_eq!(done(&o, "cloudtrail:StartLogging"), 1, "{o:#?}");
 }
+
+#[test]
+fn new_users_get_mfa_with_a_seed_only_they_can_read() {
+    rampart_testbed::block_on(auto_mfa_body());
+}
+
+async fn auto_mfa_body() {
+    let emu = Emulator::start().expect("emulator");
+    let base = emu.sdk_config(REGION).await;
+    let org = fixtures::create_org(&base, &[Profile::default()], &[REGION])
+        .await
+        .expect("org");
+    let acct = org.members[0].id.clone();
+    let hub = hub_resources(&base).await.expect("hub resources");
+    let member = member_config(&base, &acct, REGION).await;
+    let key_arn = aws_sdk_kms::Client::new(&member)
+        .create_key()
+        .description("MFA seeds")
+        .send()
+        .await
+        .unwrap()
+        .key_metadata()
+        .map(|k| k.arn().unwrap_or_default().to_string())
+        .unwrap();
+    let mut cfg = config(&hub);
+    cfg.mfa_kms_key = Some(key_arn.clone());
+    let r = responder(&base, cfg, false);
+    let iam = aws_sdk_iam::Client::new(&member);
+    let sm = aws_sdk_secretsmanager::Client::new(&member);
+    iam.create_user().user_name("new-dev").send().await.unwrap();
+
+    let o = handle(
+        &r,
+        "iam-createuser",
+        &[
+            ("EVENT_ID", "8a000000-0000-4000-8000-000000000001"),
+            ("ACCOUNT", acct.as_str()),
+            ("USER", "new-dev"),
+        ],
+    )
+    .await;
+    assert_eq!(o.disposition, Disposition::Acted, "{o:#?}");
+    let devices = iam
+        .list_mfa_devices()
+        .user_name("new-dev")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(devices.mfa_devices().len(), 1, "an enabled MFA device");
+    let serial = devices.mfa_devices()[0].serial_number().to_string();
+    let secret = sm
+        .describe_secret()
+        .secret_id("rampart/mfa/new-dev")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        secret.kms_key_id(),
+        Some(key_arn.as_str()),
+        "encrypted with the configured key"
+    );
+    let policy = sm
+        .get_resource_policy()
+        .secret_id("rampart/mfa/new-dev")
+        .send()
+        .await
+        .unwrap();
+    let policy: serde_json::Value =
+        serde_json::from_str(policy.resource_policy().unwrap_or("{}")).unwrap();
+    let user_arn = format!("arn:aws:iam::{acct}:user/new-dev");
+    assert_eq!(
+        policy["Statement"][0]["Principal"]["AWS"],
+        user_arn.as_str()
+    );
+    assert_eq!(policy["Statement"][1]["Effect"], "Deny");
+    let readers = policy["Statement"][1]["Condition"]["StringNotEquals"]["aws:PrincipalArn"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        readers,
+        vec![
+            serde_json::json!(user_arn),
+            serde_json::json!(format!("arn:aws:iam::{acct}:role/RampartResponder"))
+        ]
+    );
+    let value: serde_json::Value = serde_json::from_str(
+        sm.get_secret_value()
+            .secret_id("rampart/mfa/new-dev")
+            .send()
+            .await
+            .unwrap()
+            .secret_string()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(value["serial_number"], serial.as_str());
+    let seed = value["base32_seed"].as_str().unwrap().to_string();
+    assert!(seed.len() >= 16);
+    // The seed never leaves the secret: not in the outcome, the alert or the audit log.
+    assert!(!serde_json::to_string(&o).unwrap().contains(&seed));
+    let got = alerts(&base, &hub.queue_url).await.unwrap();
+    assert_eq!(got.len(), 1, "{got:#?}");
+    assert!(!got[0].to_string().contains(&seed));
+    let items = r.store().query(Some(&acct), "2000").await.unwrap();
+    assert!(items
+        .iter()
+        .any(|i| i.action == "iam:EnableMFADevice" && i.status == "done"));
+    assert!(!serde_json::to_string(&items).unwrap().contains(&seed));
+
+    // Delivered again: acts once.
+    let again = handle(
+        &r,
+        "iam-createuser",
+        &[
+            ("EVENT_ID", "8a000000-0000-4000-8000-000000000001"),
+            ("ACCOUNT", acct.as_str()),
+            ("USER", "new-dev"),
+        ],
+    )
+    .await;
+    assert_eq!(again.disposition, Disposition::Duplicate);
+
+    // Bulk enforcement for existing users; the exempt one is left alone.
+    for u in ["dev-a", "dev-b", "svc-exempt"] {
+        iam.create_user().user_name(u).send().await.unwrap();
+    }
+    iam.tag_user()
+        .user_name("svc-exempt")
+        .tags(
+            aws_sdk_iam::types::Tag::builder()
+                .key("rampart:exempt")
+                .value("true")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let outcomes = r.enforce_mfa(&acct).await.unwrap();
+    let acted: Vec<_> = outcomes
+        .iter()
+        .filter(|o| o.disposition == Disposition::Acted)
+        .filter_map(|o| o.resource.clone())
+        .collect();
+    assert_eq!(
+        acted,
+        vec![
+            format!("arn:aws:iam::{acct}:user/dev-a"),
+            format!("arn:aws:iam::{acct}:user/dev-b")
+        ],
+        "{outcomes:#?}"
+    );
+    for (u, n) in [("dev-a", 1), ("dev-b", 1), ("svc-exempt", 0)] {
+        let d = iam.list_mfa_devices().user_name(u).send().await.unwrap();
+        assert_eq!(d.mfa_devices().len(), n, "{u}");
+    }
+}
+
+/// An Auto Scaling group of one instance with a second volume and a second interface.
+async fn tainted_instance(member: &aws_config::SdkConfig) -> (String, String) {
+    let ec2 = aws_sdk_ec2::Client::new(member);
+    let asg = aws_sdk_autoscaling::Client::new(member);
+    let subnet = ec2
+        .describe_subnets()
+        .send()
+        .await
+        .unwrap()
+        .subnets()
+        .iter()
+        .find(|s| s.availability_zone() == Some("us-east-1a"))
+        .map(|s| s.subnet_id().unwrap_or_default().to_string())
+        .unwrap();
+    asg.create_launch_configuration()
+        .launch_configuration_name("web")
+        .image_id("ami-12c6146b")
+        .instance_type("t3.micro")
+        .send()
+        .await
+        .unwrap();
+    asg.create_auto_scaling_group()
+        .auto_scaling_group_name("web")
+        .launch_configuration_name("web")
+        .min_size(1)
+        .max_size(2)
+        .desired_capacity(1)
+        .vpc_zone_identifier(&subnet)
+        .send()
+        .await
+        .unwrap();
+    let g = asg
+        .describe_auto_scaling_groups()
+        .auto_scaling_group_names("web")
+        .send()
+        .await
+        .unwrap();
+    let id = g.auto_scaling_groups()[0].instances()[0]
+        .instance_id()
+        .unwrap_or_default()
+        .to_string();
+    let vol = ec2
+        .create_volume()
+        .availability_zone("us-east-1a")
+        .size(8)
+        .send()
+        .await
+        .unwrap();
+    ec2.attach_volume()
+        .volume_id(vol.volume_id().unwrap())
+        .instance_id(&id)
+        .device("/dev/sdf")
+        .send()
+        .await
+        .unwrap();
+    let eni = ec2
+        .create_network_interface()
+        .subnet_id(&subnet)
+        .send()
+        .await
+        .unwrap();
+    ec2.attach_network_interface()
+        .network_interface_id(
+            eni.network_interface()
+                .unwrap()
+                .network_interface_id()
+                .unwrap(),
+        )
+        .instance_id(&id)
+        .device_index(1)
+        .send()
+        .await
+        .unwrap();
+    (id, subnet)
+}
+
+async fn instance(ec2: &aws_sdk_ec2::Client, id: &str) -> aws_sdk_ec2::types::Instance {
+    ec2.describe_instances()
+        .instance_ids(id)
+        .send()
+        .await
+        .unwrap()
+        .reservations()[0]
+        .instances()[0]
+        .clone()
+}
+
+#[test]
+fn tainted_instances_are_isolated_with_the_evidence_kept() {
+    rampart_testbed::block_on(isolation_body());
+}
+
+async fn isolation_body() {
+    let emu = Emulator::start().expect("emulator");
+    let base = emu.sdk_config(REGION).await;
+    let org = fixtures::create_org(&base, &[Profile::default()], &[REGION])
+        .await
+        .expect("org");
+    let acct = org.members[0].id.clone();
+    let hub = hub_resources(&base).await.expect("hub resources");
+    let r = responder(&base, config(&hub), false);
+    let member = member_config(&base, &acct, REGION).await;
+    let ec2 = aws_sdk_ec2::Client::new(&member);
+    let asg = aws_sdk_autoscaling::Client::new(&member);
+    let (id, subnet) = tainted_instance(&member).await;
+    let before = instance(&ec2, &id).await;
+    let volumes = before.block_device_mappings().len();
+    assert_eq!(before.network_interfaces().len(), 2);
+    assert!(volumes >= 2);
+
+    let o = handle(
+        &r,
+        "guardduty-ec2",
+        &[
+            ("EVENT_ID", "9b000000-0000-4000-8000-000000000001"),
+            ("ACCOUNT", acct.as_str()),
+            ("REGION", REGION),
+            ("INSTANCE", id.as_str()),
+            ("FINDING_ID", "a1b2c3d4e5f60718293a4b5c6d7e8f90"),
+        ],
+    )
+    .await;
+    assert_eq!(o.disposition, Disposition::Acted, "{o:#?}");
+
+    // Out of the group, whose capacity is unchanged (it replaces the instance).
+    let inst = asg
+        .describe_auto_scaling_instances()
+        .instance_ids(&id)
+        .send()
+        .await
+        .unwrap();
+    assert!(inst.auto_scaling_instances().is_empty(), "{inst:?}");
+    let g = asg
+        .describe_auto_scaling_groups()
+        .auto_scaling_group_names("web")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(g.auto_scaling_groups()[0].desired_capacity(), Some(1));
+    // Only the isolation group, on every interface; the group has no rules at all.
+    let after = instance(&ec2, &id).await;
+    let iso = ec2
+        .describe_security_groups()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("group-name")
+                .values("rampart-isolation")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(iso.security_groups().len(), 1);
+    let iso = &iso.security_groups()[0];
+    assert!(
+        iso.ip_permissions().is_empty() && iso.ip_permissions_egress().is_empty(),
+        "{iso:?}"
+    );
+    let iso_id = iso.group_id().unwrap().to_string();
+    assert_eq!(after.network_interfaces().len(), 2);
+    for eni in after.network_interfaces() {
+        let groups: Vec<_> = eni.groups().iter().filter_map(|g| g.group_id()).collect();
+        assert_eq!(groups, vec![iso_id.as_str()], "{eni:?}");
+    }
+    // Snapshots of every volume, tagged with the incident; termination protection; tags.
+    let snaps = ec2
+        .describe_snapshots()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("tag:rampart:instance")
+                .values(&id)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(snaps.snapshots().len(), volumes, "{snaps:?}");
+    assert!(snaps.snapshots().iter().all(|s| {
+        s.tags().iter().any(|t| {
+            t.key() == Some("rampart:incident") && t.value() == Some(o.incident_id.as_str())
+        })
+    }));
+    let attr = ec2
+        .describe_instance_attribute()
+        .instance_id(&id)
+        .attribute(aws_sdk_ec2::types::InstanceAttributeName::DisableApiTermination)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        attr.disable_api_termination().and_then(|v| v.value()),
+        Some(true)
+    );
+    assert!(after
+        .tags()
+        .iter()
+        .any(|t| t.key() == Some("rampart:isolated") && t.value() == Some("true")));
+    // Prior state recorded.
+    let swap = o
+        .actions
+        .iter()
+        .find(|a| a.action == "ec2:ModifyNetworkInterfaceAttribute")
+        .unwrap();
+    assert!(swap.prior_state.is_some());
+
+    // An operator's custom action on the same instance: idempotent, the group is reused.
+    let o = handle(
+        &r,
+        "securityhub-custom-action",
+        &[
+            ("EVENT_ID", "9b000000-0000-4000-8000-000000000002"),
+            ("ACCOUNT", acct.as_str()),
+            ("HUB", org.management.as_str()),
+            ("REGION", REGION),
+            ("INSTANCE", id.as_str()),
+            ("FINDING_ID", "a1b2c3d4e5f60718293a4b5c6d7e8f90"),
+        ],
+    )
+    .await;
+    assert_eq!(o.disposition, Disposition::Acted, "{o:#?}");
+    assert_eq!(done(&o, "ec2:ModifyNetworkInterfaceAttribute"), 0);
+    assert_eq!(done(&o, "ec2:CreateSecurityGroup"), 0);
+
+    // Plan mode (rampart isolate --plan) changes nothing.
+    let run = ec2
+        .run_instances()
+        .image_id("ami-12c6146b")
+        .min_count(1)
+        .max_count(1)
+        .subnet_id(&subnet)
+        .send()
+        .await
+        .unwrap();
+    let other = run.instances()[0].instance_id().unwrap().to_string();
+    let groups_before: Vec<String> = instance(&ec2, &other)
+        .await
+        .security_groups()
+        .iter()
+        .filter_map(|g| g.group_id().map(str::to_string))
+        .collect();
+    let planner = responder(&base, config(&hub), true);
+    let o = planner.isolate(&acct, REGION, &other).await;
+    assert_eq!(o.disposition, Disposition::Planned, "{o:#?}");
+    assert!(o.actions.iter().any(|a| a.status == Status::Planned));
+    let groups_after: Vec<String> = instance(&ec2, &other)
+        .await
+        .security_groups()
+        .iter()
+        .filter_map(|g| g.group_id().map(str::to_string))
+        .collect();
+    assert_eq!(groups_before, groups_after);
+    let snaps = ec2
+        .describe_snapshots()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("tag:rampart:instance")
+                .values(&other)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(snaps.snapshots().is_empty());
+
+    // An exempt instance is not touched, and the decision is audited.
+    ec2.create_tags()
+        .resources(&other)
+        .tags(
+            aws_sdk_ec2::types::Tag::builder()
+                .key("rampart:exempt")
+                .value("true")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let o = handle(
+        &r,
+        "guardduty-ec2",
+        &[
+            ("EVENT_ID", "9b000000-0000-4000-8000-000000000003"),
+            ("ACCOUNT", acct.as_str()),
+            ("REGION", REGION),
+            ("INSTANCE", other.as_str()),
+            ("FINDING_ID", "f0000000000000000000000000000003"),
+        ],
+    )
+    .await;
+    assert_eq!(o.disposition, Disposition::Ignored, "{o:#?}");
+    assert!(o.reason.as_deref().unwrap_or("").contains("rampart:exempt"));
+    let groups_after: Vec<String> = instance(&ec2, &other)
+        .await
+        .security_groups()
+        .iter()
+        .filter_map(|g| g.group_id().map(str::to_string))
+        .collect();
+    assert_eq!(groups_before, groups_after);
+    let items = r.store().query(Some(&acct), "2000").await.unwrap();
+    assert!(items.iter().any(
+        |i| i.event_id == "9b000000-0000-4000-8000-000000000003" && i.disposition == "ignored"
+    ));
+    let got = alerts(&base, &hub.queue_url).await.unwrap();
+    assert!(got
+        .iter()
+        .any(|m| m["Message"]["incident"]["playbook"] == "isolate"
+            && m["Message"]["incident"]["resource"] == id.as_str()));
+}
+
+#[test]
+fn untrusted_events_act_on_nothing_and_are_audited() {
+    rampart_testbed::block_on(untrusted_body());
+}
+
+async fn untrusted_body() {
+    let emu = Emulator::start().expect("emulator");
+    let base = emu.sdk_config(REGION).await;
+    let org = fixtures::create_org(&base, &[Profile::default()], &[REGION])
+        .await
+        .expect("org");
+    let acct = org.members[0].id.clone();
+    let hub = hub_resources(&base).await.expect("hub resources");
+    let r = responder(&base, config(&hub), false);
+    let member = member_config(&base, &acct, REGION).await;
+    let ct = aws_sdk_cloudtrail::Client::new(&member);
+    ct.stop_logging().name("org-audit").send().await.unwrap();
+
+    let stop = |event_id: &str, account: &str| {
+        event(
+            "cloudtrail-stoplogging",
+            &[
+                ("EVENT_ID", event_id),
+                ("ACCOUNT", account),
+                ("REGION", REGION),
+                ("USER", "mallory"),
+                ("TRAIL", "org-audit"),
+            ],
+        )
+        .unwrap()
+    };
+    // An account outside the organization.
+    let o = r
+        .handle_bytes(stop("c0000000-0000-4000-8000-000000000001", "999999999999").as_bytes())
+        .await;
+    assert_eq!(o.disposition, Disposition::Rejected, "{o:#?}");
+    assert!(
+        o.reason.as_deref().unwrap().contains("not a member"),
+        "{o:#?}"
+    );
+    // A forged, non-AWS source.
+    let forged = stop("c0000000-0000-4000-8000-000000000002", &acct).replace(
+        "\"source\": \"aws.cloudtrail\"",
+        "\"source\": \"attacker.cloudtrail\"",
+    );
+    let o = r.handle_bytes(forged.as_bytes()).await;
+    assert_eq!(o.disposition, Disposition::Rejected, "{o:#?}");
+    assert!(o.reason.as_deref().unwrap().contains("attacker.cloudtrail"));
+    // Malformed: not JSON, and JSON without the fields a CloudTrail event must have.
+    let o = r.handle_bytes(b"{\"version\": \"0\", \"id\": ").await;
+    assert_eq!(o.disposition, Disposition::Rejected);
+    let broken =
+        stop("c0000000-0000-4000-8000-000000000003", &acct).replace("\"eventID\"", "\"eventId\"");
+    let o = r.handle_bytes(broken.as_bytes()).await;
+    assert_eq!(o.disposition, Disposition::Rejected, "{o:#?}");
+    assert!(o.reason.as_deref().unwrap().contains("detail.eventID"));
+    // Rampart's own session stopping a trail (e.g. a remediation) is not a loop trigger.
+    let own = event(
+        "cloudtrail-updatetrail",
+        &[
+            ("EVENT_ID", "c0000000-0000-4000-8000-000000000004"),
+            ("ACCOUNT", acct.as_str()),
+            ("REGION", REGION),
+            ("ROLE", "RampartResponder"),
+            ("SESSION", "rampart-respond-x"),
+            ("TRAIL", "org-audit"),
+            ("ATTACKER_BUCKET", "b"),
+        ],
+    )
+    .unwrap();
+    let o = r.handle_bytes(own.as_bytes()).await;
+    assert_eq!(o.disposition, Disposition::Ignored, "{o:#?}");
+
+    // Nothing acted: the trail is still stopped, nothing alerted.
+    let status = ct
+        .get_trail_status()
+        .name("org-audit")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status.is_logging(), Some(false));
+    assert!(alerts(&base, &hub.queue_url).await.unwrap().is_empty());
+    // Everything audited.
+    let all = r.store().query(None, "2000").await.unwrap();
+    let rejected = all.iter().filter(|i| i.disposition == "rejected").count();
+    assert_eq!(rejected, 4, "{all:#?}");
+    assert!(all.iter().any(|i| i.account == "999999999999"));
+    assert!(all.iter().any(|i| i.account == "unknown"));
+}

@@ -8,12 +8,14 @@ pub const PERMISSIONS: rampart_common::Permissions = rampart_common::Permissions
     actions: &["sns:Publish"],
 };
 
-/// Whether an outcome is worth a page: something was done, planned, or failed.
+/// Whether an outcome is worth a page: something was done, planned, or failed, or a playbook
+/// decided not to act on a resource (exempt, allow-listed, rate cap). Rejected events, Rampart's
+/// own sessions and unrouted events are audited only.
 pub fn wants_alert(o: &Outcome) -> bool {
     matches!(
         o.disposition,
         Disposition::Acted | Disposition::Planned | Disposition::Failed
-    ) || (o.disposition == Disposition::Ignored && o.playbook.is_some())
+    ) || (o.disposition == Disposition::Ignored && o.playbook.is_some() && o.resource.is_some())
 }
 
 /// SNS subjects: at most 100 ASCII characters, no line breaks.

@@ -502,6 +502,7 @@ impl Responder {
             {
                 Ok(true) => {}
                 Ok(false) => {
+                    o.resource = Some(account.to_string());
                     o.reason = Some(format!(
                         "action rate cap reached for {account} ({} per hour)",
                         self.cfg.action_rate_cap()
