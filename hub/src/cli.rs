@@ -164,6 +164,55 @@ pub enum Command {
     },
     /// Audit CloudFormation templates (exit 0 PASS, 1 APPROVAL, 2 FAIL, 3 error).
     AuditTemplate(rampart_template::cli::AuditTemplateArgs),
+    /// Handle one EventBridge event exactly as the hub Lambda does; prints the outcome as JSON
+    /// (exit 0 handled, 2 rejected, 3 an action failed).
+    HandleEvent {
+        /// Event file, or `-` for standard input.
+        file: String,
+        /// Show what would change; change nothing.
+        #[arg(long)]
+        plan: bool,
+    },
+    /// Isolate a tainted EC2 instance (the isolation playbook on an operator's request).
+    /// `--region` is the instance's region.
+    Isolate {
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        instance: String,
+        /// Show what would change; change nothing.
+        #[arg(long)]
+        plan: bool,
+    },
+    /// MFA enrolment.
+    Mfa {
+        #[command(subcommand)]
+        command: MfaCommand,
+    },
+    /// List the response audit log (DynamoDB).
+    Audit {
+        /// Only this account.
+        #[arg(long)]
+        account: Option<String>,
+        /// How far back: `30m`, `24h`, `7d`, or an RFC 3339 time.
+        #[arg(long, default_value = "24h")]
+        since: String,
+        #[arg(long, value_enum, default_value = "table")]
+        format: OutputFormat,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MfaCommand {
+    /// Enrol every IAM user of the account that has no MFA (virtual device, seed in Secrets
+    /// Manager readable only by the user).
+    Enforce {
+        #[arg(long)]
+        account: String,
+        /// Show what would change; change nothing.
+        #[arg(long)]
+        plan: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -399,6 +448,22 @@ pub async fn run(cli: Cli) -> Result<u8, CliError> {
         Command::AuditTemplate(args) => {
             Ok(u8::try_from(rampart_template::cli::run_cli(args)).unwrap_or(exit::RUNTIME))
         }
+        Command::HandleEvent { file, plan } => {
+            crate::respond_cli::handle_event(&cli.global, file, *plan).await
+        }
+        Command::Isolate {
+            account,
+            instance,
+            plan,
+        } => crate::respond_cli::isolate(&cli.global, account, instance, *plan).await,
+        Command::Mfa {
+            command: MfaCommand::Enforce { account, plan },
+        } => crate::respond_cli::mfa_enforce(&cli.global, account, *plan).await,
+        Command::Audit {
+            account,
+            since,
+            format,
+        } => crate::respond_cli::audit(&cli.global, account.as_deref(), since, *format).await,
     }
 }
 

@@ -12,6 +12,7 @@ pub mod org;
 pub mod regions;
 pub mod report;
 pub mod respond;
+pub mod respond_cli;
 pub mod session;
 pub mod snapshots;
 pub mod time;

@@ -7,6 +7,7 @@
 
 pub mod emulator;
 pub mod fixtures;
+pub mod lambda_api;
 pub mod respond;
 
 pub use emulator::Emulator;

@@ -36,6 +36,22 @@ pub fn hub_permissions() -> Vec<rampart_common::Permissions> {
     ]
 }
 
+/// The deployment-specific values the hub stack passes to the Lambda as environment variables
+/// (`RAMPART_AUDIT_TABLE`, `RAMPART_ALERT_TOPIC_ARN`, `RAMPART_RESPONSE_ROLE`) win over the file.
+pub fn config_with_env(mut cfg: ResponseConfig) -> ResponseConfig {
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    if let Some(v) = var("RAMPART_AUDIT_TABLE") {
+        cfg.audit_table = Some(v);
+    }
+    if let Some(v) = var("RAMPART_ALERT_TOPIC_ARN") {
+        cfg.alert_topic_arn = Some(v);
+    }
+    if let Some(v) = var("RAMPART_RESPONSE_ROLE") {
+        cfg.role_name = Some(v);
+    }
+    cfg
+}
+
 /// How the responder reaches member accounts.
 #[derive(Debug, Clone)]
 pub enum MemberAccess {

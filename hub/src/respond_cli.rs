@@ -1,0 +1,201 @@
+//! The response commands of the `rampart` CLI: `handle-event`, `isolate`, `mfa enforce` and
+//! `audit`. They build the same `Responder` the hub Lambda runs.
+
+use crate::aws::{self, AwsOptions};
+use crate::cli::{effective_config, GlobalArgs, OutputFormat};
+use crate::exit::{self, CliError};
+use crate::respond::record::{Disposition, Outcome};
+use crate::respond::{self, MemberAccess, Responder};
+use crate::session;
+use anyhow::Context;
+use std::io::Read;
+
+/// Exit code of a handled event: 0 handled (acted, planned, ignored, duplicate), 2 rejected
+/// (the event was not acceptable), 3 an action failed.
+pub fn exit_code(o: &Outcome) -> u8 {
+    match o.disposition {
+        Disposition::Rejected => exit::USAGE,
+        Disposition::Failed => exit::RUNTIME,
+        _ => exit::OK,
+    }
+}
+
+/// Builds the responder from the layered configuration. `hub_region` overrides the region of
+/// the hub's own calls (DynamoDB, SNS, STS, Organizations).
+pub async fn responder(
+    global: &GlobalArgs,
+    hub_region: Option<String>,
+    plan: bool,
+) -> Result<Responder, CliError> {
+    let cfg = effective_config(global, None)?;
+    let rcfg = respond::config_with_env(cfg.response());
+    rcfg.validate().map_err(CliError::Usage)?;
+    let opts = AwsOptions {
+        profile: global.profile.clone(),
+        region: hub_region,
+        endpoint_url: global.endpoint_url.clone(),
+        retry_mode: cfg.retry_mode.clone().unwrap_or_else(|| "standard".into()),
+        max_attempts: cfg.max_attempts(),
+    };
+    let base = aws::load(&opts).await;
+    let Some(region) = base.region().map(|r| r.to_string()) else {
+        return Err(CliError::Usage(
+            "no region: pass --region or set AWS_REGION".into(),
+        ));
+    };
+    let hub_account = session::caller_account(&base).await.map_err(|e| {
+        CliError::Runtime(anyhow::anyhow!(
+            "cannot identify the hub's credentials: {e}"
+        ))
+    })?;
+    let access = MemberAccess::Roles {
+        base: base.clone(),
+        hub_account,
+        role_name: rcfg.role_name().to_string(),
+        external_id: cfg.external_id.clone(),
+        sts_region: region,
+    };
+    Ok(Responder::new(&base, access, rcfg, cfg.role_name(), plan))
+}
+
+fn print_json<T: serde::Serialize>(v: &T) -> Result<(), CliError> {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(v).context("serializing the outcome")?
+    );
+    Ok(())
+}
+
+pub async fn handle_event(global: &GlobalArgs, file: &str, plan: bool) -> Result<u8, CliError> {
+    let raw = if file == "-" {
+        let mut buf = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut buf)
+            .context("reading the event from standard input")?;
+        buf
+    } else {
+        std::fs::read(file)
+            .map_err(|e| CliError::Usage(format!("cannot read event file {file}: {e}")))?
+    };
+    let r = responder(global, global.region.clone(), plan).await?;
+    let o = r.handle_bytes(&raw).await;
+    print_json(&o)?;
+    Ok(exit_code(&o))
+}
+
+pub async fn isolate(
+    global: &GlobalArgs,
+    account: &str,
+    instance: &str,
+    plan: bool,
+) -> Result<u8, CliError> {
+    // --region names the instance's region; the hub's own calls use AWS_REGION / the profile.
+    let Some(region) = global.region.clone() else {
+        return Err(CliError::Usage(
+            "isolate needs --region (the instance's region)".into(),
+        ));
+    };
+    let hub_region = std::env::var("AWS_REGION").ok().or(Some(region.clone()));
+    let r = responder(global, hub_region, plan).await?;
+    let o = r.isolate(account, &region, instance).await;
+    print_json(&o)?;
+    Ok(exit_code(&o))
+}
+
+pub async fn mfa_enforce(global: &GlobalArgs, account: &str, plan: bool) -> Result<u8, CliError> {
+    let r = responder(global, global.region.clone(), plan).await?;
+    let outcomes = r
+        .enforce_mfa(account)
+        .await
+        .map_err(|e| CliError::Runtime(anyhow::anyhow!("mfa enforce in {account}: {e}")))?;
+    print_json(&outcomes)?;
+    Ok(outcomes.iter().map(exit_code).max().unwrap_or(exit::OK))
+}
+
+/// `30m`, `24h`, `7d`, `90s`, or an RFC 3339 time, as the RFC 3339 lower bound.
+pub fn parse_since(s: &str, now: chrono::DateTime<chrono::Utc>) -> Result<String, String> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Ok(t
+            .with_timezone(&chrono::Utc)
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+    }
+    let (num, unit) = s.split_at(s.len().saturating_sub(1));
+    let n: i64 = num.parse().map_err(|_| {
+        format!("--since '{s}' is not a duration like 30m, 24h, 7d or an RFC 3339 time")
+    })?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86_400,
+        _ => return Err(format!("--since '{s}': unit must be s, m, h or d")),
+    };
+    Ok(
+        (now - chrono::Duration::seconds(secs))
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+    )
+}
+
+pub async fn audit(
+    global: &GlobalArgs,
+    account: Option<&str>,
+    since: &str,
+    format: OutputFormat,
+) -> Result<u8, CliError> {
+    let since = parse_since(since, chrono::Utc::now()).map_err(CliError::Usage)?;
+    let r = responder(global, global.region.clone(), true).await?;
+    let items = r
+        .store()
+        .query(account, &since)
+        .await
+        .map_err(|e| CliError::Runtime(anyhow::anyhow!(e)))?;
+    match format {
+        OutputFormat::Json => print_json(&items)?,
+        OutputFormat::Table => {
+            println!(
+                "{:<24} {:<13} {:<10} {:<18} {:<15} {:<36} {:<8} DETAIL",
+                "AT", "ACCOUNT", "REGION", "PLAYBOOK", "STAGE", "ACTION", "STATUS"
+            );
+            for i in &items {
+                let detail: String = i.detail.chars().take(80).collect();
+                println!(
+                    "{:<24} {:<13} {:<10} {:<18} {:<15} {:<36} {:<8} {}",
+                    i.at.chars().take(24).collect::<String>(),
+                    i.account,
+                    i.region,
+                    i.playbook,
+                    i.stage,
+                    i.action.chars().take(36).collect::<String>(),
+                    i.status,
+                    detail
+                );
+            }
+            eprintln!("{} audit item(s) since {since}", items.len());
+        }
+    }
+    Ok(exit::OK)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn since_accepts_durations_and_times() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-28T12:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        assert_eq!(parse_since("24h", now).unwrap(), "2026-11-27T12:00:00.000Z");
+        assert_eq!(parse_since("30m", now).unwrap(), "2026-11-28T11:30:00.000Z");
+        assert_eq!(parse_since("7d", now).unwrap(), "2026-11-21T12:00:00.000Z");
+        assert_eq!(
+            parse_since("2026-11-01T00:00:00+01:00", now).unwrap(),
+            "2026-10-31T23:00:00.000Z"
+        );
+        assert!(parse_since("yesterday", now)
+            .unwrap_err()
+            .contains("yesterday"));
+        assert!(parse_since("5w", now).is_err());
+        assert!(parse_since("", now).is_err());
+    }
+}
