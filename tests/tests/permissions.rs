@@ -36,3 +36,59 @@ fn member_role_matches_declared_permissions() {
     let declared: BTreeSet<String> = union(&declared).into_iter().map(str::to_string).collect();
     assert_eq!(granted, declared, "member role and declarations differ");
 }
+
+fn granted(path: &str, resource: &str) -> BTreeSet<String> {
+    let text = std::fs::read_to_string(path).expect("read template");
+    let tpl: serde_json::Value = serde_json::from_str(&text).expect("valid JSON template");
+    let mut out = BTreeSet::new();
+    let statements = tpl["Resources"][resource]["Properties"]["Policies"][0]["PolicyDocument"]
+        ["Statement"]
+        .as_array()
+        .expect("statements");
+    for s in statements {
+        assert_eq!(s["Effect"], "Allow");
+        for a in s["Action"].as_array().expect("action list") {
+            let a = a.as_str().expect("action string");
+            assert!(!a.contains('*'), "wildcard action {a}");
+            out.insert(a.to_string());
+        }
+    }
+    out
+}
+
+#[test]
+fn member_response_role_matches_the_playbooks_declarations() {
+    let got = granted(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../stacksets/member-response-role.json"
+        ),
+        "ResponseRole",
+    );
+    let mut declared = rampart_hub::respond::playbooks::member_permissions();
+    declared.push(rampart_common::Permissions {
+        component: "session check",
+        actions: &["sts:GetCallerIdentity"],
+    });
+    let declared: BTreeSet<String> = union(&declared).into_iter().map(str::to_string).collect();
+    assert_eq!(
+        got, declared,
+        "member response role and declarations differ"
+    );
+}
+
+#[test]
+fn hub_response_role_matches_the_hub_declarations() {
+    let got = granted(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../stacksets/hub-response.json"
+        ),
+        "HubRole",
+    );
+    let declared: BTreeSet<String> = union(&rampart_hub::respond::hub_permissions())
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(got, declared, "hub role and declarations differ");
+}

@@ -1,7 +1,7 @@
 //! The hub's event Lambda: every EventBridge event routed to the hub runs through the same
 //! `Responder` as `rampart handle-event`. Configuration: `RAMPART_CONFIG` (a TOML file in the
 //! package, optional), `RAMPART_AUDIT_TABLE`, `RAMPART_ALERT_TOPIC_ARN`,
-//! `RAMPART_RESPONSE_ROLE`, `RAMPART_HUB_ACCOUNT` (saves an STS call at cold start), and the
+//! `RAMPART_RESPONSE_ROLE`, `RAMPART_EXTERNAL_ID`, `RAMPART_HUB_ACCOUNT` (saves an STS call at cold start), and the
 //! standard AWS variables. Logs are JSON.
 
 use lambda_runtime::{service_fn, Error, LambdaEvent};
@@ -32,7 +32,10 @@ async fn init() -> Result<Responder, Error> {
         base: base.clone(),
         hub_account,
         role_name: rcfg.role_name().to_string(),
-        external_id: cfg.external_id.clone(),
+        external_id: std::env::var("RAMPART_EXTERNAL_ID")
+            .ok()
+            .filter(|v| !v.is_empty())
+            .or_else(|| cfg.external_id.clone()),
         sts_region: region,
     };
     Ok(Responder::new(&base, access, rcfg, cfg.role_name(), false))
