@@ -44,6 +44,8 @@ pub enum ReportFormat {
     Json,
     /// One row per verdict.
     Csv,
+    /// The ASFF findings array the publisher would import (FAILED findings only).
+    Asff,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -514,6 +516,13 @@ fn emit(
         }
         ReportFormat::Csv => report::csv(report)
             .map_err(|e| CliError::Runtime(anyhow::anyhow!("writing CSV: {e}")))?,
+        ReportFormat::Asff => {
+            let findings = report::asff_findings(report, &CIS_V3_0_0);
+            let mut text =
+                serde_json::to_string_pretty(&findings).context("serializing ASFF findings")?;
+            text.push('\n');
+            text
+        }
     };
     match output {
         Some(path) => {

@@ -1,7 +1,7 @@
 //! Fleet summaries: the terminal table, JSON, and the exit status a run earns.
 
 use crate::fleet::FleetReport;
-use rampart_common::{CheckStatus, Severity};
+use rampart_common::{Benchmark, CheckStatus, Finding, Severity};
 use rampart_member::checks::by_id;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -182,6 +182,33 @@ mod tests {
         v.sort_by(|a, b| cmp_req(a, b));
         assert_eq!(v, vec!["1.4", "1.9", "1.10", "2.2.1", "5.2"]);
     }
+}
+
+/// The ASFF findings of a run, exactly as the publisher builds them (`evaluate::findings` with
+/// the run's time and id), account by account. Findings that fail ASFF validation are left
+/// out, as the publisher leaves them out (it reports them instead). One difference remains:
+/// the publisher keeps `CreatedAt` of a finding already in Security Hub, which only Security
+/// Hub knows.
+pub fn asff_findings(report: &FleetReport, benchmark: &Benchmark) -> Vec<Finding> {
+    report
+        .accounts
+        .iter()
+        .flat_map(|a| {
+            rampart_member::evaluate::findings(
+                benchmark,
+                &a.outcomes,
+                &report.started_at,
+                &report.run_id,
+            )
+        })
+        .filter(|f| {
+            let ok = f.validate().is_ok();
+            if !ok {
+                tracing::warn!(finding = %f.id, "finding fails ASFF validation; left out");
+            }
+            ok
+        })
+        .collect()
 }
 
 /// One CSV row per verdict (and one per check that could not decide), for spreadsheets.
