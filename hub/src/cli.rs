@@ -5,6 +5,7 @@ use crate::aws::{self, AwsOptions};
 use crate::exit::{self, CliError};
 use crate::fleet::{self, FleetPlan};
 use crate::org;
+use crate::progress::{self, Progress};
 use crate::regions;
 use crate::report;
 use crate::session::{self, SessionSpec, Sessions};
@@ -484,7 +485,15 @@ async fn assess(global: &GlobalArgs, args: &AssessArgs) -> Result<u8, CliError> 
         snapshot_dir: args.save_snapshots.clone(),
     };
     tracing::info!(accounts = accounts.len(), regions = %plan.regions.join(","), run_id = %run_id, "assessment starting");
-    let report = fleet::run(&fleet.sessions, &accounts, &plan).await;
+    let mut progress = Progress::new(
+        progress::Mode::for_stderr(global.log_format == LogFormat::Json),
+        accounts.len(),
+    );
+    let report = fleet::run_observed(&fleet.sessions, &accounts, &plan, &mut |a| {
+        progress.account_done(a)
+    })
+    .await;
+    progress.finish();
     if let Some(dir) = &args.save_snapshots {
         snapshots::save_run(dir, &report).map_err(|e| CliError::Runtime(anyhow::anyhow!(e)))?;
         eprintln!("snapshots saved to {}", dir.display());

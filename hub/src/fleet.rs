@@ -75,6 +75,16 @@ pub struct FleetReport {
 
 /// Runs the plan over `accounts`; results come back sorted by account id.
 pub async fn run(sessions: &Sessions, accounts: &[Account], plan: &FleetPlan) -> FleetReport {
+    run_observed(sessions, accounts, plan, &mut |_| {}).await
+}
+
+/// As [`run`], calling `on_account` as each account finishes (progress display).
+pub async fn run_observed(
+    sessions: &Sessions,
+    accounts: &[Account],
+    plan: &FleetPlan,
+    on_account: &mut (dyn FnMut(&AccountResult) + Send),
+) -> FleetReport {
     let total = accounts.len();
     let mut done = 0usize;
     let mut failing = 0usize;
@@ -96,7 +106,8 @@ pub async fn run(sessions: &Sessions, accounts: &[Account], plan: &FleetPlan) ->
         if failed > 0 || errors > 0 {
             failing += 1;
         }
-        tracing::info!(account = %r.account_id, failed, errors, done, total, accounts_failing = failing, "account assessed");
+        tracing::debug!(account = %r.account_id, failed, errors, done, total, accounts_failing = failing, "account assessed");
+        on_account(&r);
         results.push(r);
     }
     results.sort_by(|a, b| a.account_id.cmp(&b.account_id));

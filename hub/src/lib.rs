@@ -9,6 +9,7 @@ pub mod cli;
 pub mod exit;
 pub mod fleet;
 pub mod org;
+pub mod progress;
 pub mod regions;
 pub mod report;
 pub mod session;

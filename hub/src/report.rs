@@ -1,6 +1,6 @@
 //! Fleet summaries: the terminal table, JSON, and the exit status a run earns.
 
-use crate::fleet::FleetReport;
+use crate::fleet::{AccountResult, FleetReport};
 use rampart_common::{Benchmark, CheckStatus, Finding, Severity};
 use rampart_member::checks::by_id;
 use std::collections::BTreeMap;
@@ -15,25 +15,36 @@ pub struct Counts {
     pub errors: usize,
 }
 
-/// Counts check outcomes of one account: a check passes when every verdict passed.
+/// Counts check outcomes of one account: a check passes when every verdict passed; an
+/// account that could not be reached counts one error.
+pub fn account_counts(a: &AccountResult) -> Counts {
+    let mut c = Counts::default();
+    for o in &a.outcomes {
+        match &o.status {
+            CheckStatus::Evaluated { .. } if o.failures().next().is_some() => c.failed += 1,
+            CheckStatus::Evaluated { .. } => c.passed += 1,
+            CheckStatus::NotAvailable { .. } => c.not_available += 1,
+            CheckStatus::Error { .. } => c.errors += 1,
+        }
+    }
+    if a.error.is_some() {
+        c.errors += 1;
+    }
+    c
+}
+
+/// [`account_counts`] of every account, with its id, name and reachability error.
 pub fn counts(report: &FleetReport) -> Vec<(String, String, Counts, Option<String>)> {
     report
         .accounts
         .iter()
         .map(|a| {
-            let mut c = Counts::default();
-            for o in &a.outcomes {
-                match &o.status {
-                    CheckStatus::Evaluated { .. } if o.failures().next().is_some() => c.failed += 1,
-                    CheckStatus::Evaluated { .. } => c.passed += 1,
-                    CheckStatus::NotAvailable { .. } => c.not_available += 1,
-                    CheckStatus::Error { .. } => c.errors += 1,
-                }
-            }
-            if a.error.is_some() {
-                c.errors += 1;
-            }
-            (a.account_id.clone(), a.name.clone(), c, a.error.clone())
+            (
+                a.account_id.clone(),
+                a.name.clone(),
+                account_counts(a),
+                a.error.clone(),
+            )
         })
         .collect()
 }
@@ -286,7 +297,6 @@ pub fn csv(report: &FleetReport) -> Result<String, String> {
 #[cfg(test)]
 mod csv_tests {
     use super::*;
-    use crate::fleet::AccountResult;
     use rampart_common::{CheckOutcome, ResourceRef, Verdict};
 
     #[test]

@@ -143,6 +143,17 @@ fn accounts_and_assess_over_the_emulated_organization() {
         );
         // Failures were planted, so the default threshold (low) exits 1.
         assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        // Standard error is a pipe here: one plain progress line per account, no bar.
+        let err = stderr(&out);
+        let progress: Vec<&str> = err.lines().filter(|l| l.starts_with('[')).collect();
+        assert_eq!(progress.len(), 3, "{err}");
+        assert!(
+            progress.iter().any(
+                |l| l.contains(&format!("/3] {} passed=", org.members[1].id))
+                    && !l.contains("failed=0 ")
+            ),
+            "{err}"
+        );
         let json: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
         let accounts = json["accounts"].as_array().unwrap();
