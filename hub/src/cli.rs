@@ -8,6 +8,7 @@ use crate::org;
 use crate::progress::{self, Progress};
 use crate::regions;
 use crate::report;
+use crate::report_html;
 use crate::session::{self, SessionSpec, Sessions};
 use crate::snapshots;
 use anyhow::Context;
@@ -189,6 +190,9 @@ pub struct AssessArgs {
     /// Save every account's collected snapshots here, for `evaluate` and `diff`.
     #[arg(long, value_name = "DIR")]
     pub save_snapshots: Option<PathBuf>,
+    /// Also write a self-contained HTML report (heat-map and drill-down) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -204,6 +208,9 @@ pub struct EvaluateArgs {
     /// As for `assess`.
     #[arg(long, env = "RAMPART_FAIL_ON")]
     pub fail_on: Option<String>,
+    /// Also write a self-contained HTML report to this file.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
 }
 
 impl GlobalArgs {
@@ -499,11 +506,26 @@ async fn assess(global: &GlobalArgs, args: &AssessArgs) -> Result<u8, CliError> 
         eprintln!("snapshots saved to {}", dir.display());
     }
     emit(&report, args.format, args.output.as_deref())?;
+    if let Some(path) = &args.html {
+        write_html(&report, path)?;
+    }
     Ok(if report::needs_attention(&report, fail_on) {
         exit::FINDINGS
     } else {
         exit::OK
     })
+}
+
+/// The HTML report of a run, stamped with this build's version.
+pub fn html_report(report: &fleet::FleetReport) -> String {
+    report_html::render(report, &CIS_V3_0_0, env!("CARGO_PKG_VERSION"))
+}
+
+fn write_html(report: &fleet::FleetReport, path: &std::path::Path) -> Result<(), CliError> {
+    std::fs::write(path, html_report(report))
+        .with_context(|| format!("writing {}", path.display()))?;
+    eprintln!("HTML report written to {}", path.display());
+    Ok(())
 }
 
 fn parse_fail_on(s: Option<&str>) -> Result<Option<Severity>, CliError> {
@@ -548,6 +570,9 @@ fn evaluate_offline(args: &EvaluateArgs) -> Result<u8, CliError> {
     let report = snapshots::evaluate_dir(&args.snapshots, &CIS_V3_0_0, &Settings::default())
         .map_err(CliError::Usage)?;
     emit(&report, args.format, args.output.as_deref())?;
+    if let Some(path) = &args.html {
+        write_html(&report, path)?;
+    }
     Ok(if report::needs_attention(&report, fail_on) {
         exit::FINDINGS
     } else {

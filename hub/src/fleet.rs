@@ -67,6 +67,9 @@ pub struct AccountResult {
 pub struct FleetReport {
     pub run_id: String,
     pub started_at: String,
+    /// When the last account finished (absent in reports of older versions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<String>,
     pub benchmark: String,
     pub regions: Vec<String>,
     pub home_region: String,
@@ -114,6 +117,7 @@ pub async fn run_observed(
     FleetReport {
         run_id: plan.run_id.clone(),
         started_at: plan.now.clone(),
+        finished_at: Some(crate::time::now()),
         benchmark: plan.benchmark.name.to_string(),
         regions: plan.regions.clone(),
         home_region: plan.home_region.clone(),

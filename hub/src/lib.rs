@@ -12,6 +12,7 @@ pub mod org;
 pub mod progress;
 pub mod regions;
 pub mod report;
+pub mod report_html;
 pub mod session;
 pub mod snapshots;
 pub mod time;

@@ -320,6 +320,7 @@ mod csv_tests {
         let report = FleetReport {
             run_id: "r".into(),
             started_at: "t".into(),
+            finished_at: None,
             benchmark: "b".into(),
             regions: vec!["eu-west-1".into()],
             home_region: "eu-west-1".into(),

@@ -320,6 +320,14 @@ fn snapshots_evaluate_offline_and_diff_runs() {
             && l.contains("iam.password-min-length")
             && l.contains("FAILED")));
 
+        // The HTML report offline, with the saved run's metadata.
+        let html = p("report.html");
+        let out = rampart(None, &["evaluate", "--snapshots", &s1, "--html", &html]);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        let page = std::fs::read_to_string(&html).expect("html written");
+        let run_id = online["run_id"].as_str().unwrap();
+        assert!(page.contains(run_id) && page.contains(&format!("data-account=\"{member}\"")));
+
         // ASFF offline: the same FAILED findings, ids included.
         let out = rampart(None, &["evaluate", "--snapshots", &s1, "--format", "asff"]);
         assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
