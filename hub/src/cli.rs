@@ -9,6 +9,7 @@ use crate::progress::{self, Progress};
 use crate::regions;
 use crate::report;
 use crate::report_html;
+use crate::report_upload;
 use crate::session::{self, SessionSpec, Sessions};
 use crate::snapshots;
 use anyhow::Context;
@@ -193,6 +194,19 @@ pub struct AssessArgs {
     /// Also write a self-contained HTML report (heat-map and drill-down) to this file.
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
+    /// Upload the HTML report to this S3 bucket (hub account, hub region) and print a
+    /// pre-signed URL to it.
+    #[arg(long, value_name = "BUCKET", env = "RAMPART_REPORT_BUCKET")]
+    pub report_bucket: Option<String>,
+    /// Key prefix of the uploaded report [default: rampart-reports].
+    #[arg(long, value_name = "PREFIX", env = "RAMPART_REPORT_PREFIX")]
+    pub report_prefix: Option<String>,
+    /// Hours the pre-signed URL is valid, 1-168 [default: 168].
+    #[arg(long, value_name = "HOURS", env = "RAMPART_REPORT_URL_HOURS")]
+    pub report_url_hours: Option<u32>,
+    /// Encrypt the report with this KMS key (SSE-KMS) instead of SSE-S3.
+    #[arg(long, value_name = "KEY", env = "RAMPART_REPORT_KMS_KEY")]
+    pub report_kms_key: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -305,6 +319,10 @@ pub fn effective_config(
         flags.publish = a.publish.then_some(true);
         flags.enable_security_hub = a.enable_security_hub.then_some(true);
         flags.fail_on = a.fail_on.clone();
+        flags.report_bucket = a.report_bucket.clone();
+        flags.report_prefix = a.report_prefix.clone();
+        flags.report_url_hours = a.report_url_hours;
+        flags.report_kms_key = a.report_kms_key.clone();
     }
     let cfg = flags.overlay(file);
     cfg.validate()?;
@@ -509,11 +527,51 @@ async fn assess(global: &GlobalArgs, args: &AssessArgs) -> Result<u8, CliError> 
     if let Some(path) = &args.html {
         write_html(&report, path)?;
     }
-    Ok(if report::needs_attention(&report, fail_on) {
+    let uploaded = match &fleet.cfg.report_bucket {
+        Some(bucket) => upload_report(&fleet.base, &fleet.cfg, bucket, &report).await,
+        None => true,
+    };
+    Ok(if report::needs_attention(&report, fail_on) || !uploaded {
         exit::FINDINGS
     } else {
         exit::OK
     })
+}
+
+/// Uploads the run's HTML report and prints where it is; false when that failed (reported).
+pub async fn upload_report(
+    base: &aws_config::SdkConfig,
+    cfg: &Config,
+    bucket: &str,
+    report: &fleet::FleetReport,
+) -> bool {
+    let spec = report_upload::UploadSpec {
+        bucket: bucket.to_string(),
+        key: report_upload::object_key(cfg.report_prefix(), &report.run_id),
+        kms_key: cfg.report_kms_key.clone(),
+        url_lifetime: Duration::from_secs(u64::from(cfg.report_url_hours()) * 3600),
+    };
+    match report_upload::upload(base, &spec, html_report(report)).await {
+        Ok(up) => {
+            if let Some(w) = &up.warning {
+                eprintln!("warning: {w}");
+            }
+            let valid = match &up.validity {
+                report_upload::Validity::Shortened(d) => report_upload::human(*d),
+                _ => report_upload::human(spec.url_lifetime),
+            };
+            eprintln!(
+                "HTML report uploaded to {}; pre-signed URL (valid {valid}):",
+                up.s3_uri
+            );
+            eprintln!("{}", up.url);
+            true
+        }
+        Err(e) => {
+            eprintln!("error: HTML report not uploaded: {e}");
+            false
+        }
+    }
 }
 
 /// The HTML report of a run, stamped with this build's version.

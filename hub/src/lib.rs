@@ -13,6 +13,7 @@ pub mod progress;
 pub mod regions;
 pub mod report;
 pub mod report_html;
+pub mod report_upload;
 pub mod session;
 pub mod snapshots;
 pub mod time;
