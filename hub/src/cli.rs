@@ -229,7 +229,7 @@ pub struct EvaluateArgs {
 
 impl GlobalArgs {
     /// The flag/environment layer as a config.
-    fn as_config(&self) -> Config {
+    pub(crate) fn as_config(&self) -> Config {
         Config {
             role_name: self.role_name.clone(),
             external_id: self.external_id.clone(),
@@ -330,12 +330,12 @@ pub fn effective_config(
 }
 
 /// Everything a command needs to reach the fleet.
-struct Fleet {
-    cfg: Config,
-    base: aws_config::SdkConfig,
-    sessions: Sessions,
-    regions: Vec<String>,
-    home_region: String,
+pub(crate) struct Fleet {
+    pub(crate) cfg: Config,
+    pub(crate) base: aws_config::SdkConfig,
+    pub(crate) sessions: Sessions,
+    pub(crate) regions: Vec<String>,
+    pub(crate) home_region: String,
 }
 
 async fn connect(global: &GlobalArgs, cfg: Config, run_id: &str) -> Result<Fleet, CliError> {
@@ -346,7 +346,15 @@ async fn connect(global: &GlobalArgs, cfg: Config, run_id: &str) -> Result<Fleet
         retry_mode: cfg.retry_mode.clone().unwrap_or_else(|| "adaptive".into()),
         max_attempts: cfg.max_attempts(),
     };
-    let mut base = aws::load(&opts).await;
+    connect_with(aws::load(&opts).await, cfg, run_id).await
+}
+
+/// As `connect`, from an already loaded base config (the Lambda's).
+pub(crate) async fn connect_with(
+    mut base: aws_config::SdkConfig,
+    cfg: Config,
+    run_id: &str,
+) -> Result<Fleet, CliError> {
     let hub_region = match base.region() {
         Some(r) => r.to_string(),
         None => match cfg
@@ -430,7 +438,7 @@ pub async fn run(cli: Cli) -> Result<u8, CliError> {
     }
 }
 
-async fn discover(fleet: &Fleet, with_ous: bool) -> Result<Vec<org::Account>, CliError> {
+pub(crate) async fn discover(fleet: &Fleet, with_ous: bool) -> Result<Vec<org::Account>, CliError> {
     let client = aws_sdk_organizations::Client::new(&fleet.base);
     org::discover(&client, &fleet.cfg, with_ous)
         .await
@@ -495,20 +503,7 @@ async fn assess(global: &GlobalArgs, args: &AssessArgs) -> Result<u8, CliError> 
     let run_id = new_run_id();
     let fleet = connect(global, cfg, &run_id).await?;
     let accounts = discover(&fleet, false).await?;
-    let plan = FleetPlan {
-        benchmark: &CIS_V3_0_0,
-        regions: fleet.regions.clone(),
-        home_region: fleet.home_region.clone(),
-        concurrency: fleet.cfg.concurrency(),
-        rate_limit: fleet.cfg.rate_limit(),
-        rate_burst: fleet.cfg.rate_burst(),
-        publish: fleet.cfg.publish.unwrap_or(false),
-        enable_security_hub: fleet.cfg.enable_security_hub.unwrap_or(false),
-        settings: Settings::default(),
-        run_id: run_id.clone(),
-        now: crate::time::now(),
-        snapshot_dir: args.save_snapshots.clone(),
-    };
+    let plan = plan_for(&fleet, &run_id, args.save_snapshots.clone());
     tracing::info!(accounts = accounts.len(), regions = %plan.regions.join(","), run_id = %run_id, "assessment starting");
     let mut progress = Progress::new(
         progress::Mode::for_stderr(global.log_format == LogFormat::Json),
@@ -528,7 +523,9 @@ async fn assess(global: &GlobalArgs, args: &AssessArgs) -> Result<u8, CliError> 
         write_html(&report, path)?;
     }
     let uploaded = match &fleet.cfg.report_bucket {
-        Some(bucket) => upload_report(&fleet.base, &fleet.cfg, bucket, &report).await,
+        Some(bucket) => upload_report(&fleet.base, &fleet.cfg, bucket, &report)
+            .await
+            .is_some(),
         None => true,
     };
     Ok(if report::needs_attention(&report, fail_on) || !uploaded {
@@ -538,13 +535,14 @@ async fn assess(global: &GlobalArgs, args: &AssessArgs) -> Result<u8, CliError> 
     })
 }
 
-/// Uploads the run's HTML report and prints where it is; false when that failed (reported).
+/// Uploads the run's HTML report and prints where it is (standard error); the URL, or None
+/// when the upload failed (reported).
 pub async fn upload_report(
     base: &aws_config::SdkConfig,
     cfg: &Config,
     bucket: &str,
     report: &fleet::FleetReport,
-) -> bool {
+) -> Option<String> {
     let spec = report_upload::UploadSpec {
         bucket: bucket.to_string(),
         key: report_upload::object_key(cfg.report_prefix(), &report.run_id),
@@ -565,11 +563,11 @@ pub async fn upload_report(
                 up.s3_uri
             );
             eprintln!("{}", up.url);
-            true
+            Some(up.url)
         }
         Err(e) => {
             eprintln!("error: HTML report not uploaded: {e}");
-            false
+            None
         }
     }
 }
@@ -584,6 +582,24 @@ fn write_html(report: &fleet::FleetReport, path: &std::path::Path) -> Result<(),
         .with_context(|| format!("writing {}", path.display()))?;
     eprintln!("HTML report written to {}", path.display());
     Ok(())
+}
+
+/// The fleet plan a configured run follows (CIS v3.0.0, publishing as configured).
+pub(crate) fn plan_for(fleet: &Fleet, run_id: &str, snapshot_dir: Option<PathBuf>) -> FleetPlan {
+    FleetPlan {
+        benchmark: &CIS_V3_0_0,
+        regions: fleet.regions.clone(),
+        home_region: fleet.home_region.clone(),
+        concurrency: fleet.cfg.concurrency(),
+        rate_limit: fleet.cfg.rate_limit(),
+        rate_burst: fleet.cfg.rate_burst(),
+        publish: fleet.cfg.publish.unwrap_or(false),
+        enable_security_hub: fleet.cfg.enable_security_hub.unwrap_or(false),
+        settings: Settings::default(),
+        run_id: run_id.to_string(),
+        now: crate::time::now(),
+        snapshot_dir,
+    }
 }
 
 fn parse_fail_on(s: Option<&str>) -> Result<Option<Severity>, CliError> {

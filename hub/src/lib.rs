@@ -8,6 +8,7 @@ pub mod aws;
 pub mod cli;
 pub mod exit;
 pub mod fleet;
+pub mod lambda;
 pub mod org;
 pub mod progress;
 pub mod regions;
