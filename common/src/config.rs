@@ -75,7 +75,20 @@ pub struct Config {
     pub fail_on: Option<String>,
     /// Event-driven response (`[response]` table).
     pub response: Option<crate::response::ResponseConfig>,
+    /// S3 bucket (in the hub region) receiving the HTML report of each `assess` run.
+    pub report_bucket: Option<String>,
+    /// Key prefix of uploaded reports.
+    pub report_prefix: Option<String>,
+    /// Lifetime of the report's pre-signed URL, hours (1-168: SigV4's 7-day maximum).
+    pub report_url_hours: Option<u32>,
+    /// KMS key (id, ARN or alias) for SSE-KMS on the report; SSE-S3 (AES256) when unset.
+    pub report_kms_key: Option<String>,
 }
+
+/// Default key prefix of uploaded HTML reports.
+pub const DEFAULT_REPORT_PREFIX: &str = "rampart-reports";
+/// Default and maximum lifetime of a report URL: a SigV4 pre-signed URL lives at most 7 days.
+pub const MAX_REPORT_URL_HOURS: u32 = 168;
 
 impl Config {
     /// Loads and parses a config file; errors name the file and what was wrong.
@@ -116,7 +129,21 @@ impl Config {
             enable_security_hub: self.enable_security_hub.or(base.enable_security_hub),
             fail_on: self.fail_on.or(base.fail_on),
             response: self.response.or(base.response),
+            report_bucket: self.report_bucket.or(base.report_bucket),
+            report_prefix: self.report_prefix.or(base.report_prefix),
+            report_url_hours: self.report_url_hours.or(base.report_url_hours),
+            report_kms_key: self.report_kms_key.or(base.report_kms_key),
         }
+    }
+
+    pub fn report_prefix(&self) -> &str {
+        self.report_prefix
+            .as_deref()
+            .unwrap_or(DEFAULT_REPORT_PREFIX)
+    }
+
+    pub fn report_url_hours(&self) -> u32 {
+        self.report_url_hours.unwrap_or(MAX_REPORT_URL_HOURS)
     }
 
     pub fn role_name(&self) -> &str {
@@ -205,6 +232,22 @@ impl Config {
                 }
             }
         }
+        let h = self.report_url_hours();
+        if !(1..=MAX_REPORT_URL_HOURS).contains(&h) {
+            return Err(ConfigError::Invalid(format!(
+                "report_url_hours must be within 1..={MAX_REPORT_URL_HOURS} (a pre-signed URL lives at most 7 days), got {h}"
+            )));
+        }
+        if let Some(b) = &self.report_bucket {
+            let ok = (3..=63).contains(&b.len())
+                && b.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.');
+            if !ok {
+                return Err(ConfigError::Invalid(format!(
+                    "report_bucket '{b}' is not a valid S3 bucket name"
+                )));
+            }
+        }
         if let Some(f) = &self.fail_on {
             if f != "none" && f.parse::<crate::catalog::Severity>().is_err() {
                 return Err(ConfigError::Invalid(format!(
@@ -249,6 +292,10 @@ session_duration_secs = 1800
 publish = true
 enable_security_hub = false
 fail_on = "high"
+report_bucket = "rampart-reports-111122223333"
+report_prefix = "cis/"
+report_url_hours = 24
+report_kms_key = "alias/rampart"
 
 [response]
 role_name = "RampartResponder"
@@ -297,6 +344,20 @@ log_file_validation = true
         assert!(c.validate().unwrap_err().to_string().contains("12-digit"));
         let c = Config::parse("session_duration_secs = 60").unwrap();
         assert!(c.validate().is_err());
+        let c = Config::parse("report_url_hours = 169").unwrap();
+        let err = c.validate().unwrap_err().to_string();
+        assert!(
+            err.contains("report_url_hours") && err.contains("7 days"),
+            "{err}"
+        );
+        let c = Config::parse("report_url_hours = 0").unwrap();
+        assert!(c.validate().is_err());
+        let c = Config::parse("report_bucket = 'Not_A_Bucket'").unwrap();
+        assert!(c
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("report_bucket"));
     }
 
     #[test]

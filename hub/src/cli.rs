@@ -5,8 +5,11 @@ use crate::aws::{self, AwsOptions};
 use crate::exit::{self, CliError};
 use crate::fleet::{self, FleetPlan};
 use crate::org;
+use crate::progress::{self, Progress};
 use crate::regions;
 use crate::report;
+use crate::report_html;
+use crate::report_upload;
 use crate::session::{self, SessionSpec, Sessions};
 use crate::snapshots;
 use anyhow::Context;
@@ -44,6 +47,8 @@ pub enum ReportFormat {
     Json,
     /// One row per verdict.
     Csv,
+    /// The ASFF findings array the publisher would import (FAILED findings only).
+    Asff,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -235,6 +240,22 @@ pub struct AssessArgs {
     /// Save every account's collected snapshots here, for `evaluate` and `diff`.
     #[arg(long, value_name = "DIR")]
     pub save_snapshots: Option<PathBuf>,
+    /// Also write a self-contained HTML report (heat-map and drill-down) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Upload the HTML report to this S3 bucket (hub account, hub region) and print a
+    /// pre-signed URL to it.
+    #[arg(long, value_name = "BUCKET", env = "RAMPART_REPORT_BUCKET")]
+    pub report_bucket: Option<String>,
+    /// Key prefix of the uploaded report [default: rampart-reports].
+    #[arg(long, value_name = "PREFIX", env = "RAMPART_REPORT_PREFIX")]
+    pub report_prefix: Option<String>,
+    /// Hours the pre-signed URL is valid, 1-168 [default: 168].
+    #[arg(long, value_name = "HOURS", env = "RAMPART_REPORT_URL_HOURS")]
+    pub report_url_hours: Option<u32>,
+    /// Encrypt the report with this KMS key (SSE-KMS) instead of SSE-S3.
+    #[arg(long, value_name = "KEY", env = "RAMPART_REPORT_KMS_KEY")]
+    pub report_kms_key: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -250,11 +271,14 @@ pub struct EvaluateArgs {
     /// As for `assess`.
     #[arg(long, env = "RAMPART_FAIL_ON")]
     pub fail_on: Option<String>,
+    /// Also write a self-contained HTML report to this file.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
 }
 
 impl GlobalArgs {
     /// The flag/environment layer as a config.
-    fn as_config(&self) -> Config {
+    pub(crate) fn as_config(&self) -> Config {
         Config {
             role_name: self.role_name.clone(),
             external_id: self.external_id.clone(),
@@ -344,6 +368,10 @@ pub fn effective_config(
         flags.publish = a.publish.then_some(true);
         flags.enable_security_hub = a.enable_security_hub.then_some(true);
         flags.fail_on = a.fail_on.clone();
+        flags.report_bucket = a.report_bucket.clone();
+        flags.report_prefix = a.report_prefix.clone();
+        flags.report_url_hours = a.report_url_hours;
+        flags.report_kms_key = a.report_kms_key.clone();
     }
     let cfg = flags.overlay(file);
     cfg.validate()?;
@@ -351,12 +379,12 @@ pub fn effective_config(
 }
 
 /// Everything a command needs to reach the fleet.
-struct Fleet {
-    cfg: Config,
-    base: aws_config::SdkConfig,
-    sessions: Sessions,
-    regions: Vec<String>,
-    home_region: String,
+pub(crate) struct Fleet {
+    pub(crate) cfg: Config,
+    pub(crate) base: aws_config::SdkConfig,
+    pub(crate) sessions: Sessions,
+    pub(crate) regions: Vec<String>,
+    pub(crate) home_region: String,
 }
 
 async fn connect(global: &GlobalArgs, cfg: Config, run_id: &str) -> Result<Fleet, CliError> {
@@ -367,7 +395,15 @@ async fn connect(global: &GlobalArgs, cfg: Config, run_id: &str) -> Result<Fleet
         retry_mode: cfg.retry_mode.clone().unwrap_or_else(|| "adaptive".into()),
         max_attempts: cfg.max_attempts(),
     };
-    let mut base = aws::load(&opts).await;
+    connect_with(aws::load(&opts).await, cfg, run_id).await
+}
+
+/// As `connect`, from an already loaded base config (the Lambda's).
+pub(crate) async fn connect_with(
+    mut base: aws_config::SdkConfig,
+    cfg: Config,
+    run_id: &str,
+) -> Result<Fleet, CliError> {
     let hub_region = match base.region() {
         Some(r) => r.to_string(),
         None => match cfg
@@ -467,7 +503,7 @@ pub async fn run(cli: Cli) -> Result<u8, CliError> {
     }
 }
 
-async fn discover(fleet: &Fleet, with_ous: bool) -> Result<Vec<org::Account>, CliError> {
+pub(crate) async fn discover(fleet: &Fleet, with_ous: bool) -> Result<Vec<org::Account>, CliError> {
     let client = aws_sdk_organizations::Client::new(&fleet.base);
     org::discover(&client, &fleet.cfg, with_ous)
         .await
@@ -532,7 +568,90 @@ async fn assess(global: &GlobalArgs, args: &AssessArgs) -> Result<u8, CliError> 
     let run_id = new_run_id();
     let fleet = connect(global, cfg, &run_id).await?;
     let accounts = discover(&fleet, false).await?;
-    let plan = FleetPlan {
+    let plan = plan_for(&fleet, &run_id, args.save_snapshots.clone());
+    tracing::info!(accounts = accounts.len(), regions = %plan.regions.join(","), run_id = %run_id, "assessment starting");
+    let mut progress = Progress::new(
+        progress::Mode::for_stderr(global.log_format == LogFormat::Json),
+        accounts.len(),
+    );
+    let report = fleet::run_observed(&fleet.sessions, &accounts, &plan, &mut |a| {
+        progress.account_done(a)
+    })
+    .await;
+    progress.finish();
+    if let Some(dir) = &args.save_snapshots {
+        snapshots::save_run(dir, &report).map_err(|e| CliError::Runtime(anyhow::anyhow!(e)))?;
+        eprintln!("snapshots saved to {}", dir.display());
+    }
+    emit(&report, args.format, args.output.as_deref())?;
+    if let Some(path) = &args.html {
+        write_html(&report, path)?;
+    }
+    let uploaded = match &fleet.cfg.report_bucket {
+        Some(bucket) => upload_report(&fleet.base, &fleet.cfg, bucket, &report)
+            .await
+            .is_some(),
+        None => true,
+    };
+    Ok(if report::needs_attention(&report, fail_on) || !uploaded {
+        exit::FINDINGS
+    } else {
+        exit::OK
+    })
+}
+
+/// Uploads the run's HTML report and prints where it is (standard error); the URL, or None
+/// when the upload failed (reported).
+pub async fn upload_report(
+    base: &aws_config::SdkConfig,
+    cfg: &Config,
+    bucket: &str,
+    report: &fleet::FleetReport,
+) -> Option<String> {
+    let spec = report_upload::UploadSpec {
+        bucket: bucket.to_string(),
+        key: report_upload::object_key(cfg.report_prefix(), &report.run_id),
+        kms_key: cfg.report_kms_key.clone(),
+        url_lifetime: Duration::from_secs(u64::from(cfg.report_url_hours()) * 3600),
+    };
+    match report_upload::upload(base, &spec, html_report(report)).await {
+        Ok(up) => {
+            if let Some(w) = &up.warning {
+                eprintln!("warning: {w}");
+            }
+            let valid = match &up.validity {
+                report_upload::Validity::Shortened(d) => report_upload::human(*d),
+                _ => report_upload::human(spec.url_lifetime),
+            };
+            eprintln!(
+                "HTML report uploaded to {}; pre-signed URL (valid {valid}):",
+                up.s3_uri
+            );
+            eprintln!("{}", up.url);
+            Some(up.url)
+        }
+        Err(e) => {
+            eprintln!("error: HTML report not uploaded: {e}");
+            None
+        }
+    }
+}
+
+/// The HTML report of a run, stamped with this build's version.
+pub fn html_report(report: &fleet::FleetReport) -> String {
+    report_html::render(report, &CIS_V3_0_0, env!("CARGO_PKG_VERSION"))
+}
+
+fn write_html(report: &fleet::FleetReport, path: &std::path::Path) -> Result<(), CliError> {
+    std::fs::write(path, html_report(report))
+        .with_context(|| format!("writing {}", path.display()))?;
+    eprintln!("HTML report written to {}", path.display());
+    Ok(())
+}
+
+/// The fleet plan a configured run follows (CIS v3.0.0, publishing as configured).
+pub(crate) fn plan_for(fleet: &Fleet, run_id: &str, snapshot_dir: Option<PathBuf>) -> FleetPlan {
+    FleetPlan {
         benchmark: &CIS_V3_0_0,
         regions: fleet.regions.clone(),
         home_region: fleet.home_region.clone(),
@@ -542,22 +661,10 @@ async fn assess(global: &GlobalArgs, args: &AssessArgs) -> Result<u8, CliError> 
         publish: fleet.cfg.publish.unwrap_or(false),
         enable_security_hub: fleet.cfg.enable_security_hub.unwrap_or(false),
         settings: Settings::default(),
-        run_id: run_id.clone(),
+        run_id: run_id.to_string(),
         now: crate::time::now(),
-        snapshot_dir: args.save_snapshots.clone(),
-    };
-    tracing::info!(accounts = accounts.len(), regions = %plan.regions.join(","), run_id = %run_id, "assessment starting");
-    let report = fleet::run(&fleet.sessions, &accounts, &plan).await;
-    if let Some(dir) = &args.save_snapshots {
-        snapshots::save_run(dir, &report).map_err(|e| CliError::Runtime(anyhow::anyhow!(e)))?;
-        eprintln!("snapshots saved to {}", dir.display());
+        snapshot_dir,
     }
-    emit(&report, args.format, args.output.as_deref())?;
-    Ok(if report::needs_attention(&report, fail_on) {
-        exit::FINDINGS
-    } else {
-        exit::OK
-    })
 }
 
 fn parse_fail_on(s: Option<&str>) -> Result<Option<Severity>, CliError> {
@@ -579,6 +686,13 @@ fn emit(
         }
         ReportFormat::Csv => report::csv(report)
             .map_err(|e| CliError::Runtime(anyhow::anyhow!("writing CSV: {e}")))?,
+        ReportFormat::Asff => {
+            let findings = report::asff_findings(report, &CIS_V3_0_0);
+            let mut text =
+                serde_json::to_string_pretty(&findings).context("serializing ASFF findings")?;
+            text.push('\n');
+            text
+        }
     };
     match output {
         Some(path) => {
@@ -595,6 +709,9 @@ fn evaluate_offline(args: &EvaluateArgs) -> Result<u8, CliError> {
     let report = snapshots::evaluate_dir(&args.snapshots, &CIS_V3_0_0, &Settings::default())
         .map_err(CliError::Usage)?;
     emit(&report, args.format, args.output.as_deref())?;
+    if let Some(path) = &args.html {
+        write_html(&report, path)?;
+    }
     Ok(if report::needs_attention(&report, fail_on) {
         exit::FINDINGS
     } else {

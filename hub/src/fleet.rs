@@ -67,6 +67,9 @@ pub struct AccountResult {
 pub struct FleetReport {
     pub run_id: String,
     pub started_at: String,
+    /// When the last account finished (absent in reports of older versions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<String>,
     pub benchmark: String,
     pub regions: Vec<String>,
     pub home_region: String,
@@ -75,6 +78,16 @@ pub struct FleetReport {
 
 /// Runs the plan over `accounts`; results come back sorted by account id.
 pub async fn run(sessions: &Sessions, accounts: &[Account], plan: &FleetPlan) -> FleetReport {
+    run_observed(sessions, accounts, plan, &mut |_| {}).await
+}
+
+/// As [`run`], calling `on_account` as each account finishes (progress display).
+pub async fn run_observed(
+    sessions: &Sessions,
+    accounts: &[Account],
+    plan: &FleetPlan,
+    on_account: &mut (dyn FnMut(&AccountResult) + Send),
+) -> FleetReport {
     let total = accounts.len();
     let mut done = 0usize;
     let mut failing = 0usize;
@@ -96,13 +109,15 @@ pub async fn run(sessions: &Sessions, accounts: &[Account], plan: &FleetPlan) ->
         if failed > 0 || errors > 0 {
             failing += 1;
         }
-        tracing::info!(account = %r.account_id, failed, errors, done, total, accounts_failing = failing, "account assessed");
+        tracing::debug!(account = %r.account_id, failed, errors, done, total, accounts_failing = failing, "account assessed");
+        on_account(&r);
         results.push(r);
     }
     results.sort_by(|a, b| a.account_id.cmp(&b.account_id));
     FleetReport {
         run_id: plan.run_id.clone(),
         started_at: plan.now.clone(),
+        finished_at: Some(crate::time::now()),
         benchmark: plan.benchmark.name.to_string(),
         regions: plan.regions.clone(),
         home_region: plan.home_region.clone(),

@@ -1,7 +1,7 @@
 //! Fleet summaries: the terminal table, JSON, and the exit status a run earns.
 
-use crate::fleet::FleetReport;
-use rampart_common::{CheckStatus, Severity};
+use crate::fleet::{AccountResult, FleetReport};
+use rampart_common::{Benchmark, CheckStatus, Finding, Severity};
 use rampart_member::checks::by_id;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -15,25 +15,36 @@ pub struct Counts {
     pub errors: usize,
 }
 
-/// Counts check outcomes of one account: a check passes when every verdict passed.
+/// Counts check outcomes of one account: a check passes when every verdict passed; an
+/// account that could not be reached counts one error.
+pub fn account_counts(a: &AccountResult) -> Counts {
+    let mut c = Counts::default();
+    for o in &a.outcomes {
+        match &o.status {
+            CheckStatus::Evaluated { .. } if o.failures().next().is_some() => c.failed += 1,
+            CheckStatus::Evaluated { .. } => c.passed += 1,
+            CheckStatus::NotAvailable { .. } => c.not_available += 1,
+            CheckStatus::Error { .. } => c.errors += 1,
+        }
+    }
+    if a.error.is_some() {
+        c.errors += 1;
+    }
+    c
+}
+
+/// [`account_counts`] of every account, with its id, name and reachability error.
 pub fn counts(report: &FleetReport) -> Vec<(String, String, Counts, Option<String>)> {
     report
         .accounts
         .iter()
         .map(|a| {
-            let mut c = Counts::default();
-            for o in &a.outcomes {
-                match &o.status {
-                    CheckStatus::Evaluated { .. } if o.failures().next().is_some() => c.failed += 1,
-                    CheckStatus::Evaluated { .. } => c.passed += 1,
-                    CheckStatus::NotAvailable { .. } => c.not_available += 1,
-                    CheckStatus::Error { .. } => c.errors += 1,
-                }
-            }
-            if a.error.is_some() {
-                c.errors += 1;
-            }
-            (a.account_id.clone(), a.name.clone(), c, a.error.clone())
+            (
+                a.account_id.clone(),
+                a.name.clone(),
+                account_counts(a),
+                a.error.clone(),
+            )
         })
         .collect()
 }
@@ -184,6 +195,33 @@ mod tests {
     }
 }
 
+/// The ASFF findings of a run, exactly as the publisher builds them (`evaluate::findings` with
+/// the run's time and id), account by account. Findings that fail ASFF validation are left
+/// out, as the publisher leaves them out (it reports them instead). One difference remains:
+/// the publisher keeps `CreatedAt` of a finding already in Security Hub, which only Security
+/// Hub knows.
+pub fn asff_findings(report: &FleetReport, benchmark: &Benchmark) -> Vec<Finding> {
+    report
+        .accounts
+        .iter()
+        .flat_map(|a| {
+            rampart_member::evaluate::findings(
+                benchmark,
+                &a.outcomes,
+                &report.started_at,
+                &report.run_id,
+            )
+        })
+        .filter(|f| {
+            let ok = f.validate().is_ok();
+            if !ok {
+                tracing::warn!(finding = %f.id, "finding fails ASFF validation; left out");
+            }
+            ok
+        })
+        .collect()
+}
+
 /// One CSV row per verdict (and one per check that could not decide), for spreadsheets.
 pub fn csv(report: &FleetReport) -> Result<String, String> {
     let mut w = ::csv::Writer::from_writer(Vec::new());
@@ -259,7 +297,6 @@ pub fn csv(report: &FleetReport) -> Result<String, String> {
 #[cfg(test)]
 mod csv_tests {
     use super::*;
-    use crate::fleet::AccountResult;
     use rampart_common::{CheckOutcome, ResourceRef, Verdict};
 
     #[test]
@@ -283,6 +320,7 @@ mod csv_tests {
         let report = FleetReport {
             run_id: "r".into(),
             started_at: "t".into(),
+            finished_at: None,
             benchmark: "b".into(),
             regions: vec!["eu-west-1".into()],
             home_region: "eu-west-1".into(),

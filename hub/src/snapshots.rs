@@ -18,6 +18,8 @@ use std::path::Path;
 pub struct RunMeta {
     pub run_id: String,
     pub started_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<String>,
     pub benchmark: String,
     pub regions: Vec<String>,
     pub home_region: String,
@@ -65,6 +67,7 @@ pub fn save_run(dir: &Path, report: &FleetReport) -> Result<(), String> {
     let meta = RunMeta {
         run_id: report.run_id.clone(),
         started_at: report.started_at.clone(),
+        finished_at: report.finished_at.clone(),
         benchmark: report.benchmark.clone(),
         regions: report.regions.clone(),
         home_region: report.home_region.clone(),
@@ -129,6 +132,7 @@ pub fn evaluate_dir(
     Ok(FleetReport {
         run_id: meta.run_id,
         started_at: meta.started_at,
+        finished_at: meta.finished_at,
         benchmark: benchmark.name.to_string(),
         regions: meta.regions,
         home_region: meta.home_region,

@@ -143,6 +143,17 @@ fn accounts_and_assess_over_the_emulated_organization() {
         );
         // Failures were planted, so the default threshold (low) exits 1.
         assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        // Standard error is a pipe here: one plain progress line per account, no bar.
+        let err = stderr(&out);
+        let progress: Vec<&str> = err.lines().filter(|l| l.starts_with('[')).collect();
+        assert_eq!(progress.len(), 3, "{err}");
+        assert!(
+            progress.iter().any(
+                |l| l.contains(&format!("/3] {} passed=", org.members[1].id))
+                    && !l.contains("failed=0 ")
+            ),
+            "{err}"
+        );
         let json: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
         let accounts = json["accounts"].as_array().unwrap();
@@ -160,6 +171,47 @@ fn accounts_and_assess_over_the_emulated_organization() {
         assert!(findings
             .iter()
             .any(|f| f.check_id() == Some("ec2.sg-admin-ports-ipv4")));
+
+        // --format asff writes the findings the publisher imports: after a publishing run,
+        // the same ids as the ACTIVE FAILED findings in the member's Security Hub.
+        let asff_path = dir.path().join("findings.asff.json");
+        let out = rampart(
+            Some(&emu),
+            &[
+                "--regions",
+                REGION,
+                "assess",
+                "--publish",
+                "--fail-on",
+                "none",
+                "--format",
+                "asff",
+                "--output",
+                asff_path.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let asff: Vec<rampart_common::Finding> =
+            serde_json::from_str(&std::fs::read_to_string(&asff_path).unwrap())
+                .expect("ASFF array");
+        let mut exported: Vec<&str> = asff
+            .iter()
+            .filter(|f| f.aws_account_id == *bad_id)
+            .map(|f| f.id.as_str())
+            .collect();
+        let findings = fixtures::findings_in(&base, bad_id, REGION).await.unwrap();
+        let mut published: Vec<&str> = findings
+            .iter()
+            .filter(|f| f.record_state == "ACTIVE" && f.compliance.status == "FAILED")
+            .map(|f| f.id.as_str())
+            .collect();
+        exported.sort_unstable();
+        published.sort_unstable();
+        assert!(!exported.is_empty());
+        assert_eq!(exported, published);
+        assert!(asff.iter().all(|f| f.validate().is_ok()
+            && f.compliance.status == "FAILED"
+            && f.product_arn.contains(&f.aws_account_id)));
 
         // With fail_on none the same state exits 0.
         let out = rampart(
@@ -267,6 +319,25 @@ fn snapshots_evaluate_offline_and_diff_runs() {
         assert!(csv_text.lines().any(|l| l.contains(&member)
             && l.contains("iam.password-min-length")
             && l.contains("FAILED")));
+
+        // The HTML report offline, with the saved run's metadata.
+        let html = p("report.html");
+        let out = rampart(None, &["evaluate", "--snapshots", &s1, "--html", &html]);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        let page = std::fs::read_to_string(&html).expect("html written");
+        let run_id = online["run_id"].as_str().unwrap();
+        assert!(page.contains(run_id) && page.contains(&format!("data-account=\"{member}\"")));
+
+        // ASFF offline: the same FAILED findings, ids included.
+        let out = rampart(None, &["evaluate", "--snapshots", &s1, "--format", "asff"]);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        let asff: Vec<rampart_common::Finding> =
+            serde_json::from_slice(&out.stdout).expect("ASFF array");
+        assert!(asff.iter().any(|f| f.aws_account_id == member
+            && f.check_id() == Some("iam.password-min-length")
+            && f.id.starts_with(&format!(
+                "rampart/{member}/{REGION}/iam.password-min-length/"
+            ))));
 
         // Diff: snapshot dirs and JSON reports both work; the fix shows as fixed.
         let out = rampart(None, &["diff", &s1, &s2]);

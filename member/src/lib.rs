@@ -8,6 +8,7 @@
 pub mod benchmark;
 pub mod checks;
 pub mod collect;
+pub mod config_rule;
 pub mod credential_report;
 pub mod error_text;
 pub mod evaluate;

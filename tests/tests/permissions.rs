@@ -28,6 +28,8 @@ fn member_role_matches_declared_permissions() {
     let mut declared: Vec<rampart_common::Permissions> =
         rampart_member::collect::PERMISSIONS.to_vec();
     declared.push(rampart_member::securityhub::PERMISSIONS);
+    // The Config rule Lambda answers with PutEvaluations in the member account.
+    declared.push(rampart_member::config_rule::PERMISSIONS);
     // The hub verifies each session with GetCallerIdentity inside the member account.
     declared.push(rampart_common::Permissions {
         component: "session check",

@@ -1,0 +1,271 @@
+//! The assessment Lambda (`rampart-assess-lambda`): one function, two triggers.
+//!
+//! - An EventBridge schedule (`source` `aws.events`, `detail-type` `Scheduled Event`) runs the
+//!   organization assessment the CLI runs, publishing by default.
+//! - An AWS Config custom rule invocation (periodic) assesses the rule's account in the rule's
+//!   region with the same fleet code and answers with config:PutEvaluations for
+//!   `AWS::::Account` (see `rampart_member::config_rule` for how compliance is decided).
+//!
+//! Settings come from the same `RAMPART_*` environment variables (and `RAMPART_CONFIG` file)
+//! as the CLI; docs/lambda.md shows how to wire both triggers.
+
+use crate::cli::{self, GlobalArgs};
+use crate::exit::CliError;
+use crate::fleet;
+use crate::org::Account;
+use crate::progress::{Mode, Progress};
+use crate::report;
+use clap::Parser;
+use rampart_common::{Config, Severity};
+use rampart_member::benchmark::CIS_V3_0_0;
+use rampart_member::collect::in_region;
+use rampart_member::config_rule::{self, Invocation, RuleError};
+use serde_json::{json, Value};
+use thiserror::Error;
+
+/// The Lambda's settings: the CLI's global options plus the `assess` options that make sense
+/// without a terminal, all read from the environment.
+#[derive(Debug, Parser)]
+#[command(name = "rampart-assess-lambda")]
+pub struct LambdaArgs {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// Publish findings on scheduled runs [default: true]. Config rule runs publish only when
+    /// the rule parameter `publish` is true.
+    #[arg(long, env = "RAMPART_PUBLISH")]
+    pub publish: Option<bool>,
+    #[arg(long, env = "RAMPART_ENABLE_SECURITY_HUB")]
+    pub enable_security_hub: Option<bool>,
+    #[arg(long, env = "RAMPART_REPORT_BUCKET")]
+    pub report_bucket: Option<String>,
+    #[arg(long, env = "RAMPART_REPORT_PREFIX")]
+    pub report_prefix: Option<String>,
+    #[arg(long, env = "RAMPART_REPORT_URL_HOURS")]
+    pub report_url_hours: Option<u32>,
+    #[arg(long, env = "RAMPART_REPORT_KMS_KEY")]
+    pub report_kms_key: Option<String>,
+}
+
+#[derive(Debug, Error)]
+pub enum LambdaError {
+    #[error("unrecognized event: expected an EventBridge Scheduled Event or an AWS Config rule invocation ({0})")]
+    Unrecognized(String),
+    #[error(transparent)]
+    Rule(#[from] RuleError),
+    #[error(transparent)]
+    Setup(#[from] CliError),
+    #[error("account {account} could not be assessed: {reason}")]
+    Unreachable { account: String, reason: String },
+    #[error("the Lambda has no region (AWS_REGION is unset)")]
+    NoRegion,
+}
+
+/// What triggered the function.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Trigger {
+    Schedule,
+    ConfigRule(Invocation),
+}
+
+/// Tells the two payloads apart.
+pub fn classify(payload: &Value) -> Result<Trigger, LambdaError> {
+    if config_rule::is_invocation(payload) {
+        return Ok(Trigger::ConfigRule(config_rule::parse_invocation(payload)?));
+    }
+    let source = payload.get("source").and_then(Value::as_str);
+    let detail_type = payload.get("detail-type").and_then(Value::as_str);
+    match (source, detail_type) {
+        (Some("aws.events"), Some("Scheduled Event")) => Ok(Trigger::Schedule),
+        _ => Err(LambdaError::Unrecognized(format!(
+            "source {source:?}, detail-type {detail_type:?}"
+        ))),
+    }
+}
+
+impl LambdaArgs {
+    /// Flags/environment over the config file, validated.
+    pub fn config(&self) -> Result<Config, CliError> {
+        let file = match &self.global.config {
+            Some(p) => Config::load(p)?,
+            None => Config::default(),
+        };
+        let mut flags = self.global.as_config();
+        flags.publish = self.publish;
+        flags.enable_security_hub = self.enable_security_hub;
+        flags.report_bucket = self.report_bucket.clone();
+        flags.report_prefix = self.report_prefix.clone();
+        flags.report_url_hours = self.report_url_hours;
+        flags.report_kms_key = self.report_kms_key.clone();
+        let cfg = flags.overlay(file);
+        cfg.validate()?;
+        Ok(cfg)
+    }
+}
+
+/// Handles one event with the function's base config; the JSON it returns is the Lambda's
+/// result (and its log of what happened).
+pub async fn handle(
+    payload: &Value,
+    args: &LambdaArgs,
+    base: aws_config::SdkConfig,
+) -> Result<Value, LambdaError> {
+    match classify(payload)? {
+        Trigger::Schedule => Box::pin(scheduled(args, base)).await,
+        Trigger::ConfigRule(inv) => Box::pin(config_rule_run(args, base, &inv)).await,
+    }
+}
+
+async fn scheduled(args: &LambdaArgs, base: aws_config::SdkConfig) -> Result<Value, LambdaError> {
+    let mut cfg = args.config()?;
+    // A scheduled assessment exists to keep Security Hub current: publish unless told not to.
+    cfg.publish = Some(cfg.publish.unwrap_or(true));
+    let fail_on = match cfg.fail_on.as_deref().unwrap_or("low") {
+        "none" => None,
+        s => s.parse::<Severity>().ok(),
+    };
+    let run_id = cli::new_run_id();
+    let fleet = cli::connect_with(base, cfg, &run_id).await?;
+    let accounts = cli::discover(&fleet, false).await?;
+    let plan = cli::plan_for(&fleet, &run_id, None);
+    tracing::info!(accounts = accounts.len(), regions = %plan.regions.join(","), run_id = %run_id, publish = plan.publish, "scheduled assessment starting");
+    let mut progress = Progress::new(Mode::Log, accounts.len());
+    let report = fleet::run_observed(&fleet.sessions, &accounts, &plan, &mut |a| {
+        progress.account_done(a)
+    })
+    .await;
+    let report_url = match &fleet.cfg.report_bucket {
+        Some(bucket) => cli::upload_report(&fleet.base, &fleet.cfg, bucket, &report).await,
+        None => None,
+    };
+    let counts = report::counts(&report);
+    let failing: Vec<&String> = counts
+        .iter()
+        .filter(|(_, _, c, _)| c.failed > 0 || c.errors > 0)
+        .map(|(id, ..)| id)
+        .collect();
+    let published: usize = report
+        .accounts
+        .iter()
+        .flat_map(|a| &a.publish)
+        .map(|p| p.report.imported)
+        .sum();
+    Ok(json!({
+        "trigger": "schedule",
+        "run_id": report.run_id,
+        "accounts": report.accounts.len(),
+        "accounts_failing": failing,
+        "failed_checks": counts.iter().map(|(_, _, c, _)| c.failed).sum::<usize>(),
+        "errors": counts.iter().map(|(_, _, c, _)| c.errors).sum::<usize>(),
+        "published": plan.publish,
+        "findings_imported": published,
+        "needs_attention": report::needs_attention(&report, fail_on),
+        "report_url": report_url,
+    }))
+}
+
+async fn config_rule_run(
+    args: &LambdaArgs,
+    base: aws_config::SdkConfig,
+    inv: &Invocation,
+) -> Result<Value, LambdaError> {
+    let region = base
+        .region()
+        .map(|r| r.to_string())
+        .ok_or(LambdaError::NoRegion)?;
+    let mut cfg = args.config()?;
+    // A Config rule is regional: assess its region only, and publish only when the rule asks.
+    cfg.regions = Some(vec![region.clone()]);
+    cfg.home_region = Some(region.clone());
+    cfg.publish = Some(inv.flag("publish").unwrap_or(false));
+    let run_id = cli::new_run_id();
+    let fleet = cli::connect_with(base, cfg, &run_id).await?;
+    let plan = cli::plan_for(&fleet, &run_id, None);
+    let account = Account {
+        id: inv.account_id.clone(),
+        name: inv.account_id.clone(),
+        parent: None,
+        ancestors: Vec::new(),
+    };
+    tracing::info!(account = %account.id, rule = %inv.config_rule_name, region = %region, "config rule evaluation starting");
+    let report = fleet::run(&fleet.sessions, std::slice::from_ref(&account), &plan).await;
+    let unreachable = |reason: String| LambdaError::Unreachable {
+        account: inv.account_id.clone(),
+        reason,
+    };
+    let result = report
+        .accounts
+        .first()
+        .ok_or_else(|| unreachable("no result".into()))?;
+    if let Some(e) = &result.error {
+        // Without a session in the account there is no way to answer the rule in it either.
+        return Err(unreachable(e.clone()));
+    }
+    let verdict = config_rule::verdict(&CIS_V3_0_0, &result.outcomes);
+    // The hub's own account uses its own credentials; any other is the member role.
+    let member = fleet
+        .sessions
+        .open(&inv.account_id)
+        .await
+        .map_err(unreachable)?;
+    let client = aws_sdk_config::Client::new(&in_region(&member, &region));
+    config_rule::put(&client, inv, &verdict).await?;
+    tracing::info!(account = %inv.account_id, compliance = verdict.compliance.as_str(), annotation = %verdict.annotation, test_mode = inv.test_mode(), "evaluation sent");
+    Ok(json!({
+        "trigger": "config-rule",
+        "run_id": report.run_id,
+        "config_rule_name": inv.config_rule_name,
+        "account_id": inv.account_id,
+        "region": region,
+        "compliance": verdict.compliance.as_str(),
+        "annotation": verdict.annotation,
+        "failed_requirements": verdict.failed_requirements,
+        "errored_checks": verdict.errored_checks,
+        "test_mode": inv.test_mode(),
+        "published": plan.publish,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tells_schedules_from_rule_invocations_and_rejects_the_rest() {
+        let schedule = json!({
+            "version": "0", "id": "x", "detail-type": "Scheduled Event", "source": "aws.events",
+            "account": "123456789012", "time": "2026-01-01T00:00:00Z", "region": "us-east-1",
+            "resources": ["arn:aws:events:us-east-1:123456789012:rule/rampart"], "detail": {}
+        });
+        assert_eq!(classify(&schedule).ok(), Some(Trigger::Schedule));
+        let other = json!({"source": "aws.s3", "detail-type": "Object Created"});
+        assert!(matches!(
+            classify(&other),
+            Err(LambdaError::Unrecognized(_))
+        ));
+        let rule = json!({
+            "invokingEvent": "{\"messageType\":\"ScheduledNotification\",\"notificationCreationTime\":\"2026-01-01T00:00:00.000Z\",\"awsAccountId\":\"123456789012\"}",
+            "resultToken": "TESTMODE", "configRuleName": "rampart-cis", "accountId": "123456789012"
+        });
+        assert!(matches!(classify(&rule), Ok(Trigger::ConfigRule(_))));
+    }
+
+    #[test]
+    fn settings_come_from_flags_and_environment_like_the_cli() {
+        let args = LambdaArgs::try_parse_from([
+            "rampart-assess-lambda",
+            "--regions",
+            "us-east-1,eu-west-1",
+            "--publish",
+            "false",
+            "--report-url-hours",
+            "200",
+        ])
+        .expect("parse");
+        assert_eq!(args.publish, Some(false));
+        let err = args
+            .config()
+            .expect_err("200 hours is too long")
+            .to_string();
+        assert!(err.contains("report_url_hours"), "{err}");
+    }
+}

@@ -1,0 +1,578 @@
+//! The HTML report: one self-contained file (inline CSS and JS, no external assets) with the
+//! run's metadata, an accounts x requirements heat-map, and a drill-down to the offending
+//! resources of every cell that did not pass.
+//!
+//! Every string that comes from the run (account names, resource ids, reasons, even ids) goes
+//! through [`escape`]: resource names are attacker-controlled in a compromised account.
+
+use crate::fleet::{AccountResult, FleetReport};
+use crate::report::account_counts;
+use rampart_common::{Benchmark, CheckStatus, Requirement};
+use std::fmt::Write;
+
+/// What a heat-map cell shows, in order of precedence (a failure outranks an error, which
+/// outranks missing data).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum CellStatus {
+    Passed,
+    NotAvailable,
+    Error,
+    Failed,
+}
+
+impl CellStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            CellStatus::Passed => "PASSED",
+            CellStatus::NotAvailable => "NOT_AVAILABLE",
+            CellStatus::Error => "ERROR",
+            CellStatus::Failed => "FAILED",
+        }
+    }
+
+    fn class(self) -> &'static str {
+        match self {
+            CellStatus::Passed => "s-passed",
+            CellStatus::NotAvailable => "s-na",
+            CellStatus::Error => "s-error",
+            CellStatus::Failed => "s-failed",
+        }
+    }
+
+    fn glyph(self) -> &'static str {
+        match self {
+            CellStatus::Passed => "&#10003;",
+            CellStatus::NotAvailable => "&ndash;",
+            CellStatus::Error => "!",
+            CellStatus::Failed => "&#10007;",
+        }
+    }
+}
+
+/// One line of a cell's drill-down.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DetailRow {
+    pub status: CellStatus,
+    pub region: String,
+    pub check_id: String,
+    pub resource_kind: String,
+    pub resource_id: String,
+    pub reason: String,
+}
+
+/// The status of one account for one requirement, and what did not pass.
+pub fn cell(account: &AccountResult, req: &Requirement) -> (CellStatus, Vec<DetailRow>) {
+    if let Some(e) = &account.error {
+        let row = DetailRow {
+            status: CellStatus::Error,
+            region: String::new(),
+            check_id: String::new(),
+            resource_kind: String::new(),
+            resource_id: String::new(),
+            reason: format!("account not assessed: {e}"),
+        };
+        return (CellStatus::Error, vec![row]);
+    }
+    let mut rows = Vec::new();
+    let mut status = None::<CellStatus>;
+    for o in account
+        .outcomes
+        .iter()
+        .filter(|o| req.checks.contains(&o.check_id.as_str()))
+    {
+        let here = match &o.status {
+            CheckStatus::Evaluated { .. } => {
+                let mut failed = false;
+                for v in o.failures() {
+                    failed = true;
+                    rows.push(DetailRow {
+                        status: CellStatus::Failed,
+                        region: o.region.clone(),
+                        check_id: o.check_id.clone(),
+                        resource_kind: v.resource.kind.clone(),
+                        resource_id: v.resource.id.clone(),
+                        reason: v.reason.clone(),
+                    });
+                }
+                if failed {
+                    CellStatus::Failed
+                } else {
+                    CellStatus::Passed
+                }
+            }
+            CheckStatus::NotAvailable { reason } | CheckStatus::Error { reason } => {
+                let s = if o.is_error() {
+                    CellStatus::Error
+                } else {
+                    CellStatus::NotAvailable
+                };
+                rows.push(DetailRow {
+                    status: s,
+                    region: o.region.clone(),
+                    check_id: o.check_id.clone(),
+                    resource_kind: String::new(),
+                    resource_id: String::new(),
+                    reason: reason.clone(),
+                });
+                s
+            }
+        };
+        status = Some(status.map_or(here, |s| s.max(here)));
+    }
+    match status {
+        Some(s) => (s, rows),
+        // No outcome at all (e.g. a snapshot file was missing): nothing says it passed.
+        None => (
+            CellStatus::NotAvailable,
+            vec![DetailRow {
+                status: CellStatus::NotAvailable,
+                region: String::new(),
+                check_id: req.checks.join(", "),
+                resource_kind: String::new(),
+                resource_id: String::new(),
+                reason: req
+                    .not_available_reason
+                    .unwrap_or("not evaluated in this run")
+                    .to_string(),
+            }],
+        ),
+    }
+}
+
+/// Escapes text for HTML element content and quoted attribute values.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// An id attribute value from arbitrary parts (letters, digits, `-`, `.`, `_` only), so
+/// fragment links need no further quoting.
+fn anchor(prefix: &str, parts: &[&str]) -> String {
+    let mut s = prefix.to_string();
+    for p in parts {
+        s.push('-');
+        s.extend(p.chars().map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        }));
+    }
+    s
+}
+
+const STYLE: &str = r#"
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:1.5rem;color:#1d2430;background:#fff}
+h1{font-size:1.4rem;margin:0 0 .5rem}h2{font-size:1.1rem;margin-top:2rem}
+dl.meta{display:grid;grid-template-columns:max-content auto;gap:.2rem 1rem;font-size:.9rem}
+dl.meta dt{font-weight:600}dl.meta dd{margin:0}
+.legend span{display:inline-block;padding:.1rem .5rem;margin-right:.4rem;border-radius:3px;font-size:.8rem}
+.wrap{overflow-x:auto}
+table{border-collapse:collapse;font-size:.8rem}
+#heatmap th,#heatmap td{border:1px solid #d0d5dd;padding:0}
+#heatmap thead th{writing-mode:vertical-rl;transform:rotate(180deg);padding:.3rem .1rem;font-weight:500}
+#heatmap tbody th{text-align:left;padding:.2rem .5rem;white-space:nowrap;font-weight:500}
+#heatmap td.cell{width:1.6rem;height:1.6rem;text-align:center}
+#heatmap td.cell a{display:block;color:inherit;text-decoration:none;line-height:1.6rem}
+.s-passed{background:#2e7d32;color:#fff}.s-failed{background:#c62828;color:#fff}
+.s-error{background:#ef6c00;color:#fff}.s-na{background:#9e9e9e;color:#fff}
+td.cell:hover{outline:2px solid #1d2430}
+.hidden{display:none}
+details{margin:.3rem 0}details>summary{cursor:pointer}
+details.req>summary{font-weight:600}
+details.cell-detail{margin-left:1.2rem}
+table.rows td,table.rows th{border:1px solid #d0d5dd;padding:.2rem .4rem;text-align:left;vertical-align:top}
+table.rows td.res{font-family:ui-monospace,monospace;word-break:break-all}
+table.counts td,table.counts th{border:1px solid #d0d5dd;padding:.2rem .5rem}
+table.counts td.n{text-align:right}
+:target{outline:2px solid #1565c0}
+"#;
+
+/// Opens a drill-down (and its parent) when its cell is clicked or its anchor is the URL's
+/// fragment; hides requirements nothing fails when asked; marks the page rendered.
+const SCRIPT: &str = r##"
+(function () {
+  "use strict";
+  function openTarget(id) {
+    var el = document.getElementById(id);
+    while (el) {
+      if (el.tagName === "DETAILS") { el.open = true; }
+      el = el.parentElement;
+    }
+  }
+  var cells = document.querySelectorAll("#heatmap td.cell");
+  var tally = {};
+  cells.forEach(function (c) {
+    var s = c.getAttribute("data-status");
+    tally[s] = (tally[s] || 0) + 1;
+    var a = c.querySelector("a");
+    if (a) {
+      a.addEventListener("click", function () { openTarget(a.getAttribute("href").slice(1)); });
+    }
+  });
+  if (location.hash) { openTarget(decodeURIComponent(location.hash.slice(1))); }
+  var toggle = document.getElementById("only-failing");
+  toggle.addEventListener("change", function () {
+    var rows = document.querySelectorAll("#heatmap tr");
+    var cols = document.querySelectorAll("#heatmap thead th[data-req]");
+    cols.forEach(function (th, i) {
+      var req = th.getAttribute("data-req");
+      var bad = document.querySelectorAll('#heatmap td.cell[data-req="' + CSS.escape(req) + '"]:not([data-status="PASSED"])').length > 0;
+      var hide = toggle.checked && !bad;
+      rows.forEach(function (r) {
+        var c = r.children[i + 1];
+        if (c) { c.classList.toggle("hidden", hide); }
+      });
+    });
+  });
+  var order = ["FAILED", "ERROR", "NOT_AVAILABLE", "PASSED"];
+  document.getElementById("js-summary").textContent = cells.length + " cells: " +
+    order.map(function (s) { return (tally[s] || 0) + " " + s; }).join(", ");
+  document.body.setAttribute("data-rendered", "true");
+})();
+"##;
+
+/// Renders the report. `version` is the Rampart version that produced it.
+pub fn render(report: &FleetReport, benchmark: &Benchmark, version: &str) -> String {
+    let mut h = String::new();
+    let e = escape;
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>Rampart report {}</title><style>{STYLE}</style></head>\n<body>\n",
+        e(&report.run_id)
+    );
+    let _ = writeln!(h, "<h1>Rampart assessment: {}</h1>", e(&report.benchmark));
+    let finished = report.finished_at.as_deref().unwrap_or("unknown");
+    let _ = writeln!(h, "<dl class=\"meta\" id=\"meta\">");
+    for (k, v) in [
+        ("Run id", report.run_id.as_str()),
+        ("Benchmark", report.benchmark.as_str()),
+        ("Started", report.started_at.as_str()),
+        ("Finished", finished),
+        ("Rampart version", version),
+        ("Regions", &report.regions.join(", ")),
+        ("Home region", report.home_region.as_str()),
+    ] {
+        let _ = writeln!(h, "<dt>{}</dt><dd>{}</dd>", e(k), e(v));
+    }
+    let _ = writeln!(
+        h,
+        "<dt>Accounts</dt><dd>{} ({})</dd></dl>",
+        report.accounts.len(),
+        e(&report
+            .accounts
+            .iter()
+            .map(|a| a.account_id.as_str())
+            .collect::<Vec<_>>()
+            .join(", "))
+    );
+
+    // The grid, computed once for the heat-map and the drill-down.
+    let grid: Vec<Vec<(CellStatus, Vec<DetailRow>)>> = report
+        .accounts
+        .iter()
+        .map(|a| benchmark.requirements.iter().map(|r| cell(a, r)).collect())
+        .collect();
+
+    let _ = writeln!(
+        h,
+        "<h2>Accounts x requirements</h2>\n<p class=\"legend\">\
+         <span class=\"s-passed\">PASSED</span><span class=\"s-failed\">FAILED</span>\
+         <span class=\"s-error\">ERROR</span><span class=\"s-na\">NOT_AVAILABLE</span>\
+         <label><input type=\"checkbox\" id=\"only-failing\"> only requirements that do not pass everywhere</label></p>\
+         <p id=\"js-summary\"></p>"
+    );
+    let _ = write!(
+        h,
+        "<div class=\"wrap\"><table id=\"heatmap\"><thead><tr><th>Account</th>"
+    );
+    for r in benchmark.requirements {
+        let _ = write!(
+            h,
+            "<th data-req=\"{}\" title=\"{} {}\">{}</th>",
+            e(r.id),
+            e(r.id),
+            e(r.title),
+            e(r.id)
+        );
+    }
+    let _ = writeln!(h, "</tr></thead><tbody>");
+    for (a, row) in report.accounts.iter().zip(&grid) {
+        let _ = write!(
+            h,
+            "<tr><th title=\"{}\">{} <small>{}</small></th>",
+            e(&a.name),
+            e(&a.account_id),
+            e(&a.name.chars().take(24).collect::<String>())
+        );
+        for (r, (status, _)) in benchmark.requirements.iter().zip(row) {
+            let title = format!(
+                "{} / {} {}: {}",
+                a.account_id,
+                r.id,
+                r.title,
+                status.label()
+            );
+            let inner = if *status == CellStatus::Passed {
+                status.glyph().to_string()
+            } else {
+                format!(
+                    "<a href=\"#{}\">{}</a>",
+                    anchor("d", &[&a.account_id, r.id]),
+                    status.glyph()
+                )
+            };
+            let _ = write!(
+                h,
+                "<td class=\"cell {}\" data-status=\"{}\" data-account=\"{}\" data-req=\"{}\" title=\"{}\">{inner}</td>",
+                status.class(),
+                status.label(),
+                e(&a.account_id),
+                e(r.id),
+                e(&title)
+            );
+        }
+        let _ = writeln!(h, "</tr>");
+    }
+    let _ = writeln!(h, "</tbody></table></div>");
+
+    // Drill-down: per requirement that does not pass everywhere, per account, what and why.
+    let _ = writeln!(
+        h,
+        "<h2>Requirements that do not pass</h2>\n<div id=\"details\">"
+    );
+    let mut any = false;
+    for (ri, r) in benchmark.requirements.iter().enumerate() {
+        let bad: Vec<(&AccountResult, &(CellStatus, Vec<DetailRow>))> = report
+            .accounts
+            .iter()
+            .zip(&grid)
+            .map(|(a, row)| (a, &row[ri]))
+            .filter(|(_, (s, _))| *s != CellStatus::Passed)
+            .collect();
+        if bad.is_empty() {
+            continue;
+        }
+        any = true;
+        let failing = bad
+            .iter()
+            .filter(|(_, (s, _))| *s == CellStatus::Failed)
+            .count();
+        let _ = writeln!(
+            h,
+            "<details class=\"req\" id=\"{}\"><summary>{} {} &mdash; {} of {} account(s) failing, {} not passing</summary>",
+            anchor("r", &[r.id]),
+            e(r.id),
+            e(r.title),
+            failing,
+            report.accounts.len(),
+            bad.len()
+        );
+        for (a, (status, rows)) in bad {
+            let _ = writeln!(
+                h,
+                "<details class=\"cell-detail\" id=\"{}\"><summary><span class=\"{}\">{}</span> {} {}</summary>",
+                anchor("d", &[&a.account_id, r.id]),
+                status.class(),
+                status.label(),
+                e(&a.account_id),
+                e(&a.name)
+            );
+            let _ = writeln!(
+                h,
+                "<table class=\"rows\"><tr><th>Status</th><th>Region</th><th>Check</th><th>Resource</th><th>Reason</th></tr>"
+            );
+            for d in rows {
+                let _ = writeln!(
+                    h,
+                    "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"res\">{}{}</td><td>{}</td></tr>",
+                    d.status.label(),
+                    e(&d.region),
+                    e(&d.check_id),
+                    if d.resource_kind.is_empty() {
+                        String::new()
+                    } else {
+                        format!("<small>{}</small><br>", e(&d.resource_kind))
+                    },
+                    e(&d.resource_id),
+                    e(&d.reason)
+                );
+            }
+            let _ = writeln!(h, "</table></details>");
+        }
+        let _ = writeln!(h, "</details>");
+    }
+    if !any {
+        let _ = writeln!(h, "<p>Every requirement passed in every account.</p>");
+    }
+    let _ = writeln!(h, "</div>");
+
+    let _ = writeln!(
+        h,
+        "<h2>Checks per account</h2>\n<table class=\"counts\"><tr><th>Account</th><th>Name</th>\
+         <th>Passed</th><th>Failed</th><th>N/A</th><th>Errors</th></tr>"
+    );
+    for a in &report.accounts {
+        let c = account_counts(a);
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            e(&a.account_id),
+            e(&a.name),
+            c.passed,
+            c.failed,
+            c.not_available,
+            c.errors
+        );
+    }
+    let _ = writeln!(h, "</table>");
+    let _ = writeln!(h, "<script>{SCRIPT}</script>\n</body></html>");
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rampart_common::{CheckOutcome, ResourceRef, Verdict};
+    use rampart_member::benchmark::CIS_V3_0_0;
+
+    fn evil_report() -> FleetReport {
+        let evil =
+            "arn:aws:ec2:us-east-1:111122223333:security-group/<script>alert(\"x\")</script>'";
+        let outcome = |check: &str, status| CheckOutcome {
+            check_id: check.into(),
+            account_id: "111122223333".into(),
+            region: "us-east-1".into(),
+            status,
+        };
+        FleetReport {
+            run_id: "run-<1>".into(),
+            started_at: "2026-01-01T00:00:00.000Z".into(),
+            finished_at: Some("2026-01-01T00:01:00.000Z".into()),
+            benchmark: CIS_V3_0_0.name.into(),
+            regions: vec!["us-east-1".into()],
+            home_region: "us-east-1".into(),
+            accounts: vec![
+                AccountResult {
+                    account_id: "111122223333".into(),
+                    name: "prod \"eu\" <b>".into(),
+                    error: None,
+                    snapshot_error: None,
+                    outcomes: vec![
+                        outcome(
+                            "ec2.sg-admin-ports-ipv4",
+                            CheckStatus::Evaluated {
+                                verdicts: vec![Verdict {
+                                    resource: ResourceRef {
+                                        kind: "AwsEc2SecurityGroup".into(),
+                                        id: evil.into(),
+                                        region: Some("us-east-1".into()),
+                                    },
+                                    passed: false,
+                                    reason:
+                                        "port 22 open to 0.0.0.0/0 & <img src=x onerror=alert(1)>"
+                                            .into(),
+                                }],
+                            },
+                        ),
+                        outcome("iam.root-mfa", CheckStatus::Evaluated { verdicts: vec![] }),
+                        outcome(
+                            "cloudtrail.kms-encryption",
+                            CheckStatus::Error {
+                                reason: "AccessDenied".into(),
+                            },
+                        ),
+                    ],
+                    publish: vec![],
+                },
+                AccountResult {
+                    account_id: "444455556666".into(),
+                    name: "gone".into(),
+                    error: Some("cannot assume role".into()),
+                    snapshot_error: None,
+                    outcomes: vec![],
+                    publish: vec![],
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn escape_covers_the_five_characters() {
+        assert_eq!(
+            escape(r#"<a href="x">'&'</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
+    }
+
+    #[test]
+    fn every_dynamic_string_is_escaped() {
+        let html = render(&evil_report(), &CIS_V3_0_0, "0.1.0");
+        // Only the report's own script element.
+        assert_eq!(html.matches("<script").count(), 1, "{html}");
+        assert!(!html.contains("<img"));
+        assert!(!html.contains("<b>"));
+        assert!(
+            html.contains("security-group/&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&#39;")
+        );
+        assert!(html.contains("prod &quot;eu&quot; &lt;b&gt;"));
+        assert!(html.contains("run-&lt;1&gt;"));
+        // No external assets.
+        for needle in ["src=\"http", "href=\"http", "<link", "@import", "url("] {
+            assert!(!html.contains(needle), "{needle}");
+        }
+    }
+
+    #[test]
+    fn heat_map_has_one_cell_per_account_and_requirement() {
+        let report = evil_report();
+        let html = render(&report, &CIS_V3_0_0, "0.1.0");
+        let cells = html.matches("<td class=\"cell ").count();
+        assert_eq!(cells, 2 * CIS_V3_0_0.requirements.len());
+        // 5.2 failed, 1.5 passed, 3.5 errored; the unreachable account is ERROR everywhere.
+        let status_of = |acct: &str, req: &str| {
+            let key = format!("data-account=\"{acct}\" data-req=\"{req}\"");
+            let i = html.find(&key).expect("cell");
+            let start = html[..i].rfind("data-status=\"").expect("status") + 13;
+            html[start..].split('"').next().unwrap_or("").to_string()
+        };
+        assert_eq!(status_of("111122223333", "5.2"), "FAILED");
+        assert_eq!(status_of("111122223333", "1.5"), "PASSED");
+        assert_eq!(status_of("111122223333", "3.5"), "ERROR");
+        assert_eq!(status_of("111122223333", "1.4"), "NOT_AVAILABLE");
+        assert_eq!(status_of("444455556666", "1.5"), "ERROR");
+        // The failing cell links to its drill-down, which names the resource and the reason.
+        assert!(html.contains("href=\"#d-111122223333-5.2\""));
+        let d = html.find("id=\"d-111122223333-5.2\"").expect("drill-down");
+        let section = &html[d..d + 1200];
+        assert!(section.contains("ec2.sg-admin-ports-ipv4") && section.contains("port 22 open"));
+        for meta in [
+            "run-&lt;1&gt;",
+            "2026-01-01T00:01:00.000Z",
+            "0.1.0",
+            "us-east-1",
+        ] {
+            assert!(html.contains(meta), "{meta}");
+        }
+    }
+
+    #[test]
+    fn failure_outranks_error_and_missing_data() {
+        assert!(CellStatus::Failed > CellStatus::Error);
+        assert!(CellStatus::Error > CellStatus::NotAvailable);
+        assert!(CellStatus::NotAvailable > CellStatus::Passed);
+    }
+}
