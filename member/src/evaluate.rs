@@ -3,7 +3,7 @@
 use crate::checks::{by_id, Check, Eval, Settings};
 use crate::snapshot::{AccountSnapshot, RegionSnapshot};
 use rampart_common::asff::FindingContext;
-use rampart_common::{Benchmark, CheckOutcome, Finding};
+use rampart_common::{Benchmark, CheckOutcome, CheckStatus, Finding};
 
 /// The benchmark's checks, looked up once.
 pub fn checks_of(benchmark: &Benchmark) -> Vec<Check> {
@@ -30,6 +30,14 @@ pub fn evaluate_account(
                 region: home_region.to_string(),
                 status: f(snap, settings),
             }),
+            Eval::NotAvailable(reason) => Some(CheckOutcome {
+                check_id: c.meta.id.to_string(),
+                account_id: snap.account_id.clone(),
+                region: home_region.to_string(),
+                status: CheckStatus::NotAvailable {
+                    reason: reason.to_string(),
+                },
+            }),
             Eval::Region(_) => None,
         })
         .collect()
@@ -50,7 +58,7 @@ pub fn evaluate_region(
                 region: snap.region.clone(),
                 status: f(snap, settings),
             }),
-            Eval::Account(_) => None,
+            Eval::Account(_) | Eval::NotAvailable(_) => None,
         })
         .collect()
 }

@@ -44,6 +44,135 @@ pub struct AccountSnapshot {
     pub authorization: Collected<Authorization>,
     /// The CIS monitoring chain behind the trails' CloudWatch Logs groups.
     pub monitoring: Collected<Monitoring>,
+    /// Serial numbers of virtual MFA devices assigned to the root user.
+    #[serde(default = "not_collected")]
+    pub root_virtual_mfa: Collected<Vec<String>>,
+    /// IAM server certificates (ListServerCertificates).
+    #[serde(default = "not_collected")]
+    pub server_certificates: Collected<ServerCertificates>,
+    /// The SECURITY alternate contact; `None` when none is registered.
+    #[serde(default = "not_collected")]
+    pub security_contact: Collected<Option<SecurityContact>>,
+    /// S3 buckets with the per-bucket settings the checks need, and the account-level block.
+    #[serde(default = "not_collected")]
+    pub s3: Collected<S3Snapshot>,
+}
+
+#[cfg(test)]
+impl AccountSnapshot {
+    /// A snapshot of `account_id` in which nothing was collected (tests fill what they need).
+    pub fn empty(account_id: &str) -> Self {
+        let e = || "not collected".to_string();
+        AccountSnapshot {
+            account_id: account_id.into(),
+            partition: "aws".into(),
+            iam: Collected::Err(e()),
+            cloudtrail: Collected::Err(e()),
+            credentials: Collected::Err(e()),
+            authorization: Collected::Err(e()),
+            monitoring: Collected::Err(e()),
+            root_virtual_mfa: Collected::Err(e()),
+            server_certificates: Collected::Err(e()),
+            security_contact: Collected::Err(e()),
+            s3: Collected::Err(e()),
+        }
+    }
+}
+
+#[cfg(test)]
+impl RegionSnapshot {
+    /// A snapshot of one account-region in which nothing was collected.
+    pub fn empty(account_id: &str, region: &str) -> Self {
+        let e = || "not collected".to_string();
+        RegionSnapshot {
+            account_id: account_id.into(),
+            region: region.into(),
+            partition: "aws".into(),
+            ec2: Collected::Err(e()),
+            securityhub_enabled: Collected::Err(e()),
+            config_recorders: Collected::Err(e()),
+            access_analyzers: Collected::Err(e()),
+            rds_instances: Collected::Err(e()),
+            efs_file_systems: Collected::Err(e()),
+            kms_keys: Collected::Err(e()),
+        }
+    }
+}
+
+/// Default for fields added after a snapshot was saved: absent data is an error, never a pass.
+pub fn not_collected<T>() -> Collected<T> {
+    Collected::Err("not collected (the snapshot predates this data)".into())
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServerCertificates {
+    /// When the list was read: expiry is judged against this instant.
+    pub listed_at: chrono::DateTime<chrono::Utc>,
+    pub certificates: Vec<ServerCertificate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServerCertificate {
+    pub name: String,
+    pub arn: String,
+    /// `None` when the API left it out.
+    pub expiration: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SecurityContact {
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+}
+
+/// The four S3 Block Public Access switches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicAccessBlock {
+    pub block_public_acls: bool,
+    pub ignore_public_acls: bool,
+    pub block_public_policy: bool,
+    pub restrict_public_buckets: bool,
+}
+
+impl PublicAccessBlock {
+    pub fn all(&self) -> bool {
+        self.block_public_acls
+            && self.ignore_public_acls
+            && self.block_public_policy
+            && self.restrict_public_buckets
+    }
+
+    /// The effective setting when both an account-level and a bucket-level block apply.
+    pub fn or(&self, other: &PublicAccessBlock) -> PublicAccessBlock {
+        PublicAccessBlock {
+            block_public_acls: self.block_public_acls || other.block_public_acls,
+            ignore_public_acls: self.ignore_public_acls || other.ignore_public_acls,
+            block_public_policy: self.block_public_policy || other.block_public_policy,
+            restrict_public_buckets: self.restrict_public_buckets || other.restrict_public_buckets,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct S3Snapshot {
+    /// Account-level Block Public Access (s3control); `Ok(None)` when not configured.
+    pub account_public_access_block: Collected<Option<PublicAccessBlock>>,
+    pub buckets: Vec<Bucket>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Bucket {
+    pub name: String,
+    pub region: String,
+    /// The bucket policy, parsed; `Ok(None)` when the bucket has none.
+    pub policy: Collected<Option<serde_json::Value>>,
+    /// GetBucketVersioning `MFADelete == Enabled`.
+    pub mfa_delete: Collected<bool>,
+    /// Bucket-level Block Public Access; `Ok(None)` when not configured.
+    pub public_access_block: Collected<Option<PublicAccessBlock>>,
+    /// Server access logging target bucket; read only for CloudTrail buckets (`None` otherwise).
+    pub access_logging: Option<Collected<Option<String>>>,
 }
 
 /// Metric filters, alarms and alarm topics for the log groups trails deliver to.
@@ -147,6 +276,16 @@ pub struct Trail {
     pub is_logging: Collected<bool>,
     /// Management-event selection, `Err` when GetEventSelectors failed.
     pub management_events: Collected<ManagementEvents>,
+    /// S3 object-level (data event) selection, from the same GetEventSelectors answer.
+    #[serde(default = "not_collected")]
+    pub s3_object_events: Collected<S3ObjectEvents>,
+}
+
+/// Whether the trail's selectors record S3 object-level events for every bucket.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct S3ObjectEvents {
+    pub read_all_buckets: bool,
+    pub write_all_buckets: bool,
 }
 
 /// What the trail's (basic or advanced) event selectors record of management events.
@@ -166,6 +305,68 @@ pub struct RegionSnapshot {
     /// Whether Security Hub is enabled (DescribeHub answers).
     pub securityhub_enabled: Collected<bool>,
     pub config_recorders: Collected<Vec<ConfigRecorder>>,
+    /// IAM Access Analyzer analyzers in the region.
+    #[serde(default = "not_collected")]
+    pub access_analyzers: Collected<Vec<Analyzer>>,
+    #[serde(default = "not_collected")]
+    pub rds_instances: Collected<Vec<DbInstance>>,
+    #[serde(default = "not_collected")]
+    pub efs_file_systems: Collected<Vec<FileSystem>>,
+    #[serde(default = "not_collected")]
+    pub kms_keys: Collected<Vec<KmsKey>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Analyzer {
+    pub name: String,
+    pub arn: String,
+    /// `ACCOUNT`, `ORGANIZATION`, `ACCOUNT_UNUSED_ACCESS`, ...
+    pub kind: String,
+    /// `ACTIVE`, `CREATING`, `DISABLED`, `FAILED`.
+    pub status: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DbInstance {
+    pub id: String,
+    pub arn: String,
+    pub engine: String,
+    pub storage_encrypted: bool,
+    pub auto_minor_version_upgrade: bool,
+    pub publicly_accessible: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FileSystem {
+    pub id: String,
+    pub arn: String,
+    pub encrypted: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KmsKey {
+    pub id: String,
+    pub arn: String,
+    /// `CUSTOMER` or `AWS`.
+    pub manager: String,
+    /// `SYMMETRIC_DEFAULT`, `RSA_2048`, ...
+    pub spec: String,
+    /// `Enabled`, `Disabled`, `PendingDeletion`, ...
+    pub state: String,
+    /// `AWS_KMS`, `EXTERNAL`, `AWS_CLOUDHSM`, `EXTERNAL_KEY_STORE`.
+    pub origin: String,
+    /// GetKeyRotationStatus, read only for keys that can rotate (`None` otherwise).
+    pub rotation_enabled: Option<Collected<bool>>,
+}
+
+impl KmsKey {
+    /// Customer managed, symmetric, enabled, with AWS-generated material: what CIS 3.6 covers.
+    pub fn rotation_applies(&self) -> bool {
+        self.manager == "CUSTOMER"
+            && self.spec == "SYMMETRIC_DEFAULT"
+            && self.state == "Enabled"
+            && self.origin == "AWS_KMS"
+    }
 }
 
 /// An AWS Config configuration recorder and its status.

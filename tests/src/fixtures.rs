@@ -29,6 +29,28 @@ pub struct Profile {
     /// An IAM user `legacy-admin` with a console password, no MFA, two active unused keys, and
     /// a customer managed `*:*` policy attached directly.
     pub risky_user: bool,
+    /// A SECURITY alternate contact (1.2).
+    pub security_contact: bool,
+    /// With `trail`: the trail records S3 object-level read and write events for all buckets.
+    pub trail_data_events: bool,
+    /// With `trail`: the trail bucket has server access logging to an `access-logs-*` bucket.
+    pub trail_bucket_logging: bool,
+    /// A bucket `open-data-<account>` in `us-west-2` with no policy and no public access block,
+    /// and no account-level block either. Otherwise the account-level block is on, and every
+    /// planted bucket has an SSL-only policy and its own block.
+    pub open_bucket: bool,
+    /// An RDS instance `db-plain` that is not encrypted at rest (otherwise compliant).
+    pub rds_unencrypted: bool,
+    /// An RDS instance `db-public` that is publicly accessible (otherwise compliant).
+    pub rds_public: bool,
+    /// An RDS instance `db-pinned` with automatic minor version upgrades off (otherwise compliant).
+    pub rds_no_minor_upgrades: bool,
+    /// An unencrypted EFS file system (next to an encrypted one).
+    pub efs_unencrypted: bool,
+    /// A customer managed KMS key without rotation (next to one with rotation).
+    pub kms_no_rotation: bool,
+    /// An IAM server certificate (the emulator reports every one as expired in 2012).
+    pub expired_certificate: bool,
 }
 
 impl Default for Profile {
@@ -41,6 +63,16 @@ impl Default for Profile {
             trail: true,
             monitoring: false,
             risky_user: false,
+            security_contact: true,
+            trail_data_events: true,
+            trail_bucket_logging: true,
+            open_bucket: false,
+            rds_unencrypted: false,
+            rds_public: false,
+            rds_no_minor_upgrades: false,
+            efs_unencrypted: false,
+            kms_no_rotation: false,
+            expired_certificate: false,
         }
     }
 }
@@ -61,6 +93,16 @@ impl Profile {
             trail: i % 4 != 3,
             monitoring: false,
             risky_user: i % 3 == 2,
+            security_contact: i % 5 != 4,
+            trail_data_events: i % 2 == 1,
+            trail_bucket_logging: !i.is_multiple_of(3),
+            open_bucket: i % 4 == 2,
+            rds_unencrypted: i % 6 == 1,
+            rds_public: i % 7 == 3,
+            rds_no_minor_upgrades: false,
+            efs_unencrypted: i % 5 == 3,
+            kms_no_rotation: i % 4 == 1,
+            expired_certificate: i % 6 == 5,
         }
     }
 }
@@ -229,6 +271,44 @@ pub async fn plant(base: &SdkConfig, m: &MemberFixture, regions: &[String]) -> a
             );
         }
         create.send().await?;
+        harden_bucket(&s3, &bucket).await?;
+        if m.profile.trail_bucket_logging {
+            let logs = format!("access-logs-{}", m.id);
+            let mut create = s3.create_bucket().bucket(&logs);
+            if home != "us-east-1" {
+                create = create.create_bucket_configuration(
+                    aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                        .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::from(
+                            home.as_str(),
+                        ))
+                        .build(),
+                );
+            }
+            create.send().await?;
+            harden_bucket(&s3, &logs).await?;
+            s3.put_bucket_acl()
+                .bucket(&logs)
+                .acl(aws_sdk_s3::types::BucketCannedAcl::from(
+                    "log-delivery-write",
+                ))
+                .send()
+                .await?;
+            s3.put_bucket_logging()
+                .bucket(&bucket)
+                .bucket_logging_status(
+                    aws_sdk_s3::types::BucketLoggingStatus::builder()
+                        .logging_enabled(
+                            aws_sdk_s3::types::LoggingEnabled::builder()
+                                .target_bucket(&logs)
+                                .target_prefix("trail/")
+                                .build()?,
+                        )
+                        .build(),
+                )
+                .send()
+                .await
+                .map_err(sdk_err)?;
+        }
         let ct = aws_sdk_cloudtrail::Client::new(&cfg);
         ct.create_trail()
             .name("org-audit")
@@ -240,14 +320,20 @@ pub async fn plant(base: &SdkConfig, m: &MemberFixture, regions: &[String]) -> a
             .await?;
         // AWS gives a new trail the default selector (all management events); the emulator
         // leaves it empty, so set it explicitly as a console-created trail would have it.
+        let mut selector = aws_sdk_cloudtrail::types::EventSelector::builder()
+            .read_write_type(aws_sdk_cloudtrail::types::ReadWriteType::All)
+            .include_management_events(true);
+        if m.profile.trail_data_events {
+            selector = selector.data_resources(
+                aws_sdk_cloudtrail::types::DataResource::builder()
+                    .r#type("AWS::S3::Object")
+                    .values("arn:aws:s3")
+                    .build(),
+            );
+        }
         ct.put_event_selectors()
             .trail_name("org-audit")
-            .event_selectors(
-                aws_sdk_cloudtrail::types::EventSelector::builder()
-                    .read_write_type(aws_sdk_cloudtrail::types::ReadWriteType::All)
-                    .include_management_events(true)
-                    .build(),
-            )
+            .event_selectors(selector.build())
             .send()
             .await?;
         ct.start_logging().name("org-audit").send().await?;
@@ -255,8 +341,10 @@ pub async fn plant(base: &SdkConfig, m: &MemberFixture, regions: &[String]) -> a
             plant_monitoring(&cfg, &ct, &m.id, &home).await?;
         }
     }
+    plant_account_extras(&cfg, m).await?;
     for region in regions {
         let rcfg = cfg.to_builder().region(Region::new(region.clone())).build();
+        plant_data_stores(&rcfg, &m.profile).await?;
         let ec2 = aws_sdk_ec2::Client::new(&rcfg);
         if m.profile.ebs_encryption {
             ec2.enable_ebs_encryption_by_default().send().await?;
@@ -287,6 +375,163 @@ pub async fn plant(base: &SdkConfig, m: &MemberFixture, regions: &[String]) -> a
             )
             .await?;
         }
+    }
+    Ok(())
+}
+
+/// An SDK error with its code and message (the default display says only "service error").
+fn sdk_err<E: std::error::Error + Send + Sync + 'static>(e: E) -> anyhow::Error {
+    anyhow::anyhow!(
+        "{}",
+        aws_smithy_types::error::display::DisplayErrorContext(e)
+    )
+}
+
+/// An SSL-only bucket policy and all four bucket-level public access switches.
+async fn harden_bucket(s3: &aws_sdk_s3::Client, bucket: &str) -> anyhow::Result<()> {
+    let policy = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "DenyInsecureTransport",
+            "Effect": "Deny",
+            // {"AWS": "*"} rather than "*": moto 5.2.5's PutBucketLogging crashes on a target
+            // bucket whose policy has a string principal.
+            "Principal": {"AWS": "*"},
+            "Action": "s3:*",
+            "Resource": [format!("arn:aws:s3:::{bucket}"), format!("arn:aws:s3:::{bucket}/*")],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}}
+        }]
+    });
+    s3.put_bucket_policy()
+        .bucket(bucket)
+        .policy(policy.to_string())
+        .send()
+        .await
+        .map_err(sdk_err)?;
+    s3.put_public_access_block()
+        .bucket(bucket)
+        .public_access_block_configuration(
+            aws_sdk_s3::types::PublicAccessBlockConfiguration::builder()
+                .block_public_acls(true)
+                .ignore_public_acls(true)
+                .block_public_policy(true)
+                .restrict_public_buckets(true)
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(sdk_err)?;
+    Ok(())
+}
+
+/// Account-wide settings: security contact, account-level public access block, an open
+/// bucket, an (always expired, in the emulator) server certificate.
+async fn plant_account_extras(cfg: &SdkConfig, m: &MemberFixture) -> anyhow::Result<()> {
+    if m.profile.security_contact {
+        aws_sdk_account::Client::new(cfg)
+            .put_alternate_contact()
+            .alternate_contact_type(aws_sdk_account::types::AlternateContactType::Security)
+            .name("Security Operations")
+            .title("SecOps")
+            .email_address(format!("secops+{}@example.com", m.id))
+            .phone_number("+1-555-0100")
+            .send()
+            .await
+            .map_err(sdk_err)?;
+    }
+    if m.profile.open_bucket {
+        let west = cfg.to_builder().region(Region::new("us-west-2")).build();
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&west)
+                .force_path_style(true)
+                .build(),
+        );
+        let open = format!("open-data-{}", m.id);
+        s3.create_bucket()
+            .bucket(&open)
+            .create_bucket_configuration(
+                aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                    .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::UsWest2)
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(sdk_err)?;
+    } else {
+        // Through the same endpoint handling the collector uses (account id not in the host).
+        rampart_member::collect::s3control::client(cfg)
+            .put_public_access_block()
+            .account_id(&m.id)
+            .public_access_block_configuration(
+                aws_sdk_s3control::types::PublicAccessBlockConfiguration::builder()
+                    .block_public_acls(true)
+                    .ignore_public_acls(true)
+                    .block_public_policy(true)
+                    .restrict_public_buckets(true)
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(sdk_err)?;
+    }
+    if m.profile.expired_certificate {
+        aws_sdk_iam::Client::new(cfg)
+            .upload_server_certificate()
+            .server_certificate_name("legacy-tls")
+            .certificate_body("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----")
+            .private_key("-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----")
+            .send()
+            .await
+            .map_err(sdk_err)?;
+    }
+    Ok(())
+}
+
+/// Regional data stores: RDS instances with one flaw each, EFS and KMS pairs (good and bad).
+async fn plant_data_stores(cfg: &SdkConfig, p: &Profile) -> anyhow::Result<()> {
+    let rds = aws_sdk_rds::Client::new(cfg);
+    let instances = [
+        ("db-plain", p.rds_unencrypted, false, true, true),
+        ("db-public", p.rds_public, true, true, false),
+        ("db-pinned", p.rds_no_minor_upgrades, true, false, true),
+    ];
+    for (name, planted, encrypted, minor, private) in instances {
+        if planted {
+            rds.create_db_instance()
+                .db_instance_identifier(name)
+                .db_instance_class("db.t3.micro")
+                .engine("postgres")
+                .master_username("rampart")
+                .master_user_password("Fixture-Password-1")
+                .allocated_storage(20)
+                .storage_encrypted(encrypted)
+                .auto_minor_version_upgrade(minor)
+                .publicly_accessible(!private)
+                .send()
+                .await
+                .map_err(sdk_err)?;
+        }
+    }
+    if p.efs_unencrypted {
+        let efs = aws_sdk_efs::Client::new(cfg);
+        for (token, encrypted) in [("fs-good", true), ("fs-plain", false)] {
+            efs.create_file_system()
+                .creation_token(token)
+                .encrypted(encrypted)
+                .send()
+                .await
+                .map_err(sdk_err)?;
+        }
+    }
+    if p.kms_no_rotation {
+        let kms = aws_sdk_kms::Client::new(cfg);
+        let rotated = kms.create_key().description("rotated").send().await?;
+        let id = rotated
+            .key_metadata()
+            .map(|k| k.key_id().to_string())
+            .ok_or_else(|| anyhow::anyhow!("CreateKey returned no key"))?;
+        kms.enable_key_rotation().key_id(id).send().await?;
+        kms.create_key().description("never rotated").send().await?;
     }
     Ok(())
 }

@@ -240,14 +240,18 @@ fn trail_and_planted_mistakes_are_reported_exactly() {
                 "ec2.default-sg-closed",
                 "ec2.nacl-admin-ports",
                 "ec2.vpc-flow-logs",
+                "iam.root-hardware-mfa",
                 "iam.root-mfa",
                 "iam.support-role",
                 "securityhub.enabled"
             ]
         );
-        // Without a trail, none of the 15 monitoring chains (4.1-4.15) can exist.
+        // Without a trail, none of the 15 monitoring chains (4.1-4.15) can exist, and no S3
+        // object-level events are logged (3.8, 3.9).
         let mut expected: Vec<String> = vec![
             "cloudtrail.multi-region-logging",
+            "cloudtrail.s3-object-read-events",
+            "cloudtrail.s3-object-write-events",
             "config.recorder-enabled",
             "ec2.default-sg-closed",
             "ec2.ebs-default-encryption",
@@ -257,6 +261,7 @@ fn trail_and_planted_mistakes_are_reported_exactly() {
             "iam.console-user-mfa",
             "iam.keys-at-initial-setup",
             "iam.no-full-admin-policies",
+            "iam.root-hardware-mfa",
             "iam.root-mfa",
             "iam.single-active-key",
             "iam.support-role",

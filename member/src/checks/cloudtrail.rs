@@ -1,7 +1,7 @@
 //! CloudTrail checks (account-level: a multi-region trail covers every region).
 
 use super::{with, Check, Eval, Settings};
-use crate::snapshot::{AccountSnapshot, Collected, Trail};
+use crate::snapshot::{AccountSnapshot, Collected, S3ObjectEvents, Trail};
 use rampart_common::{CheckMeta, CheckStatus, ResourceRef, Scope, Severity, Verdict};
 
 pub const CHECKS: &[Check] = &[
@@ -44,7 +44,92 @@ pub const CHECKS: &[Check] = &[
         },
         eval: Eval::Account(kms_encryption),
     },
+    Check {
+        meta: CheckMeta {
+            id: "cloudtrail.s3-object-write-events",
+            title: "A multi-region trail logs S3 object-level write events for all buckets",
+            description: "Without object-level write events, uploads, overwrites and deletes of S3 objects leave no audit record.",
+            severity: Severity::Medium,
+            scope: Scope::Account,
+            security_control_id: Some("S3.22"),
+            remediation: "Add a data event selector for AWS::S3::Object on all buckets (WriteOnly or All) to a logging multi-region trail.",
+            remediation_url: "https://docs.aws.amazon.com/securityhub/latest/userguide/s3-controls.html#s3-22",
+        },
+        eval: Eval::Account(s3_object_writes),
+    },
+    Check {
+        meta: CheckMeta {
+            id: "cloudtrail.s3-object-read-events",
+            title: "A multi-region trail logs S3 object-level read events for all buckets",
+            description: "Without object-level read events, who downloaded which S3 object cannot be established.",
+            severity: Severity::Medium,
+            scope: Scope::Account,
+            security_control_id: Some("S3.23"),
+            remediation: "Add a data event selector for AWS::S3::Object on all buckets (ReadOnly or All) to a logging multi-region trail.",
+            remediation_url: "https://docs.aws.amazon.com/securityhub/latest/userguide/s3-controls.html#s3-23",
+        },
+        eval: Eval::Account(s3_object_reads),
+    },
 ];
+
+fn s3_object_writes(s: &AccountSnapshot, _: &Settings) -> CheckStatus {
+    s3_object_events(s, "write", |e| e.write_all_buckets)
+}
+
+fn s3_object_reads(s: &AccountSnapshot, _: &Settings) -> CheckStatus {
+    s3_object_events(s, "read", |e| e.read_all_buckets)
+}
+
+/// Passes when one logging multi-region trail records the events for every bucket; an
+/// unreadable status or selector on a multi-region trail makes a miss undecidable.
+fn s3_object_events(
+    s: &AccountSnapshot,
+    what: &str,
+    covers: fn(&S3ObjectEvents) -> bool,
+) -> CheckStatus {
+    with(&s.cloudtrail, |ct| {
+        let multi: Vec<&Trail> = ct.trails.iter().filter(|t| t.is_multi_region).collect();
+        let good = multi.iter().find(|t| {
+            matches!(t.is_logging, Collected::Ok(true))
+                && matches!(&t.s3_object_events, Collected::Ok(e) if covers(e))
+        });
+        let unknown: Vec<String> = multi
+            .iter()
+            .filter_map(|t| match (&t.is_logging, &t.s3_object_events) {
+                (Collected::Err(e), _) | (_, Collected::Err(e)) => {
+                    Some(format!("trail {}: {e}", t.name))
+                }
+                _ => None,
+            })
+            .collect();
+        let (passed, reason) = match good {
+            Some(t) => (
+                true,
+                format!("Trail {} logs S3 object-level {what} events for all buckets.", t.name),
+            ),
+            None if !unknown.is_empty() => {
+                return CheckStatus::Error {
+                    reason: unknown.join("; "),
+                }
+            }
+            None if multi.is_empty() => (
+                false,
+                "No multi-region trail exists to log S3 object-level events.".to_string(),
+            ),
+            None => (
+                false,
+                format!("No logging multi-region trail records S3 object-level {what} events for all buckets."),
+            ),
+        };
+        CheckStatus::Evaluated {
+            verdicts: vec![Verdict {
+                resource: ResourceRef::account(&s.account_id),
+                passed,
+                reason,
+            }],
+        }
+    })
+}
 
 /// Trails this account owns (organization trails of the management account are judged there).
 fn owned_trails<'a>(
@@ -182,6 +267,7 @@ mod tests {
             cloudwatch_logs_group_arn: None,
             is_logging: logging,
             management_events: Collected::Ok(ManagementEvents { read, write }),
+            s3_object_events: Collected::Ok(S3ObjectEvents::default()),
         }
     }
 
@@ -198,6 +284,7 @@ mod tests {
             credentials: Collected::Err("not collected".into()),
             authorization: Collected::Err("not collected".into()),
             monitoring: Collected::Err("not collected".into()),
+            ..AccountSnapshot::empty("111122223333")
         };
         multi_region_logging(&s, &Settings::default())
     }
@@ -296,6 +383,7 @@ mod tests {
             credentials: Collected::Err("not collected".into()),
             authorization: Collected::Err("not collected".into()),
             monitoring: Collected::Err("not collected".into()),
+            ..AccountSnapshot::empty("111122223333")
         };
         let fails = |st: CheckStatus| match st {
             CheckStatus::Evaluated { verdicts } => {
@@ -329,5 +417,67 @@ mod tests {
             true,
         )]);
         assert!(matches!(st, CheckStatus::Error { .. }));
+    }
+
+    #[test]
+    fn s3_object_events_need_a_logging_multi_region_trail_covering_all_buckets() {
+        let d = Settings::default();
+        let with_events = |mut t: Trail, read: bool, write: bool| {
+            t.s3_object_events = Collected::Ok(S3ObjectEvents {
+                read_all_buckets: read,
+                write_all_buckets: write,
+            });
+            t
+        };
+        let run = |trails: Vec<Trail>| {
+            let s = AccountSnapshot {
+                cloudtrail: Collected::Ok(CloudTrailSnapshot { trails }),
+                ..AccountSnapshot::empty("111122223333")
+            };
+            (
+                passed(&s3_object_writes(&s, &d)),
+                passed(&s3_object_reads(&s, &d)),
+            )
+        };
+        let good = || trail("a", true, Collected::Ok(true), true, true);
+        assert_eq!(run(vec![]), (Some(false), Some(false)));
+        assert_eq!(run(vec![good()]), (Some(false), Some(false)));
+        assert_eq!(
+            run(vec![with_events(good(), false, true)]),
+            (Some(true), Some(false))
+        );
+        assert_eq!(
+            run(vec![with_events(good(), true, false)]),
+            (Some(false), Some(true))
+        );
+        assert_eq!(
+            run(vec![with_events(good(), true, true)]),
+            (Some(true), Some(true))
+        );
+        // Single-region or stopped trails do not count.
+        let single = with_events(
+            trail("s", false, Collected::Ok(true), true, true),
+            true,
+            true,
+        );
+        assert_eq!(run(vec![single]), (Some(false), Some(false)));
+        let stopped = with_events(
+            trail("s", true, Collected::Ok(false), true, true),
+            true,
+            true,
+        );
+        assert_eq!(run(vec![stopped]), (Some(false), Some(false)));
+        // Unreadable selectors: an error unless another trail already passes.
+        let mut unknown = good();
+        unknown.s3_object_events = Collected::Err("GetEventSelectors: AccessDenied".into());
+        assert_eq!(run(vec![unknown.clone()]), (None, None));
+        assert_eq!(
+            run(vec![unknown, with_events(good(), true, true)]),
+            (Some(true), Some(true))
+        );
+        assert_eq!(
+            passed(&s3_object_writes(&AccountSnapshot::empty("1"), &d)),
+            None
+        );
     }
 }

@@ -418,6 +418,7 @@ mod tests {
             }),
             securityhub_enabled: Collected::Ok(true),
             config_recorders: Collected::Ok(vec![]),
+            ..RegionSnapshot::empty("111122223333", "eu-west-1")
         }
     }
 

@@ -154,6 +154,7 @@ mod tests {
             credentials: Collected::Err("not collected".into()),
             authorization: Collected::Err("not collected".into()),
             monitoring: Collected::Err("not collected".into()),
+            ..AccountSnapshot::empty("111122223333")
         }
     }
 

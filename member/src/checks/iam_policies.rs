@@ -215,6 +215,7 @@ mod tests {
             credentials: Collected::Err("not collected".into()),
             authorization: Collected::Ok(a),
             monitoring: Collected::Err("not collected".into()),
+            ..AccountSnapshot::empty("111122223333")
         }
     }
 

@@ -323,6 +323,7 @@ mod tests {
             credentials: Collected::Ok(CredentialReport { generated_at, rows }),
             authorization: Collected::Err("not collected".into()),
             monitoring: Collected::Err("not collected".into()),
+            ..AccountSnapshot::empty("111122223333")
         }
     }
 

@@ -3,13 +3,17 @@
 //! A check never calls AWS. Missing data (a collector error) gives an `Error` status, never a
 //! pass, so an account that could not be read never looks compliant.
 
+pub mod account;
 pub mod cloudtrail;
 pub mod ec2;
 pub mod iam;
 pub mod iam_policies;
 pub mod iam_users;
+pub mod manual;
 pub mod monitoring;
+pub mod s3;
 pub mod services;
+pub mod storage;
 
 use crate::snapshot::{AccountSnapshot, Collected, RegionSnapshot};
 use rampart_common::{CheckMeta, CheckStatus};
@@ -45,6 +49,8 @@ impl Default for Settings {
 pub enum Eval {
     Account(fn(&AccountSnapshot, &Settings) -> CheckStatus),
     Region(fn(&RegionSnapshot, &Settings) -> CheckStatus),
+    /// No API can decide it: reported once per account as NOT_AVAILABLE with this reason.
+    NotAvailable(&'static str),
 }
 
 /// A check: what it is and how to evaluate it.
@@ -64,6 +70,10 @@ pub fn registry() -> Vec<Check> {
     all.extend(ec2::CHECKS.iter().copied());
     all.extend(services::CHECKS.iter().copied());
     all.extend(monitoring::CHECKS.iter().copied());
+    all.extend(account::CHECKS.iter().copied());
+    all.extend(s3::CHECKS.iter().copied());
+    all.extend(storage::CHECKS.iter().copied());
+    all.extend(manual::CHECKS.iter().copied());
     all
 }
 

@@ -190,6 +190,7 @@ mod tests {
                 read: true,
                 write: true,
             }),
+            s3_object_events: Collected::Ok(Default::default()),
         }
     }
 
@@ -206,6 +207,7 @@ mod tests {
             credentials: Collected::Err("not collected".into()),
             authorization: Collected::Err("not collected".into()),
             monitoring: Collected::Ok(m),
+            ..AccountSnapshot::empty("111122223333")
         }
     }
 

@@ -1,4 +1,5 @@
-//! Regional service checks: AWS Config recording (3.3) and Security Hub enabled (4.16).
+//! Regional service checks: AWS Config recording (3.3), Security Hub enabled (4.16) and IAM
+//! Access Analyzer (1.20).
 
 use super::{with, Check, Eval, Settings};
 use crate::snapshot::{ConfigRecorder, RegionSnapshot};
@@ -31,7 +32,58 @@ pub const CHECKS: &[Check] = &[
         },
         eval: Eval::Region(securityhub_enabled),
     },
+    Check {
+        meta: CheckMeta {
+            id: "accessanalyzer.enabled",
+            title: "IAM Access Analyzer is enabled in this region",
+            description: "Access Analyzer finds resources shared outside the account or organization; it works per region.",
+            severity: Severity::Low,
+            scope: Scope::Region,
+            security_control_id: Some("IAM.28"),
+            remediation: "Create an account (or organization) analyzer in the region (access-analyzer:CreateAnalyzer).",
+            remediation_url: "https://docs.aws.amazon.com/securityhub/latest/userguide/iam-controls.html#iam-28",
+        },
+        eval: Eval::Region(access_analyzer),
+    },
 ];
+
+fn access_analyzer(s: &RegionSnapshot, _: &Settings) -> CheckStatus {
+    with(&s.access_analyzers, |analyzers| {
+        // External-access analyzers; the unused-access kinds do not answer CIS 1.20.
+        let active = analyzers
+            .iter()
+            .find(|a| a.status == "ACTIVE" && (a.kind == "ACCOUNT" || a.kind == "ORGANIZATION"));
+        let (passed, reason) = match (active, analyzers.first()) {
+            (Some(a), _) => (
+                true,
+                format!(
+                    "Analyzer {} ({}) is active in {}.",
+                    a.name, a.kind, s.region
+                ),
+            ),
+            (None, None) => (false, format!("No IAM Access Analyzer in {}.", s.region)),
+            (None, Some(_)) => (
+                false,
+                format!(
+                    "No active account or organization analyzer in {} ({}).",
+                    s.region,
+                    analyzers
+                        .iter()
+                        .map(|a| format!("{}: {} {}", a.name, a.kind, a.status))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ),
+        };
+        CheckStatus::Evaluated {
+            verdicts: vec![Verdict {
+                resource: region_resource(s),
+                passed,
+                reason,
+            }],
+        }
+    })
+}
 
 fn region_resource(s: &RegionSnapshot) -> ResourceRef {
     ResourceRef {
@@ -102,9 +154,6 @@ mod tests {
 
     fn snap(recorders: Collected<Vec<ConfigRecorder>>, hub: Collected<bool>) -> RegionSnapshot {
         RegionSnapshot {
-            account_id: "111122223333".into(),
-            region: "eu-west-1".into(),
-            partition: "aws".into(),
             ec2: Collected::Ok(Ec2Snapshot {
                 ebs_encryption_by_default: true,
                 security_groups: vec![],
@@ -115,7 +164,37 @@ mod tests {
             }),
             securityhub_enabled: hub,
             config_recorders: recorders,
+            ..RegionSnapshot::empty("111122223333", "eu-west-1")
         }
+    }
+
+    fn analyzer(kind: &str, status: &str) -> crate::snapshot::Analyzer {
+        crate::snapshot::Analyzer {
+            name: "a".into(),
+            arn: "arn:aws:access-analyzer:eu-west-1:111122223333:analyzer/a".into(),
+            kind: kind.into(),
+            status: status.into(),
+        }
+    }
+
+    #[test]
+    fn access_analyzer_states() {
+        let d = Settings::default();
+        let mut s = snap(Collected::Ok(vec![]), Collected::Ok(true));
+        assert_eq!(passed(&access_analyzer(&s, &d)), None, "unread is an error");
+        s.access_analyzers = Collected::Ok(vec![]);
+        assert_eq!(passed(&access_analyzer(&s, &d)), Some(false));
+        s.access_analyzers = Collected::Ok(vec![analyzer("ACCOUNT", "ACTIVE")]);
+        assert_eq!(passed(&access_analyzer(&s, &d)), Some(true));
+        s.access_analyzers = Collected::Ok(vec![analyzer("ORGANIZATION", "ACTIVE")]);
+        assert_eq!(passed(&access_analyzer(&s, &d)), Some(true));
+        s.access_analyzers = Collected::Ok(vec![
+            analyzer("ACCOUNT", "CREATING"),
+            analyzer("ACCOUNT_UNUSED_ACCESS", "ACTIVE"),
+        ]);
+        assert_eq!(passed(&access_analyzer(&s, &d)), Some(false));
+        s.access_analyzers = Collected::Err("access-analyzer:ListAnalyzers: 500".into());
+        assert_eq!(passed(&access_analyzer(&s, &d)), None);
     }
 
     fn rec(all: bool, recording: bool, status: &str) -> ConfigRecorder {

@@ -3,12 +3,19 @@
 //! Each collector declares the IAM actions it calls ([`PERMISSIONS`]); the member role in
 //! stacksets/ is tested against these declarations.
 
+pub mod accessanalyzer;
+pub mod account;
 pub mod cloudtrail;
 pub mod config;
 pub mod credential_report;
 pub mod ec2;
 pub mod iam;
+pub mod iam_inventory;
+pub mod kms;
 pub mod monitoring;
+pub mod rds;
+pub mod s3;
+pub mod s3control;
 
 use crate::ratelimit::RateLimiter;
 use crate::snapshot::{AccountSnapshot, RegionSnapshot};
@@ -27,6 +34,13 @@ pub const PERMISSIONS: &[Permissions] = &[
     config::PERMISSIONS,
     monitoring::PERMISSIONS,
     crate::securityhub::COLLECT_PERMISSIONS,
+    iam_inventory::PERMISSIONS,
+    account::PERMISSIONS,
+    s3::PERMISSIONS,
+    s3control::PERMISSIONS,
+    accessanalyzer::PERMISSIONS,
+    rds::PERMISSIONS,
+    kms::PERMISSIONS,
 ];
 
 /// An SDK config for the same credentials in another region.
@@ -46,18 +60,46 @@ pub async fn collect_account(
     let home = in_region(sdk, home_region);
     let iam_client = aws_sdk_iam::Client::new(&home);
     let partition = partition_of(home_region);
-    let (iam, authorization, credentials, (cloudtrail, monitoring)) = tokio::join!(
+    let account_client = aws_sdk_account::Client::new(&home);
+    let (
+        iam,
+        authorization,
+        credentials,
+        (cloudtrail, monitoring, s3),
+        (root_virtual_mfa, server_certificates, security_contact),
+    ) = tokio::join!(
         iam::collect(&iam_client, rl),
         iam::collect_authorization(&iam_client, partition, rl),
         credential_report::collect(&iam_client, rl),
         async {
             let ct = cloudtrail::collect(&home, rl).await;
             // The chain starts at the trails; without them it cannot be read either.
-            let mon = match &ct {
-                Ok(c) => monitoring::collect(&home, &c.trails, rl).await,
-                Err(e) => Err(format!("monitoring chain not read: {e}")),
+            let (mon, s3) = match &ct {
+                Ok(c) => {
+                    let trail_buckets: Vec<String> = c
+                        .trails
+                        .iter()
+                        .filter_map(|t| t.s3_bucket.clone())
+                        .collect();
+                    tokio::join!(
+                        monitoring::collect(&home, &c.trails, rl),
+                        s3::collect(&home, account_id, &trail_buckets, rl)
+                    )
+                }
+                Err(e) => (
+                    Err(format!("monitoring chain not read: {e}")),
+                    // Buckets are still read; only 3.4 needs the trails, and it errors on them.
+                    s3::collect(&home, account_id, &[], rl).await,
+                ),
             };
-            (ct, mon)
+            (ct, mon, s3)
+        },
+        async {
+            tokio::join!(
+                iam_inventory::root_virtual_mfa(&iam_client, rl),
+                iam_inventory::server_certificates(&iam_client, rl),
+                account::security_contact(&account_client, rl)
+            )
         }
     );
     AccountSnapshot {
@@ -68,6 +110,10 @@ pub async fn collect_account(
         credentials: credentials.into(),
         authorization: authorization.into(),
         monitoring: monitoring.into(),
+        root_virtual_mfa: root_virtual_mfa.into(),
+        server_certificates: server_certificates.into(),
+        security_contact: security_contact.into(),
+        s3: s3.into(),
     }
 }
 
@@ -82,13 +128,30 @@ pub async fn collect_region(
     let ec2_client = aws_sdk_ec2::Client::new(&cfg);
     let securityhub_client = aws_sdk_securityhub::Client::new(&cfg);
     let config_client = aws_sdk_config::Client::new(&cfg);
-    let (ec2, securityhub_enabled, config_recorders) = tokio::join!(
+    let analyzer_client = aws_sdk_accessanalyzer::Client::new(&cfg);
+    let rds_client = aws_sdk_rds::Client::new(&cfg);
+    let efs_client = aws_sdk_efs::Client::new(&cfg);
+    let kms_client = aws_sdk_kms::Client::new(&cfg);
+    let (
+        ec2,
+        securityhub_enabled,
+        config_recorders,
+        (access_analyzers, rds_instances, efs_file_systems, kms_keys),
+    ) = tokio::join!(
         ec2::collect(&ec2_client, rl),
         async {
             rl.acquire().await;
             crate::securityhub::is_enabled(&securityhub_client).await
         },
-        config::collect(&config_client, rl)
+        config::collect(&config_client, rl),
+        async {
+            tokio::join!(
+                accessanalyzer::collect(&analyzer_client, rl),
+                rds::db_instances(&rds_client, rl),
+                rds::file_systems(&efs_client, rl),
+                kms::collect(&kms_client, rl)
+            )
+        }
     );
     RegionSnapshot {
         account_id: account_id.to_string(),
@@ -97,5 +160,9 @@ pub async fn collect_region(
         ec2: ec2.into(),
         securityhub_enabled: securityhub_enabled.into(),
         config_recorders: config_recorders.into(),
+        access_analyzers: access_analyzers.into(),
+        rds_instances: rds_instances.into(),
+        efs_file_systems: efs_file_systems.into(),
+        kms_keys: kms_keys.into(),
     }
 }
