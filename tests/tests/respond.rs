@@ -904,3 +904,137 @@ async fn untrusted_body() {
     assert!(all.iter().any(|i| i.account == "999999999999"));
     assert!(all.iter().any(|i| i.account == "unknown"));
 }
+
+#[test]
+fn rate_cap_allow_list_repeat_offences_and_finding_copies() {
+    rampart_testbed::block_on(guards_body());
+}
+
+async fn guards_body() {
+    let emu = Emulator::start().expect("emulator");
+    let base = emu.sdk_config(REGION).await;
+    let org = fixtures::create_org(&base, &[Profile::default()], &[REGION])
+        .await
+        .expect("org");
+    let acct = org.members[0].id.clone();
+    let hub = hub_resources(&base).await.expect("hub resources");
+    let member = member_config(&base, &acct, REGION).await;
+    let ct = aws_sdk_cloudtrail::Client::new(&member);
+    let iam = aws_sdk_iam::Client::new(&member);
+    iam.create_user().user_name("mallory").send().await.unwrap();
+    let stop = |id: &str| {
+        event(
+            "cloudtrail-stoplogging",
+            &[
+                ("EVENT_ID", id),
+                ("ACCOUNT", acct.as_str()),
+                ("REGION", REGION),
+                ("USER", "mallory"),
+                ("TRAIL", "org-audit"),
+            ],
+        )
+        .unwrap()
+    };
+
+    // An allow-listed actor's change is recorded and alerted, not reverted.
+    let mut cfg = config(&hub);
+    cfg.allow_list = Some(vec!["arn:aws:iam::*:user/mallory".into()]);
+    let r = responder(&base, cfg, false);
+    ct.stop_logging().name("org-audit").send().await.unwrap();
+    let o = r
+        .handle_bytes(stop("f0000000-0000-4000-8000-000000000001").as_bytes())
+        .await;
+    assert_eq!(o.disposition, Disposition::Ignored, "{o:#?}");
+    assert!(o.reason.as_deref().unwrap().contains("allow-listed"));
+    let st = ct
+        .get_trail_status()
+        .name("org-audit")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(st.is_logging(), Some(false));
+
+    // Countermeasure on repeat offences only: the first offence restarts logging and spares
+    // the actor, the second deactivates their keys.
+    let mut cfg = config(&hub);
+    cfg.countermeasure = Some(Countermeasure::Repeat);
+    let r = responder(&base, cfg, false);
+    iam.create_access_key()
+        .user_name("mallory")
+        .send()
+        .await
+        .unwrap();
+    let o = r
+        .handle_bytes(stop("f0000000-0000-4000-8000-000000000002").as_bytes())
+        .await;
+    assert_eq!(o.disposition, Disposition::Acted, "{o:#?}");
+    assert!(o.actions.iter().any(|a| a.stage == Stage::Countermeasure
+        && a.status == Status::Skipped
+        && a.detail.contains("first offence")));
+    ct.stop_logging().name("org-audit").send().await.unwrap();
+    let o = r
+        .handle_bytes(stop("f0000000-0000-4000-8000-000000000003").as_bytes())
+        .await;
+    assert_eq!(done(&o, "iam:UpdateAccessKey"), 1, "{o:#?}");
+    assert_eq!(done(&o, "iam:PutUserPolicy"), 1);
+
+    // The hourly action budget: with a cap of 1, the next enforcing event is held back.
+    let mut cfg = config(&hub);
+    cfg.action_rate_cap = Some(1);
+    let r = responder(&base, cfg, false);
+    ct.stop_logging().name("org-audit").send().await.unwrap();
+    // The account already spent budget above this hour, so the cap of 1 is reached.
+    let o = r
+        .handle_bytes(stop("f0000000-0000-4000-8000-000000000004").as_bytes())
+        .await;
+    assert_eq!(o.disposition, Disposition::Ignored, "{o:#?}");
+    assert!(o.reason.as_deref().unwrap().contains("rate cap"), "{o:#?}");
+    let st = ct
+        .get_trail_status()
+        .name("org-audit")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(st.is_logging(), Some(false));
+
+    // The same GuardDuty finding imported into Security Hub and delivered by the member and by
+    // the administrator acts once.
+    let r = responder(&base, config(&hub), false);
+    let ec2 = aws_sdk_ec2::Client::new(&member);
+    let inst = ec2
+        .run_instances()
+        .image_id("ami-12c6146b")
+        .min_count(1)
+        .max_count(1)
+        .send()
+        .await
+        .unwrap()
+        .instances()[0]
+        .instance_id()
+        .unwrap()
+        .to_string();
+    let custom = event(
+        "securityhub-custom-action",
+        &[
+            ("EVENT_ID", "x"),
+            ("ACCOUNT", acct.as_str()),
+            ("HUB", org.management.as_str()),
+            ("REGION", REGION),
+            ("INSTANCE", inst.as_str()),
+            ("FINDING_ID", "0123456789abcdef0123456789abcdef"),
+        ],
+    )
+    .unwrap();
+    let mut imported: serde_json::Value = serde_json::from_str(&custom).unwrap();
+    imported["detail-type"] = "Security Hub Findings - Imported".into();
+    imported["resources"] = serde_json::json!([]);
+    let mut from_member = imported.clone();
+    from_member["id"] = "f0000000-0000-4000-8000-000000000005".into();
+    from_member["account"] = acct.clone().into();
+    let mut from_admin = imported;
+    from_admin["id"] = "f0000000-0000-4000-8000-000000000006".into();
+    let first = r.handle_value(&from_member).await;
+    assert_eq!(first.disposition, Disposition::Acted, "{first:#?}");
+    let second = r.handle_value(&from_admin).await;
+    assert_eq!(second.disposition, Disposition::Duplicate, "{second:#?}");
+}
