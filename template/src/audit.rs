@@ -166,6 +166,7 @@ fn audit_inner(path: &str, text: &str, cfg: &AuditConfig) -> TemplateReport {
             (r.id.as_str(), (r.pos, len))
         })
         .collect();
+    let patterns = crate::resolve::pattern::enter(model.resolver.patterns.clone());
     for rule in cfg.rules.iter().filter(|r| r.meta.active) {
         for hit in rule.evaluate(&model) {
             // A finding on the logical id spans the id; elsewhere only the start is known.
@@ -192,6 +193,7 @@ fn audit_inner(path: &str, text: &str, cfg: &AuditConfig) -> TemplateReport {
             });
         }
     }
+    drop(patterns);
     apply_suppressions(&model, cfg, &mut findings, &mut issues);
     findings.sort_by(|a, b| (a.line, a.col, &a.rule_id).cmp(&(b.line, b.col, &b.rule_id)));
     findings.dedup();

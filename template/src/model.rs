@@ -110,9 +110,50 @@ impl<'a> Model<'a> {
                 }
             }
         }
+        m.check_parameters(supplied);
         m.note_transforms();
         m.attach_sg_rules();
         m
+    }
+
+    /// A `Default` or supplied value that breaks the parameter's own `AllowedPattern` or
+    /// `AllowedValues` makes CloudFormation reject the stack: report it.
+    fn check_parameters(&mut self, supplied: &HashMap<String, String>) {
+        let Some(ps) = self.root.get("Parameters") else {
+            return;
+        };
+        for e in ps.entries() {
+            let ty = e
+                .value
+                .get("Type")
+                .and_then(Node::as_str)
+                .unwrap_or("String");
+            // AWS-specific and SSM types are validated by CloudFormation against AWS, not here.
+            if ty.starts_with("AWS::") || ty.starts_with("List<") {
+                continue;
+            }
+            let list = ty == "CommaDelimitedList";
+            let (value, pos, what) = match supplied.get(&e.key) {
+                Some(v) => (v.clone(), e.key_pos, "supplied value"),
+                None => match e.value.get("Default") {
+                    Some(d) => match d.scalar_text() {
+                        Some(t) => (t, d.pos, "Default"),
+                        None => continue,
+                    },
+                    None => continue,
+                },
+            };
+            if let Some(why) = crate::resolve::pattern::violation(&e.value, &value, list) {
+                self.issues.push(issue(
+                    None,
+                    pos,
+                    format!(
+                        "parameter {}: {what} {why}; CloudFormation rejects the stack with it",
+                        e.key
+                    ),
+                ));
+            }
+        }
     }
 
     /// Macros run at deploy time; say which ones were not expanded (what they generate is

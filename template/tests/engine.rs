@@ -673,3 +673,134 @@ fn large_templates_stay_linear() {
     );
     assert!(t.elapsed().as_secs() < 20, "took {:?}", t.elapsed());
 }
+
+/// SSH ingress whose CIDR is a parameter without Default, constrained by `param` (YAML flow).
+fn ssh_from(param: &str, key: &str) -> String {
+    format!(
+        "Parameters:
+  Cidr: {{Type: String, {param}}}
+  Public: {{Type: String, AllowedPattern: 'false'}}
+Resources:
+  SG:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: d
+      SecurityGroupEgress: [{{IpProtocol: tcp, FromPort: 443, ToPort: 443, CidrIp: 10.0.0.0/8}}]
+      SecurityGroupIngress:
+        - {{IpProtocol: tcp, FromPort: 22, ToPort: 22, {key}: !Ref Cidr}}
+  Db:
+    Type: AWS::RDS::DBInstance
+    Properties: {{Engine: postgres, StorageEncrypted: true, PubliclyAccessible: !Ref Public}}
+"
+    )
+}
+
+#[test]
+fn allowed_pattern_of_a_parameter_without_value_decides_world_cidr_and_equals() {
+    let cfg = AuditConfig::default();
+    let net01 = |src: &str| -> Vec<Status> {
+        ids(src, &cfg)
+            .into_iter()
+            .filter(|(i, _, _)| i == "NET-01")
+            .map(|(_, s, _)| s)
+            .collect()
+    };
+    // A pattern that only admits 10.x.x.x CIDRs: SSH cannot be open to the world.
+    let private = ssh_from(
+        r"AllowedPattern: '^10\.\d{1,3}\.\d{1,3}\.\d{1,3}/(8|9|[12]\d|3[0-2])$'",
+        "CidrIp",
+    );
+    assert!(net01(&private).is_empty(), "{:?}", ids(&private, &cfg));
+    // The usual CIDR pattern of AWS samples (unanchored: CloudFormation matches the whole
+    // value anyway) admits 0.0.0.0/0: still unresolved.
+    let any = ssh_from(
+        r"AllowedPattern: '(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})/(\d{1,2})'",
+        "CidrIp",
+    );
+    assert_eq!(net01(&any), vec![Status::Unresolved]);
+    // An IPv6 pattern admitting ::/0 is not mistaken for "not 0.0.0.0/0, so safe".
+    let v6 = ssh_from(r"AllowedPattern: '[0-9a-fA-F:]+/\d{1,3}'", "CidrIpv6");
+    assert_eq!(net01(&v6), vec![Status::Unresolved]);
+    // A pattern the regex crate cannot compile (look-ahead) constrains nothing.
+    let lookahead = ssh_from(r"AllowedPattern: '(?!0\.0\.0\.0).*'", "CidrIp");
+    assert_eq!(net01(&lookahead), vec![Status::Unresolved]);
+    // Without a pattern: unresolved, as before.
+    assert_eq!(
+        net01(&ssh_from("Description: d", "CidrIp")),
+        vec![Status::Unresolved]
+    );
+    // A structured `equals` rule: PubliclyAccessible can only be 'false'.
+    assert!(!ids(&private, &cfg).iter().any(|(i, _, _)| i == "NET-15"));
+}
+
+#[test]
+fn allowed_pattern_does_not_narrow_iam_questions() {
+    // Policy checks ask more than "could it be exactly X" (`s3:*`, `iam:Pass*`, ...), so a
+    // pattern does not narrow them: the action stays unresolved even though the pattern
+    // excludes a bare `*`.
+    let src = r"Parameters:
+  Action: {Type: String, AllowedPattern: '[a-z0-9]+:[A-Za-z]+'}
+Resources:
+  P:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      PolicyDocument:
+        Statement:
+          - {Effect: Allow, Action: !Ref Action, Resource: '*'}
+";
+    let v = ids(src, &AuditConfig::default());
+    assert!(has(&v, "IAM-01", Status::Unresolved), "{v:?}");
+}
+
+#[test]
+fn default_or_supplied_value_breaking_its_own_constraints_is_an_issue() {
+    let src = |default: &str| {
+        format!(
+            "Parameters:
+  Cidr: {{Type: String, Default: '{default}', AllowedPattern: '10\\.\\d+\\.\\d+\\.\\d+/\\d+'}}
+  Env: {{Type: String, Default: staging, AllowedValues: [dev, prod]}}
+  Azs: {{Type: CommaDelimitedList, Default: 'a,b', AllowedValues: [a, b, c]}}
+Resources:
+  T: {{Type: AWS::SNS::Topic}}
+"
+        )
+    };
+    let cfg = AuditConfig::default();
+    let r = audit_text("t.yaml", &src("0.0.0.0/0"), &cfg);
+    let msgs: Vec<&str> = r.issues.iter().map(|i| i.message.as_str()).collect();
+    assert!(
+        msgs.iter()
+            .any(|m| m
+                .contains("parameter Cidr: Default '0.0.0.0/0' does not match its AllowedPattern")),
+        "{msgs:?}"
+    );
+    assert!(
+        msgs.iter().any(|m| m.contains("parameter Env: Default 'staging' is not one of its AllowedValues")),
+        "{msgs:?}"
+    );
+    assert!(
+        !msgs.iter().any(|m| m.contains("parameter Azs")),
+        "{msgs:?}"
+    );
+    assert_eq!(msgs.len(), 2, "{msgs:?}");
+    let issue = r
+        .issues
+        .iter()
+        .find(|i| i.message.contains("Cidr"))
+        .map(|i| i.line);
+    assert_eq!(issue, Some(2));
+    // A supplied value is checked instead of the Default.
+    let cfg = AuditConfig {
+        parameters: HashMap::from([
+            ("Cidr".to_string(), "10.1.0.0/16".to_string()),
+            ("Env".to_string(), "test".to_string()),
+        ]),
+        ..AuditConfig::default()
+    };
+    let r = audit_text("t.yaml", &src("0.0.0.0/0"), &cfg);
+    let msgs: Vec<&str> = r.issues.iter().map(|i| i.message.as_str()).collect();
+    assert_eq!(
+        msgs,
+        vec!["parameter Env: supplied value 'test' is not one of its AllowedValues; CloudFormation rejects the stack with it"]
+    );
+}

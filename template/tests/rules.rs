@@ -117,6 +117,7 @@ rule_tests! {
     iam12 => "IAM-12", one("AWS::IAM::Role", "AssumeRolePolicyDocument: {Statement: [{Effect: Allow, Principal: {AWS: '*'}, Action: 'sts:AssumeRole'}]}"), one("AWS::IAM::Role", "AssumeRolePolicyDocument: {Statement: [{Effect: Allow, Principal: {AWS: 'arn:aws:iam::111111111111:root'}, Action: 'sts:AssumeRole'}]}");
     iam13 => "IAM-13", policy("{Effect: Allow, Action: ['iam:AttachRolePolicy'], Resource: '*'}"), policy("{Effect: Allow, Action: ['iam:GetRole'], Resource: '*'}");
     iam14 => "IAM-14", one("AWS::IAM::AccessKey", "UserName: u"), one("AWS::IAM::User", "Groups: [g]");
+    iam15 => "IAM-15", one("AWS::RDS::DBInstance", "Engine: MySQL\nStorageEncrypted: true"), one("AWS::RDS::DBInstance", "Engine: mysql\nStorageEncrypted: true\nEnableIAMDatabaseAuthentication: true");
     data01 => "DATA-01", one("AWS::S3::Bucket", "AccessControl: PublicRead"), one("AWS::S3::Bucket", "AccessControl: Private");
     data02 => "DATA-02", one("AWS::S3::Bucket", "AccessControl: PublicReadWrite"), one("AWS::S3::Bucket", "AccessControl: PublicRead");
     data03 => "DATA-03", bucket_policy("{Effect: Allow, Principal: '*', Action: 's3:GetObject', Resource: x}"), bucket_policy("{Effect: Allow, Principal: '*', Action: 's3:GetObject', Resource: x, Condition: {StringEquals: {'aws:SourceVpce': v}}}");
@@ -177,6 +178,8 @@ rule_tests! {
     cmp07 => "CMP-07", one("AWS::Lambda::Permission", "Action: lambda:InvokeFunction\nFunctionName: f\nPrincipal: s3.amazonaws.com"), one("AWS::Lambda::Permission", "Action: lambda:InvokeFunction\nFunctionName: f\nPrincipal: s3.amazonaws.com\nSourceAccount: !Ref AWS::AccountId");
     cmp08 => "CMP-08", one("AWS::ECS::TaskDefinition", "ContainerDefinitions: [{Name: a, Privileged: true}]"), one("AWS::ECS::TaskDefinition", "ContainerDefinitions: [{Name: a, Privileged: false}]");
     cmp09 => "CMP-09", one("AWS::ECS::TaskDefinition", "NetworkMode: host"), one("AWS::ECS::TaskDefinition", "NetworkMode: awsvpc");
+    data32 => "DATA-32", one("AWS::ElastiCache::ReplicationGroup", "ReplicationGroupDescription: d\nEngine: redis\nTransitEncryptionEnabled: true"), one("AWS::ElastiCache::ReplicationGroup", "ReplicationGroupDescription: d\nEngine: redis\nTransitEncryptionEnabled: true\nAuthToken: '{{resolve:secretsmanager:redis-auth}}'");
+    data33 => "DATA-33", one("AWS::EKS::Cluster", "RoleArn: r\nResourcesVpcConfig: {SubnetIds: [s]}"), one("AWS::EKS::Cluster", "RoleArn: r\nResourcesVpcConfig: {SubnetIds: [s]}\nEncryptionConfig: [{Resources: [secrets], Provider: {KeyArn: !GetAtt Key.Arn}}]");
     cmp10 => "CMP-10", one("AWS::EKS::Cluster", "ResourcesVpcConfig: {SubnetIds: [s]}"), one("AWS::EKS::Cluster", "ResourcesVpcConfig: {SubnetIds: [s], EndpointPublicAccess: false, EndpointPrivateAccess: true}");
     cmp11 => "CMP-11", one("AWS::ApiGateway::Method", "HttpMethod: GET\nAuthorizationType: NONE\nRestApiId: a\nResourceId: r"), one("AWS::ApiGateway::Method", "HttpMethod: OPTIONS\nAuthorizationType: NONE\nRestApiId: a\nResourceId: r");
     cmp12 => "CMP-12", one("AWS::ECR::Repository", "RepositoryName: r"), one("AWS::ECR::Repository", "ImageScanningConfiguration: {ScanOnPush: true}");
@@ -311,4 +314,81 @@ fn drop_invalid_headers_applies_to_application_load_balancers_only() {
         "Type: network\nSubnets: [a]",
     );
     assert!(quiet("NET-24", &network));
+}
+
+#[test]
+fn rds_iam_authentication_depends_on_engine_and_cluster_membership() {
+    // A cluster fires; its member instances are judged on the cluster.
+    let cluster = one(
+        "AWS::RDS::DBCluster",
+        "Engine: aurora-postgresql\nStorageEncrypted: true",
+    );
+    assert!(fires("IAM-15", &cluster));
+    let member = one(
+        "AWS::RDS::DBInstance",
+        "Engine: aurora-postgresql\nDBClusterIdentifier: c\nDBInstanceClass: db.r6g.large",
+    );
+    assert!(quiet("IAM-15", &member));
+    for engine in ["oracle-ee", "sqlserver-se", "db2-se"] {
+        let src = one("AWS::RDS::DBInstance", &format!("Engine: {engine}"));
+        assert!(quiet("IAM-15", &src), "{engine}");
+    }
+    for engine in ["postgres", "MariaDB", "MySQL"] {
+        let src = one("AWS::RDS::DBInstance", &format!("Engine: {engine}"));
+        assert!(fires("IAM-15", &src), "{engine}");
+    }
+    // A read replica without Engine inherits it from its source: not judged.
+    let replica = one(
+        "AWS::RDS::DBInstance",
+        "SourceDBInstanceIdentifier: main\nDBInstanceClass: db.t3.micro",
+    );
+    assert!(quiet("IAM-15", &replica));
+    let serverless_v1 = one(
+        "AWS::RDS::DBCluster",
+        "Engine: aurora-mysql\nEngineMode: serverless",
+    );
+    assert!(quiet("IAM-15", &serverless_v1));
+    let off = one(
+        "AWS::RDS::DBCluster",
+        "Engine: aurora-mysql\nEnableIAMDatabaseAuthentication: false",
+    );
+    assert!(fires("IAM-15", &off));
+    // An engine from a parameter without Default or AllowedValues: reported as unresolved.
+    let unknown = "Parameters:\n  Engine: {Type: String}\nResources:\n  R:\n    Type: AWS::RDS::DBInstance\n    Properties:\n      Engine: !Ref Engine\n";
+    let r = audit(unknown);
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.rule_id == "IAM-15" && f.status == Status::Unresolved),
+        "{:?}",
+        r.findings
+    );
+}
+
+#[test]
+fn elasticache_authentication_accepts_auth_token_or_rbac() {
+    let rbac = one(
+        "AWS::ElastiCache::ReplicationGroup",
+        "ReplicationGroupDescription: d\nEngine: valkey\nTransitEncryptionEnabled: true\nUserGroupIds: [!Ref Users]",
+    );
+    assert!(quiet("DATA-32", &rbac));
+    // A token only in one branch of an undecided condition still fires (the other has none).
+    let maybe = "Parameters:\n  Env: {Type: String}\nConditions:\n  Prod: !Equals [!Ref Env, prod]\nResources:\n  R:\n    Type: AWS::ElastiCache::ReplicationGroup\n    Properties:\n      ReplicationGroupDescription: d\n      TransitEncryptionEnabled: true\n      AuthToken: !If [Prod, '{{resolve:secretsmanager:t}}', !Ref AWS::NoValue]\n";
+    assert!(fires("DATA-32", maybe));
+}
+
+#[test]
+fn eks_secrets_encryption_needs_secrets_and_a_key() {
+    let no_key = one(
+        "AWS::EKS::Cluster",
+        "RoleArn: r\nResourcesVpcConfig: {SubnetIds: [s]}\nEncryptionConfig: [{Resources: [secrets]}]",
+    );
+    assert!(fires("DATA-33", &no_key));
+    let other = one(
+        "AWS::EKS::Cluster",
+        "RoleArn: r\nResourcesVpcConfig: {SubnetIds: [s]}\nEncryptionConfig: [{Resources: [configmaps], Provider: {KeyArn: k}}]",
+    );
+    assert!(fires("DATA-33", &other));
+    let maybe = "Parameters:\n  Key: {Type: String, Default: ''}\n  Env: {Type: String}\nConditions:\n  HasKey: !Equals [!Ref Env, prod]\nResources:\n  R:\n    Type: AWS::EKS::Cluster\n    Properties:\n      RoleArn: r\n      ResourcesVpcConfig: {SubnetIds: [s]}\n      EncryptionConfig: !If [HasKey, [{Resources: [secrets], Provider: {KeyArn: !Ref Key}}], !Ref AWS::NoValue]\n";
+    assert!(fires("DATA-33", maybe));
 }

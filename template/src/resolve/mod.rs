@@ -11,6 +11,7 @@ use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 
 mod conditions;
+pub mod pattern;
 
 use conditions::CondState;
 
@@ -39,6 +40,8 @@ pub struct Resolver<'a> {
     cond_depth: std::cell::Cell<usize>,
     /// Extra names bound while resolving (e.g. an `Fn::ForEach` identifier).
     pub locals: HashMap<String, Node>,
+    /// `AllowedPattern`s of String parameters that have no value (see [`pattern`]).
+    pub patterns: HashMap<String, regex::Regex>,
 }
 
 /// Most AllowedValues turned into alternatives (beyond that, the value is unknown).
@@ -82,6 +85,7 @@ fn unsupplied_value(
 impl<'a> Resolver<'a> {
     pub fn new(root: &'a Node, supplied: &HashMap<String, String>) -> Self {
         let mut params = HashMap::new();
+        let mut patterns = HashMap::new();
         if let Some(ps) = root.get("Parameters") {
             for e in ps.entries() {
                 let def = e.value.get("Default");
@@ -109,6 +113,16 @@ impl<'a> Resolver<'a> {
                     ),
                     _ => v,
                 });
+                if value.is_none() && ty == "String" {
+                    if let Some(re) = e
+                        .value
+                        .get("AllowedPattern")
+                        .and_then(Node::as_str)
+                        .and_then(pattern::compile)
+                    {
+                        patterns.insert(e.key.clone(), re);
+                    }
+                }
                 params.insert(
                     e.key.clone(),
                     Param {
@@ -132,6 +146,7 @@ impl<'a> Resolver<'a> {
             memo: RefCell::new(HashMap::new()),
             cond_depth: std::cell::Cell::new(0),
             locals: HashMap::new(),
+            patterns,
         }
     }
 

@@ -208,6 +208,14 @@ pub fn could_be(pattern: &str, target: &str) -> bool {
     true
 }
 
+/// Could an unresolved value equal exactly `target`? Like [`could_be`], but a bare parameter
+/// with an `AllowedPattern` can only be what its pattern admits. Only for questions about one
+/// specific value: "could it be `*`" is not a proxy for "could it be anything" here.
+pub fn could_equal(rendering: &str, target: &str) -> bool {
+    crate::resolve::pattern::admits(rendering, target)
+        .unwrap_or_else(|| could_be(rendering, target))
+}
+
 /// Does a string value equal one of `targets`? Unknown values answer `Unknown` when they
 /// could, so rules report them as unresolved rather than passing them.
 pub fn equals_any(n: &Node, targets: &[&str]) -> Tri {
@@ -230,7 +238,7 @@ pub fn equals_any(n: &Node, targets: &[&str]) -> Tri {
             }
         }
         Value::Unknown(s) => {
-            if targets.iter().any(|t| could_be(s, t)) {
+            if targets.iter().any(|t| could_equal(s, t)) {
                 Tri::Unknown
             } else {
                 Tri::False
@@ -257,7 +265,10 @@ pub fn world_cidr(n: &Node) -> Tri {
             }
         }
         Value::Unknown(s) => {
-            if could_be(s, "0.0.0.0/0") {
+            if ["0.0.0.0/0", "::/0", "0::/0"]
+                .iter()
+                .any(|w| could_equal(s, w))
+            {
                 Tri::Unknown
             } else {
                 Tri::False

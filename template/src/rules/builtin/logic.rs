@@ -1,11 +1,12 @@
 //! Checks that relate resources to each other or read key/value lists: S3 public access
-//! blocks and TLS-only policies, VPC flow logs, load-balancer access logs and header handling.
+//! blocks and TLS-only policies, VPC flow logs, load-balancer access logs and header handling,
+//! EKS secrets encryption (a list of configurations) and RDS IAM authentication (by engine).
 
 use std::collections::HashSet;
 
 use crate::model::{referenced_id, Model};
-use crate::node::Node;
-use crate::rules::util::{present, truth, Hit, Tri};
+use crate::node::{Node, Value};
+use crate::rules::util::{present, text, truth, Hit, Tri};
 use crate::rules::BuiltinFn;
 
 pub fn lookup(id: &str) -> Option<BuiltinFn> {
@@ -15,6 +16,8 @@ pub fn lookup(id: &str) -> Option<BuiltinFn> {
         "LOG-06" => alb_access_logs,
         "NET-24" => alb_drop_invalid_headers,
         "LOG-09" => vpc_flow_logs,
+        "DATA-33" => eks_secrets_encryption,
+        "IAM-15" => rds_iam_auth,
         _ => return None,
     })
 }
@@ -153,6 +156,143 @@ fn vpc_flow_logs(m: &Model, out: &mut Vec<Hit>) {
     for r in m.of_type("AWS::EC2::VPC") {
         if !logged.contains(r.id.as_str()) {
             out.push(Hit::fail(&r.id, r.pos, "VPC has no flow log"));
+        }
+    }
+}
+
+/// Does one `EncryptionConfig` list envelope-encrypt `secrets` with a KMS key?
+/// Unknown when the list, a `Resources` entry or the key cannot be resolved.
+fn encrypts_secrets(config: &Node) -> Tri {
+    if matches!(config.value, Value::Unknown(_)) {
+        return Tri::Unknown;
+    }
+    let mut unknown = false;
+    for entry in present(config, "*") {
+        if matches!(entry.value, Value::Unknown(_)) {
+            unknown = true;
+            continue;
+        }
+        let keyed = !present(entry, "Provider.KeyArn").is_empty();
+        for res in present(entry, "Resources.*") {
+            match &res.value {
+                Value::Unknown(_) => unknown = true,
+                _ if text(res) == Some("secrets") && keyed => return Tri::True,
+                _ => {}
+            }
+        }
+    }
+    if unknown {
+        Tri::Unknown
+    } else {
+        Tri::False
+    }
+}
+
+/// EKS clusters should envelope-encrypt Kubernetes secrets with a customer managed KMS key
+/// (`EncryptionConfig: [{Resources: [secrets], Provider: {KeyArn: ...}}]`). Every alternative
+/// of an undecided `Fn::If` must encrypt.
+fn eks_secrets_encryption(m: &Model, out: &mut Vec<Hit>) {
+    for r in m.of_type("AWS::EKS::Cluster") {
+        let mut unresolved = None;
+        let mut failed = None;
+        for v in crate::rules::util::lookup(&r.props, "EncryptionConfig") {
+            match v.map(encrypts_secrets) {
+                None => {
+                    failed = Some(Hit::fail(&r.id, r.pos, "cluster has no EncryptionConfig: Kubernetes secrets are not envelope-encrypted with a customer managed KMS key"));
+                    break;
+                }
+                Some(Tri::False) => {
+                    let pos = v.map(|n| n.pos).unwrap_or(r.pos);
+                    failed = Some(Hit::fail(&r.id, pos, "EncryptionConfig does not cover secrets with a KMS key (Resources [secrets] and Provider.KeyArn)"));
+                    break;
+                }
+                Some(Tri::Unknown) => {
+                    let pos = v.map(|n| n.pos).unwrap_or(r.pos);
+                    unresolved.get_or_insert_with(|| {
+                        Hit::unresolved(
+                            &r.id,
+                            pos,
+                            "EncryptionConfig cannot be resolved; secrets encryption unknown",
+                        )
+                    });
+                }
+                Some(Tri::True) => {}
+            }
+        }
+        out.extend(failed.or(unresolved));
+    }
+}
+
+/// Engines with IAM database authentication (RDS for MySQL, MariaDB, PostgreSQL; Aurora
+/// MySQL and PostgreSQL). Engine names are case-insensitive (`MySQL` is common).
+fn iam_auth_engine(n: &Node) -> Tri {
+    match &n.value {
+        Value::Unknown(_) => Tri::Unknown,
+        _ => match text(n).map(str::to_ascii_lowercase).as_deref() {
+            Some(
+                "mysql" | "mariadb" | "postgres" | "aurora" | "aurora-mysql" | "aurora-postgresql",
+            ) => Tri::True,
+            _ => Tri::False,
+        },
+    }
+}
+
+/// RDS instances and clusters whose engine supports IAM database authentication but do not
+/// enable it. Instances that belong to a cluster (`DBClusterIdentifier`) are judged on the
+/// cluster; an instance without `Engine` (read replica, snapshot restore) inherits it and is
+/// not judged; Aurora Serverless v1 (`EngineMode: serverless`) does not support it.
+fn rds_iam_auth(m: &Model, out: &mut Vec<Hit>) {
+    let kinds = ["AWS::RDS::DBInstance", "AWS::RDS::DBCluster"];
+    for r in m
+        .resources
+        .iter()
+        .filter(|r| kinds.contains(&r.kind.as_str()))
+    {
+        let instance = r.kind == "AWS::RDS::DBInstance";
+        if instance && !present(&r.props, "DBClusterIdentifier").is_empty() {
+            continue;
+        }
+        let modes = present(&r.props, "EngineMode");
+        if !modes.is_empty()
+            && modes
+                .iter()
+                .all(|n| text(n).is_some_and(|t| t.eq_ignore_ascii_case("serverless")))
+        {
+            continue;
+        }
+        let mut engine = Tri::False;
+        for e in present(&r.props, "Engine") {
+            match iam_auth_engine(e) {
+                Tri::True => {
+                    engine = Tri::True;
+                    break;
+                }
+                Tri::Unknown => engine = Tri::Unknown,
+                Tri::False => {}
+            }
+        }
+        if engine == Tri::False {
+            continue;
+        }
+        let what = if instance {
+            "DB instance"
+        } else {
+            "DB cluster"
+        };
+        let mut hits = Vec::new();
+        crate::rules::util::require_true(
+            r,
+            "EnableIAMDatabaseAuthentication",
+            false,
+            &format!("{what} does not enable IAM database authentication"),
+            &mut hits,
+        );
+        for mut h in hits {
+            if engine == Tri::Unknown && !h.unresolved {
+                h.unresolved = true;
+                h.message.push_str(" (engine cannot be resolved)");
+            }
+            out.push(h);
         }
     }
 }
