@@ -18,6 +18,21 @@ fn done(o: &Outcome, action: &str) -> usize {
         .count()
 }
 
+/// The StopLogging event of `tests/events/` by IAM user mallory on trail org-audit.
+fn stop_logging(event_id: &str, account: &str) -> String {
+    event(
+        "cloudtrail-stoplogging",
+        &[
+            ("EVENT_ID", event_id),
+            ("ACCOUNT", account),
+            ("REGION", REGION),
+            ("USER", "mallory"),
+            ("TRAIL", "org-audit"),
+        ],
+    )
+    .expect("event fixture")
+}
+
 async fn handle(r: &Responder, name: &str, vars: &[(&str, &str)]) -> Outcome {
     let raw = event(name, vars).expect("event fixture");
     r.handle_bytes(raw.as_bytes()).await
@@ -833,19 +848,7 @@ async fn untrusted_body() {
     let ct = aws_sdk_cloudtrail::Client::new(&member);
     ct.stop_logging().name("org-audit").send().await.unwrap();
 
-    let stop = |event_id: &str, account: &str| {
-        event(
-            "cloudtrail-stoplogging",
-            &[
-                ("EVENT_ID", event_id),
-                ("ACCOUNT", account),
-                ("REGION", REGION),
-                ("USER", "mallory"),
-                ("TRAIL", "org-audit"),
-            ],
-        )
-        .unwrap()
-    };
+    let stop = stop_logging;
     // An account outside the organization.
     let o = r
         .handle_bytes(stop("c0000000-0000-4000-8000-000000000001", "999999999999").as_bytes())
@@ -922,19 +925,7 @@ async fn guards_body() {
     let ct = aws_sdk_cloudtrail::Client::new(&member);
     let iam = aws_sdk_iam::Client::new(&member);
     iam.create_user().user_name("mallory").send().await.unwrap();
-    let stop = |id: &str| {
-        event(
-            "cloudtrail-stoplogging",
-            &[
-                ("EVENT_ID", id),
-                ("ACCOUNT", acct.as_str()),
-                ("REGION", REGION),
-                ("USER", "mallory"),
-                ("TRAIL", "org-audit"),
-            ],
-        )
-        .unwrap()
-    };
+    let stop = |id: &str| stop_logging(id, &acct);
 
     // An allow-listed actor's change is recorded and alerted, not reverted.
     let mut cfg = config(&hub);
