@@ -4,6 +4,7 @@
 //! regional STS endpoint of the home region, named after the run so member CloudTrail ties each
 //! call to it, and cached by the SDK's identity cache, which refreshes them before they expire.
 
+use aws_config::identity::IdentityCache;
 use aws_config::sts::AssumeRoleProvider;
 use aws_config::SdkConfig;
 use aws_credential_types::provider::SharedCredentialsProvider;
@@ -114,10 +115,14 @@ impl Sessions {
             builder = builder.external_id(id.clone());
         }
         let provider = builder.configure(&self.sts).build().await;
+        // Each account gets its own identity cache, shared by all of its clients and regions.
+        // The base config's cache holds at most 64 credential providers and evicts arbitrary
+        // ones beyond that, so past 64 accounts in a run each client re-assumed the role.
         let cfg = self
             .base
             .to_builder()
             .credentials_provider(SharedCredentialsProvider::new(provider))
+            .identity_cache(IdentityCache::lazy().build())
             .build();
         let got = caller_account(&cfg)
             .await

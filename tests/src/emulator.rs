@@ -176,6 +176,11 @@ impl Emulator {
         }
     }
 
+    /// The emulator process's id (to read its memory use).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// SDK config of the management (hub) account in `region`.
     pub async fn sdk_config(&self, region: &str) -> SdkConfig {
         aws_config::defaults(BehaviorVersion::latest())
