@@ -7,7 +7,10 @@ use std::collections::BTreeSet;
 #[test]
 fn member_role_matches_declared_permissions() {
     let granted = granted(
-        concat!(env!("CARGO_MANIFEST_DIR"), "/../stacksets/member-assess-role.json"),
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../stacksets/member-assess-role.json"
+        ),
         "AssessRole",
     );
     let mut declared: Vec<rampart_common::Permissions> =
