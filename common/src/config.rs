@@ -75,6 +75,8 @@ pub struct Config {
     pub fail_on: Option<String>,
     /// Event-driven response (`[response]` table).
     pub response: Option<crate::response::ResponseConfig>,
+    /// CIS thresholds (`[thresholds]` table); unset keys keep the CIS defaults.
+    pub thresholds: Option<Thresholds>,
     /// S3 bucket (in the hub region) receiving the HTML report of each `assess` run.
     pub report_bucket: Option<String>,
     /// Key prefix of uploaded reports.
@@ -83,6 +85,51 @@ pub struct Config {
     pub report_url_hours: Option<u32>,
     /// KMS key (id, ARN or alias) for SSE-KMS on the report; SSE-S3 (AES256) when unset.
     pub report_kms_key: Option<String>,
+}
+
+/// The CIS thresholds a check compares against. Unset keys keep the CIS v3.0.0 values:
+/// 14 characters (1.8), 24 passwords (1.9), 45 days unused (1.12), 90 days key age (1.14),
+/// 30 days root use (1.7).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Thresholds {
+    pub password_min_length: Option<i32>,
+    pub password_reuse_prevention: Option<i32>,
+    pub unused_credential_days: Option<i64>,
+    pub key_rotation_days: Option<i64>,
+    pub root_use_days: Option<i64>,
+}
+
+impl Thresholds {
+    fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |key: &str, v: i64, lo: i64, hi: i64| {
+            Err(ConfigError::Invalid(format!(
+                "thresholds.{key} must be within {lo}..={hi}, got {v}"
+            )))
+        };
+        if let Some(v) = self.password_min_length {
+            if !(6..=128).contains(&v) {
+                return bad("password_min_length", i64::from(v), 6, 128);
+            }
+        }
+        if let Some(v) = self.password_reuse_prevention {
+            if !(1..=24).contains(&v) {
+                return bad("password_reuse_prevention", i64::from(v), 1, 24);
+            }
+        }
+        for (key, v) in [
+            ("unused_credential_days", self.unused_credential_days),
+            ("key_rotation_days", self.key_rotation_days),
+            ("root_use_days", self.root_use_days),
+        ] {
+            if let Some(v) = v {
+                if !(1..=3650).contains(&v) {
+                    return bad(key, v, 1, 3650);
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Default key prefix of uploaded HTML reports.
@@ -129,6 +176,7 @@ impl Config {
             enable_security_hub: self.enable_security_hub.or(base.enable_security_hub),
             fail_on: self.fail_on.or(base.fail_on),
             response: self.response.or(base.response),
+            thresholds: self.thresholds.or(base.thresholds),
             report_bucket: self.report_bucket.or(base.report_bucket),
             report_prefix: self.report_prefix.or(base.report_prefix),
             report_url_hours: self.report_url_hours.or(base.report_url_hours),
@@ -258,6 +306,9 @@ impl Config {
         if let Some(r) = &self.response {
             r.validate().map_err(ConfigError::Invalid)?;
         }
+        if let Some(t) = &self.thresholds {
+            t.validate()?;
+        }
         Ok(())
     }
 
@@ -296,6 +347,13 @@ report_bucket = "rampart-reports-111122223333"
 report_prefix = "cis/"
 report_url_hours = 24
 report_kms_key = "alias/rampart"
+
+[thresholds]
+password_min_length = 16
+password_reuse_prevention = 12
+unused_credential_days = 30
+key_rotation_days = 60
+root_use_days = 7
 
 [response]
 role_name = "RampartResponder"
@@ -344,6 +402,14 @@ log_file_validation = true
         assert!(c.validate().unwrap_err().to_string().contains("12-digit"));
         let c = Config::parse("session_duration_secs = 60").unwrap();
         assert!(c.validate().is_err());
+        let c = Config::parse("[thresholds]\nkey_rotation_days = 0").unwrap();
+        assert!(c
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("thresholds.key_rotation_days"));
+        let err = Config::parse("[thresholds]\nkey_age = 3").unwrap_err();
+        assert!(err.contains("key_age"), "{err}");
         let c = Config::parse("report_url_hours = 169").unwrap();
         let err = c.validate().unwrap_err().to_string();
         assert!(

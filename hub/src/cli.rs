@@ -475,12 +475,12 @@ pub async fn run(cli: Cli) -> Result<u8, CliError> {
     match &cli.command {
         Command::Accounts { format } => accounts(&cli.global, *format).await,
         Command::Assess(args) => assess(&cli.global, args).await,
-        Command::Evaluate(args) => evaluate_offline(args),
+        Command::Evaluate(args) => evaluate_offline(&cli.global, args),
         Command::Diff {
             run_a,
             run_b,
             format,
-        } => diff_runs(run_a, run_b, *format),
+        } => diff_runs(&cli.global, run_a, run_b, *format),
         Command::AuditTemplate(args) => {
             Ok(u8::try_from(rampart_template::cli::run_cli(args)).unwrap_or(exit::RUNTIME))
         }
@@ -660,7 +660,7 @@ pub(crate) fn plan_for(fleet: &Fleet, run_id: &str, snapshot_dir: Option<PathBuf
         rate_burst: fleet.cfg.rate_burst(),
         publish: fleet.cfg.publish.unwrap_or(false),
         enable_security_hub: fleet.cfg.enable_security_hub.unwrap_or(false),
-        settings: Settings::default(),
+        settings: Settings::from_thresholds(fleet.cfg.thresholds.as_ref()),
         run_id: run_id.to_string(),
         now: crate::time::now(),
         snapshot_dir,
@@ -704,9 +704,11 @@ fn emit(
     Ok(())
 }
 
-fn evaluate_offline(args: &EvaluateArgs) -> Result<u8, CliError> {
+fn evaluate_offline(global: &GlobalArgs, args: &EvaluateArgs) -> Result<u8, CliError> {
     let fail_on = parse_fail_on(args.fail_on.as_deref())?;
-    let report = snapshots::evaluate_dir(&args.snapshots, &CIS_V3_0_0, &Settings::default())
+    let cfg = effective_config(global, None)?;
+    let settings = Settings::from_thresholds(cfg.thresholds.as_ref());
+    let report = snapshots::evaluate_dir(&args.snapshots, &CIS_V3_0_0, &settings)
         .map_err(CliError::Usage)?;
     emit(&report, args.format, args.output.as_deref())?;
     if let Some(path) = &args.html {
@@ -720,12 +722,15 @@ fn evaluate_offline(args: &EvaluateArgs) -> Result<u8, CliError> {
 }
 
 fn diff_runs(
+    global: &GlobalArgs,
     a: &std::path::Path,
     b: &std::path::Path,
     format: OutputFormat,
 ) -> Result<u8, CliError> {
-    let ra = snapshots::load_run(a, &CIS_V3_0_0, &Settings::default()).map_err(CliError::Usage)?;
-    let rb = snapshots::load_run(b, &CIS_V3_0_0, &Settings::default()).map_err(CliError::Usage)?;
+    let cfg = effective_config(global, None)?;
+    let settings = Settings::from_thresholds(cfg.thresholds.as_ref());
+    let ra = snapshots::load_run(a, &CIS_V3_0_0, &settings).map_err(CliError::Usage)?;
+    let rb = snapshots::load_run(b, &CIS_V3_0_0, &settings).map_err(CliError::Usage)?;
     let d = snapshots::diff(&ra, &rb);
     match format {
         OutputFormat::Table => print!("{}", snapshots::diff_text(&d)),

@@ -195,6 +195,27 @@ mod tests {
     }
 
     #[test]
+    fn configured_thresholds_replace_the_cis_defaults() {
+        let policy = Some(PasswordPolicy {
+            minimum_length: Some(10),
+            reuse_prevention: Some(24),
+        });
+        let s = snap(iam(false, true, policy));
+        let cis = Settings::from_thresholds(None);
+        assert_eq!(passed(&password_min_length(&s, &cis)), Some(false));
+        let t = rampart_common::config::Thresholds {
+            password_min_length: Some(8),
+            ..Default::default()
+        };
+        let relaxed = Settings::from_thresholds(Some(&t));
+        assert_eq!(passed(&password_min_length(&s, &relaxed)), Some(true));
+        assert_eq!(
+            relaxed.key_rotation_days, 90,
+            "unset keys keep the CIS value"
+        );
+    }
+
+    #[test]
     fn password_policy_thresholds() {
         let d = Settings::default();
         let p = |len, reuse| {

@@ -44,6 +44,25 @@ impl Default for Settings {
     }
 }
 
+impl Settings {
+    /// The configured thresholds over the CIS defaults.
+    pub fn from_thresholds(t: Option<&rampart_common::config::Thresholds>) -> Settings {
+        let d = Settings::default();
+        let Some(t) = t else {
+            return d;
+        };
+        Settings {
+            password_min_length: t.password_min_length.unwrap_or(d.password_min_length),
+            password_reuse_prevention: t
+                .password_reuse_prevention
+                .unwrap_or(d.password_reuse_prevention),
+            unused_credential_days: t.unused_credential_days.unwrap_or(d.unused_credential_days),
+            key_rotation_days: t.key_rotation_days.unwrap_or(d.key_rotation_days),
+            root_use_days: t.root_use_days.unwrap_or(d.root_use_days),
+        }
+    }
+}
+
 /// How a check is evaluated.
 #[derive(Clone, Copy)]
 pub enum Eval {
