@@ -140,3 +140,17 @@ pub fn event(name: &str, vars: &[(&str, &str)]) -> anyhow::Result<String> {
     }
     Ok(text)
 }
+
+/// The StopLogging event of `tests/events/` by IAM user mallory on trail `org-audit`.
+pub fn stop_logging(event_id: &str, account: &str, region: &str) -> anyhow::Result<String> {
+    event(
+        "cloudtrail-stoplogging",
+        &[
+            ("EVENT_ID", event_id),
+            ("ACCOUNT", account),
+            ("REGION", region),
+            ("USER", "mallory"),
+            ("TRAIL", "org-audit"),
+        ],
+    )
+}

@@ -18,19 +18,8 @@ fn done(o: &Outcome, action: &str) -> usize {
         .count()
 }
 
-/// The StopLogging event of `tests/events/` by IAM user mallory on trail org-audit.
 fn stop_logging(event_id: &str, account: &str) -> String {
-    event(
-        "cloudtrail-stoplogging",
-        &[
-            ("EVENT_ID", event_id),
-            ("ACCOUNT", account),
-            ("REGION", REGION),
-            ("USER", "mallory"),
-            ("TRAIL", "org-audit"),
-        ],
-    )
-    .expect("event fixture")
+    rampart_testbed::respond::stop_logging(event_id, account, REGION).expect("event fixture")
 }
 
 async fn handle(r: &Responder, name: &str, vars: &[(&str, &str)]) -> Outcome {

@@ -8,7 +8,7 @@ use aws_smithy_types::body::SdkBody;
 use rampart_hub::respond::record::{Disposition, Status};
 use rampart_hub::respond::{MemberAccess, Responder};
 use rampart_testbed::fixtures::{self, Profile};
-use rampart_testbed::respond::{alerts, config, event, hub_resources};
+use rampart_testbed::respond::{alerts, config, hub_resources};
 use rampart_testbed::Emulator;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -100,19 +100,7 @@ async fn body() {
         .expect("org");
     let acct = org.members[0].id.clone();
     let hub = hub_resources(&base).await.expect("hub resources");
-    let stop = |id: &str| {
-        event(
-            "cloudtrail-stoplogging",
-            &[
-                ("EVENT_ID", id),
-                ("ACCOUNT", acct.as_str()),
-                ("REGION", REGION),
-                ("USER", "mallory"),
-                ("TRAIL", "org-audit"),
-            ],
-        )
-        .unwrap()
-    };
+    let stop = |id: &str| rampart_testbed::respond::stop_logging(id, &acct, REGION).unwrap();
 
     // Throttled twice: the SDK's retry policy carries the call through.
     let (member, attempts) = scripted_member(&base, &acct, throttled_twice);

@@ -248,48 +248,15 @@ impl Responder {
                 self.record_trails(base, started).await
             }
             Route::Tamper(call) => {
-                base.playbook = Some("cloudtrail-tamper".into());
-                base.link = Some(format!(
-                    "https://console.aws.amazon.com/cloudtrail/home?region={}#/events/{}",
-                    call.region, call.event_id
-                ));
-                let claim = format!("ct#{}", call.event_id);
-                let (account, region) = (call.account.clone(), call.region.clone());
                 let mode = self.cfg.cloudtrail_tamper.unwrap_or_default();
                 let job = Job::Tamper(call.clone());
-                self.guarded(
-                    base,
-                    &account,
-                    &region,
-                    &claim,
-                    mode,
-                    Some(&call),
-                    started,
-                    job,
-                )
-                .await
+                self.on_api_call(base, &call, "cloudtrail-tamper", mode, job, started)
+                    .await
             }
             Route::Mfa { call, user } => {
-                base.playbook = Some("auto-mfa".into());
-                base.link = Some(format!(
-                    "https://console.aws.amazon.com/cloudtrail/home?region={}#/events/{}",
-                    call.region, call.event_id
-                ));
-                let claim = format!("ct#{}", call.event_id);
-                let (account, region) = (call.account.clone(), call.region.clone());
                 let mode = self.cfg.auto_mfa.unwrap_or_default();
-                let job = Job::Mfa(user.clone());
-                self.guarded(
-                    base,
-                    &account,
-                    &region,
-                    &claim,
-                    mode,
-                    Some(&call),
-                    started,
-                    job,
-                )
-                .await
+                self.on_api_call(base, &call, "auto-mfa", mode, Job::Mfa(user), started)
+                    .await
             }
             Route::Isolate {
                 targets,
@@ -318,6 +285,36 @@ impl Responder {
                 first.next().unwrap_or(base)
             }
         }
+    }
+
+    /// A playbook triggered by a CloudTrail API call: claimed per call (`ct#<eventID>`), acting
+    /// in the call's account and region, never on Rampart's own calls.
+    async fn on_api_call(
+        &self,
+        mut base: Outcome,
+        call: &ApiCall,
+        playbook: &str,
+        mode: Mode,
+        job: Job,
+        started: Instant,
+    ) -> Outcome {
+        base.playbook = Some(playbook.into());
+        base.link = Some(format!(
+            "https://console.aws.amazon.com/cloudtrail/home?region={}#/events/{}",
+            call.region, call.event_id
+        ));
+        let claim = format!("ct#{}", call.event_id);
+        self.guarded(
+            base,
+            &call.account,
+            &call.region,
+            &claim,
+            mode,
+            Some(call),
+            started,
+            job,
+        )
+        .await
     }
 
     fn route(&self, e: &Event) -> Route {

@@ -341,7 +341,7 @@ fn audit_items(o: &Outcome) -> Vec<HashMap<String, AttributeValue>> {
             status: super::record::Status::Skipped,
             detail: o.reason.clone().unwrap_or_default(),
             prior_state: None,
-            started_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            started_at: super::record::now(),
             millis: o.millis,
         };
         vec![&intake]
