@@ -7,8 +7,15 @@ use serde::{Deserialize, Serialize};
 
 /// Role the hub assumes in members to respond; deployed by stacksets/member-response-role.json.
 pub const DEFAULT_RESPONSE_ROLE: &str = "RampartResponder";
-/// DynamoDB table holding event claims, the audit log, offence history and trail records.
+/// DynamoDB table holding the audit log only (append-only: items are never overwritten).
 pub const DEFAULT_AUDIT_TABLE: &str = "rampart-audit";
+/// DynamoDB table holding working state: event leases, action budgets, offence history and the
+/// recorded trail configurations (the restore baseline), kept apart from the audit log.
+pub const DEFAULT_STATE_TABLE: &str = "rampart-state";
+/// Name of the hub's hourly rule that records member trails (hub stack).
+pub const DEFAULT_SCHEDULE_RULE: &str = "rampart-record-trails";
+/// Customer managed policy (member stack) attached to new users until they enrol MFA.
+pub const DEFAULT_REQUIRE_MFA_POLICY: &str = "RampartRequireMFA";
 /// Resources tagged `<tag>=true` are never acted on.
 pub const DEFAULT_EXEMPT_TAG: &str = "rampart:exempt";
 /// Name of the per-VPC security group with no rules used to isolate instances.
@@ -35,6 +42,29 @@ impl std::str::FromStr for Mode {
             "plan" => Ok(Mode::Plan),
             "enforce" => Ok(Mode::Enforce),
             other => Err(format!("mode '{other}' is not one of: off, plan, enforce")),
+        }
+    }
+}
+
+/// What auto MFA does for a user without MFA.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum MfaMode {
+    /// Attach the require-MFA policy (everything denied until the user enrols their own device)
+    /// and alert: the second factor stays with the user.
+    #[default]
+    Require,
+    /// Enrol a virtual device for the user and keep its seed for them in Secrets Manager.
+    Enrol,
+}
+
+impl std::str::FromStr for MfaMode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "require" => Ok(MfaMode::Require),
+            "enrol" => Ok(MfaMode::Enrol),
+            other => Err(format!("MFA mode '{other}' is not one of: require, enrol")),
         }
     }
 }
@@ -72,8 +102,23 @@ pub struct TrailBaseline {
 pub struct ResponseConfig {
     /// Role assumed in members to respond [default: RampartResponder].
     pub role_name: Option<String>,
-    /// DynamoDB table in the hub account [default: rampart-audit].
+    /// DynamoDB table in the hub account holding the audit log [default: rampart-audit].
     pub audit_table: Option<String>,
+    /// DynamoDB table in the hub account holding leases, budgets, offences and trail records
+    /// [default: rampart-state].
+    pub state_table: Option<String>,
+    /// Accounts trusted like the hub to deliver events about other member accounts, besides
+    /// the hub and the organization's GuardDuty and Security Hub delegated administrators.
+    pub trusted_accounts: Option<Vec<String>>,
+    /// ARNs of the hub's own roles (the hub Lambda's role): their calls are Rampart's own.
+    pub hub_role_arns: Option<Vec<String>>,
+    /// The hub's trail-recording schedule rule ARN
+    /// [default: arn:<partition>:events:<hub region>:<hub account>:rule/rampart-record-trails].
+    pub schedule_rule_arn: Option<String>,
+    /// Seconds a claimed event is leased to the delivery running its playbook [default: 900].
+    pub lease_secs: Option<u64>,
+    /// Member accounts x regions the schedule records concurrently [default: 8].
+    pub record_concurrency: Option<usize>,
     /// SNS topic in the hub account receiving one message per incident.
     pub alert_topic_arn: Option<String>,
     /// Regions whose events are acted on [default: every region].
@@ -84,8 +129,11 @@ pub struct ResponseConfig {
     pub protected_principals: Option<Vec<String>>,
     /// Principals allowed to change trails: their changes are recorded and alerted, not reverted.
     pub allow_list: Option<Vec<String>>,
-    /// Actions per member account per hour, across playbooks [default: 30].
+    /// Playbook runs that may change something, per playbook, member account and hour
+    /// [default: 30].
     pub action_rate_cap: Option<u32>,
+    /// Per-playbook overrides of `action_rate_cap` (keys: playbook names).
+    pub action_rate_caps: Option<std::collections::BTreeMap<String, u32>>,
     /// Seconds an organization membership lookup is trusted [default: 300].
     pub org_cache_secs: Option<u64>,
     pub cloudtrail_tamper: Option<Mode>,
@@ -96,6 +144,14 @@ pub struct ResponseConfig {
     /// Trail names protected by the playbook [default: every trail].
     pub protected_trails: Option<Vec<String>>,
     pub trail_baseline: Option<TrailBaseline>,
+    /// What auto MFA does: `require` (default) or `enrol`.
+    pub mfa_mode: Option<MfaMode>,
+    /// Customer managed policy (in each member) attached in `require` mode
+    /// [default: RampartRequireMFA].
+    pub require_mfa_policy: Option<String>,
+    /// Hours after which an enrolled seed is deleted even if the user never signed in
+    /// [default: 72].
+    pub mfa_seed_max_age_hours: Option<u64>,
     /// KMS key (id, ARN or alias in the member account) encrypting MFA seeds
     /// [default: the account's aws/secretsmanager key].
     pub mfa_kms_key: Option<String>,
@@ -105,6 +161,9 @@ pub struct ResponseConfig {
     pub isolation_group_name: Option<String>,
     /// Lowest GuardDuty severity (0-10) that isolates an instance [default: 7, High].
     pub guardduty_min_severity: Option<f64>,
+    /// Also isolate an instance that is only the target of the activity a GuardDuty finding
+    /// reports (`service.resourceRole` TARGET), not its actor [default: false].
+    pub isolate_targets: Option<bool>,
     /// Security Hub custom action id that isolates the instances of the selected findings
     /// [default: RampartIsolate].
     pub isolate_action_id: Option<String>,
@@ -116,6 +175,49 @@ impl ResponseConfig {
     }
     pub fn audit_table(&self) -> &str {
         self.audit_table.as_deref().unwrap_or(DEFAULT_AUDIT_TABLE)
+    }
+    pub fn state_table(&self) -> &str {
+        self.state_table.as_deref().unwrap_or(DEFAULT_STATE_TABLE)
+    }
+    pub fn lease_secs(&self) -> u64 {
+        self.lease_secs.unwrap_or(900)
+    }
+    pub fn record_concurrency(&self) -> usize {
+        self.record_concurrency.unwrap_or(8).max(1)
+    }
+    /// The hourly cap of one playbook in one account.
+    pub fn rate_cap_for(&self, playbook: &str) -> u32 {
+        self.action_rate_caps
+            .as_ref()
+            .and_then(|m| m.get(playbook).copied())
+            .unwrap_or_else(|| self.action_rate_cap())
+    }
+    pub fn mfa_mode(&self) -> MfaMode {
+        self.mfa_mode.unwrap_or_default()
+    }
+    pub fn require_mfa_policy(&self) -> &str {
+        self.require_mfa_policy
+            .as_deref()
+            .unwrap_or(DEFAULT_REQUIRE_MFA_POLICY)
+    }
+    pub fn mfa_seed_max_age_hours(&self) -> u64 {
+        self.mfa_seed_max_age_hours.unwrap_or(72)
+    }
+    pub fn isolate_targets(&self) -> bool {
+        self.isolate_targets.unwrap_or(false)
+    }
+    /// The schedule rule allowed to trigger trail recording.
+    pub fn schedule_rule_arn(
+        &self,
+        partition: &str,
+        hub_region: &str,
+        hub_account: &str,
+    ) -> String {
+        self.schedule_rule_arn.clone().unwrap_or_else(|| {
+            format!(
+                "arn:{partition}:events:{hub_region}:{hub_account}:rule/{DEFAULT_SCHEDULE_RULE}"
+            )
+        })
     }
     pub fn exempt_tag(&self) -> &str {
         self.exempt_tag.as_deref().unwrap_or(DEFAULT_EXEMPT_TAG)
@@ -172,6 +274,29 @@ impl ResponseConfig {
         }
         if self.action_rate_cap == Some(0) {
             return Err("response.action_rate_cap must be at least 1".into());
+        }
+        if let Some((k, _)) = self
+            .action_rate_caps
+            .iter()
+            .flatten()
+            .find(|(_, v)| **v == 0)
+        {
+            return Err(format!("response.action_rate_caps.{k} must be at least 1"));
+        }
+        for a in self.trusted_accounts.iter().flatten() {
+            if a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(format!(
+                    "response.trusted_accounts: '{a}' is not a 12-digit account id"
+                ));
+            }
+        }
+        for r in self.hub_role_arns.iter().flatten() {
+            if !r.starts_with("arn:") || !r.contains(":role/") {
+                return Err(format!("response.hub_role_arns: '{r}' is not a role ARN"));
+            }
+        }
+        if self.lease_secs == Some(0) {
+            return Err("response.lease_secs must be at least 1".into());
         }
         if let Some(name) = &self.role_name {
             let ok = !name.is_empty()

@@ -194,6 +194,23 @@ pub enum Command {
         #[command(subcommand)]
         command: MfaCommand,
     },
+    /// Record every member trail's configuration now (what the hub's hourly schedule does):
+    /// trails seen first are recorded; drift from a record is reported, not recorded over.
+    RecordTrails {
+        /// Adopt the live configuration of drifted trails as their new record.
+        #[arg(long)]
+        accept_drift: bool,
+        /// Show what would be recorded; change nothing.
+        #[arg(long)]
+        plan: bool,
+    },
+    /// Print an IAM policy generated from the code's permission declarations
+    /// (`rampart iam-policy respond`; the stack templates carry the same documents).
+    IamPolicy {
+        /// Which role's policy.
+        #[arg(value_enum)]
+        role: PolicyRole,
+    },
     /// List the response audit log (DynamoDB).
     Audit {
         /// Only this account.
@@ -205,6 +222,17 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "table")]
         format: OutputFormat,
     },
+}
+
+/// Roles whose policies are generated from the declarations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PolicyRole {
+    /// The member response role (playbooks).
+    Respond,
+    /// The hub's response Lambda role.
+    Hub,
+    /// The managed policy auto MFA attaches to users without MFA (member stack).
+    RequireMfa,
 }
 
 #[derive(Debug, Subcommand)]
@@ -500,6 +528,24 @@ pub async fn run(cli: Cli) -> Result<u8, CliError> {
             since,
             format,
         } => crate::respond_cli::audit(&cli.global, account.as_deref(), since, *format).await,
+        Command::RecordTrails { accept_drift, plan } => {
+            crate::respond_cli::record_trails(&cli.global, *accept_drift, *plan).await
+        }
+        Command::IamPolicy { role } => {
+            let doc = match role {
+                PolicyRole::Respond => crate::respond::playbooks::member_policy(),
+                PolicyRole::Hub => crate::respond::hub_policy(),
+                PolicyRole::RequireMfa => {
+                    Ok(crate::respond::playbooks::auto_mfa::require_mfa_policy_document())
+                }
+            }
+            .map_err(|e| CliError::Runtime(anyhow::anyhow!(e)))?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&doc).map_err(|e| CliError::Runtime(e.into()))?
+            );
+            Ok(exit::OK)
+        }
     }
 }
 

@@ -5,17 +5,17 @@ use crate::aws::{self, AwsOptions};
 use crate::cli::{effective_config, GlobalArgs, OutputFormat};
 use crate::exit::{self, CliError};
 use crate::respond::record::{Disposition, Outcome};
-use crate::respond::{self, MemberAccess, Responder};
-use crate::session;
+use crate::respond::{self, HubIdentity, MemberAccess, Responder};
 use anyhow::Context;
 use std::io::Read;
 
 /// Exit code of a handled event: 0 handled (acted, planned, ignored, duplicate), 2 rejected
-/// (the event was not acceptable), 3 an action failed.
+/// (the event was not acceptable), 3 an action failed or the event could not be handled yet
+/// (deferred: retry it).
 pub fn exit_code(o: &Outcome) -> u8 {
     match o.disposition {
         Disposition::Rejected => exit::USAGE,
-        Disposition::Failed => exit::RUNTIME,
+        Disposition::Failed | Disposition::Deferred => exit::RUNTIME,
         _ => exit::OK,
     }
 }
@@ -43,19 +43,26 @@ pub async fn responder(
             "no region: pass --region or set AWS_REGION".into(),
         ));
     };
-    let hub_account = session::caller_account(&base).await.map_err(|e| {
+    let identity = HubIdentity::of(&base).await.map_err(|e| {
         CliError::Runtime(anyhow::anyhow!(
             "cannot identify the hub's credentials: {e}"
         ))
     })?;
     let access = MemberAccess::Roles {
         base: base.clone(),
-        hub_account,
+        hub_account: identity.account.clone(),
         role_name: rcfg.role_name().to_string(),
         external_id: cfg.external_id.clone(),
         sts_region: region,
     };
-    Ok(Responder::new(&base, access, rcfg, cfg.role_name(), plan))
+    Ok(Responder::new(
+        &base,
+        identity,
+        access,
+        rcfg,
+        cfg.role_name(),
+        plan,
+    ))
 }
 
 fn print_json<T: serde::Serialize>(v: &T) -> Result<(), CliError> {
@@ -98,6 +105,17 @@ pub async fn isolate(
     let hub_region = std::env::var("AWS_REGION").ok().or(Some(region.clone()));
     let r = responder(global, hub_region, plan).await?;
     let o = r.isolate(account, &region, instance).await;
+    print_json(&o)?;
+    Ok(exit_code(&o))
+}
+
+pub async fn record_trails(
+    global: &GlobalArgs,
+    accept_drift: bool,
+    plan: bool,
+) -> Result<u8, CliError> {
+    let r = responder(global, global.region.clone(), plan).await?;
+    let o = r.record_trails_now(accept_drift).await;
     print_json(&o)?;
     Ok(exit_code(&o))
 }

@@ -297,3 +297,69 @@ fn hub_lambda_runs_its_runtime_loop() {
         eprintln!("lambda init (spawn to first poll, debug build): {init:?}");
     });
 }
+
+/// Membership that cannot be verified (Organizations fails: here no organization exists) is a
+/// failure, not a rejection: exit 3 from the CLI, an invocation error from the Lambda (so the
+/// event is retried and dead-lettered, never dropped).
+#[test]
+fn an_organizations_error_is_a_failure_everywhere() {
+    rampart_testbed::block_on(async {
+        let emu = Emulator::start().expect("emulator");
+        let base = emu.sdk_config(REGION).await;
+        let hub = hub_resources(&base).await.expect("hub");
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("rampart.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "[response]\naudit_table = \"{}\"\nalert_topic_arn = \"{}\"\n",
+                hub.table, hub.topic_arn
+            ),
+        )
+        .unwrap();
+        let ev = event(
+            "cloudtrail-stoplogging",
+            &[
+                ("EVENT_ID", "e3000000-0000-4000-8000-000000000001"),
+                ("ACCOUNT", "111122223333"),
+                ("REGION", REGION),
+                ("USER", "mallory"),
+                ("TRAIL", "org-audit"),
+            ],
+        )
+        .unwrap();
+        let out = rampart(&emu, &config, &["handle-event", "-"], Some(&ev));
+        assert_eq!(
+            out.status.code(),
+            Some(3),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(json(&out)["disposition"], "failed");
+
+        let api = RuntimeApi::start().expect("runtime api");
+        api.push("req-org", &ev);
+        let mut child = Command::new(env!("CARGO_BIN_EXE_rampart-hub-lambda"))
+            .envs(emu.env(REGION))
+            .envs(lambda_env(&api))
+            .env("RAMPART_AUDIT_TABLE", &hub.table)
+            .env("RAMPART_ALERT_TOPIC_ARN", &hub.topic_arn)
+            .env(
+                "RAMPART_HUB_ACCOUNT",
+                rampart_testbed::emulator::MANAGEMENT_ACCOUNT,
+            )
+            .env_remove("AWS_PROFILE")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start the lambda binary");
+        let results = api.wait_results(1, Duration::from_secs(60));
+        let _ = child.kill();
+        let out = child.wait_with_output().expect("lambda output");
+        let logs = String::from_utf8_lossy(&out.stderr).to_string();
+        assert_eq!(results.len(), 1, "{results:?}\n{logs}");
+        assert_eq!(results[0].0, "req-org");
+        assert_eq!(results[0].1, "error", "an invocation error: {results:?}");
+        assert!(results[0].2.contains("failed"), "{results:?}");
+    });
+}

@@ -5,7 +5,7 @@
 use aws_config::SdkConfig;
 use rampart_common::ResponseConfig;
 use rampart_hub::respond::store::Store;
-use rampart_hub::respond::{MemberAccess, Responder};
+use rampart_hub::respond::{HubIdentity, MemberAccess, Responder};
 use std::path::PathBuf;
 
 /// The hub-side resources of the response flow.
@@ -16,13 +16,17 @@ pub struct HubResources {
     pub queue_url: String,
 }
 
-/// Creates the audit table, the alert topic and an SQS queue subscribed to it.
+/// Creates the audit and state tables, the alert topic and an SQS queue subscribed to it.
 pub async fn hub_resources(base: &SdkConfig) -> anyhow::Result<HubResources> {
     let table = rampart_common::response::DEFAULT_AUDIT_TABLE.to_string();
-    Store::new(aws_sdk_dynamodb::Client::new(base), &table)
-        .ensure_table()
-        .await
-        .map_err(|e| anyhow::anyhow!(e))?;
+    Store::new(
+        aws_sdk_dynamodb::Client::new(base),
+        &table,
+        rampart_common::response::DEFAULT_STATE_TABLE,
+    )
+    .ensure_tables()
+    .await
+    .map_err(|e| anyhow::anyhow!(e))?;
     let sns = aws_sdk_sns::Client::new(base);
     let topic_arn = sns
         .create_topic()
@@ -116,7 +120,22 @@ pub fn responder(base: &SdkConfig, cfg: ResponseConfig, plan: bool) -> Responder
             .map(|r| r.to_string())
             .unwrap_or_else(|| "us-east-1".into()),
     };
-    Responder::new(base, access, cfg, crate::fixtures::MEMBER_ROLE, plan)
+    Responder::new(
+        base,
+        hub_identity(),
+        access,
+        cfg,
+        crate::fixtures::MEMBER_ROLE,
+        plan,
+    )
+}
+
+/// The emulator's management account as the hub (its caller is not an assumed role).
+pub fn hub_identity() -> HubIdentity {
+    HubIdentity {
+        account: crate::emulator::MANAGEMENT_ACCOUNT.into(),
+        role_arns: Vec::new(),
+    }
 }
 
 pub fn events_dir() -> PathBuf {

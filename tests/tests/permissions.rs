@@ -47,39 +47,128 @@ fn granted(path: &str, resource: &str) -> BTreeSet<String> {
     out
 }
 
-#[test]
-fn member_response_role_matches_the_playbooks_declarations() {
-    let got = granted(
-        concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../stacksets/member-response-role.json"
-        ),
-        "ResponseRole",
-    );
-    let mut declared = rampart_hub::respond::playbooks::member_permissions();
-    declared.push(rampart_common::Permissions {
-        component: "session check",
-        actions: &["sts:GetCallerIdentity"],
-    });
-    let declared: BTreeSet<String> = union(&declared).into_iter().map(str::to_string).collect();
-    assert_eq!(
-        got, declared,
-        "member response role and declarations differ"
-    );
+fn template(name: &str) -> serde_json::Value {
+    let path = format!("{}/../stacksets/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).expect("read template");
+    serde_json::from_str(&text).expect("valid JSON template")
 }
 
+fn pretty(v: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_default()
+}
+
+/// The response role's policy is exactly the one generated from the playbooks' declarations,
+/// scopes and denies (`rampart iam-policy respond`), so a playbook that adds a call cannot ship
+/// without its permission, and the narrowing conditions cannot be dropped by hand.
 #[test]
-fn hub_response_role_matches_the_hub_declarations() {
-    let got = granted(
-        concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../stacksets/hub-response.json"
-        ),
-        "HubRole",
+fn member_response_role_is_the_generated_policy() {
+    let t = template("member-response-role.json");
+    let got = &t["Resources"]["ResponseRole"]["Properties"]["Policies"][0]["PolicyDocument"];
+    let want = rampart_hub::respond::playbooks::member_policy().expect("policy");
+    assert_eq!(
+        got,
+        &want,
+        "regenerate with `rampart iam-policy respond`:\n{}",
+        pretty(&want)
     );
-    let declared: BTreeSet<String> = union(&rampart_hub::respond::hub_permissions())
+    let doc = &t["Resources"]["RequireMfaPolicy"]["Properties"]["PolicyDocument"];
+    let want = rampart_hub::respond::playbooks::auto_mfa::require_mfa_policy_document();
+    assert_eq!(
+        doc, &want,
+        "regenerate with `rampart iam-policy require-mfa`"
+    );
+
+    // The role cannot raise its own privileges.
+    let statements = want_statements(got);
+    let allows = |action: &str| {
+        statements
+            .iter()
+            .filter(|s| s["Effect"] == "Allow")
+            .filter(|s| {
+                s["Action"]
+                    .as_array()
+                    .is_some_and(|a| a.iter().any(|x| x == action))
+            })
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    assert!(allows("iam:PutUserPolicy").is_empty());
+    let put_role = allows("iam:PutRolePolicy");
+    assert_eq!(put_role.len(), 1);
+    assert_ne!(put_role[0]["Resource"], "*");
+    let deny = statements
+        .iter()
+        .find(|s| s["Effect"] == "Deny")
+        .expect("a deny on Rampart's own roles");
+    assert!(deny["Action"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a == "iam:PutRolePolicy"));
+    assert!(deny["Resource"].to_string().contains("${RoleName}"));
+    assert!(deny["Resource"].to_string().contains("${AssessRoleName}"));
+    let attach = allows("iam:AttachUserPolicy");
+    assert!(attach[0]["Condition"]["ArnEquals"]["iam:PolicyARN"]
+        .to_string()
+        .contains("AWSDenyAll"));
+    let modify = allows("ec2:ModifyInstanceAttribute");
+    assert_eq!(
+        modify[0]["Condition"]["StringEquals"]["ec2:Attribute"],
+        "disableApiTermination"
+    );
+    let tags = allows("ec2:CreateTags");
+    assert_eq!(
+        tags[0]["Condition"]["ForAllValues:StringLike"]["aws:TagKeys"],
+        serde_json::json!(["rampart:*"])
+    );
+    // Only the hub role, inside the organization, with the ExternalId.
+    let trust =
+        &t["Resources"]["ResponseRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0];
+    assert!(trust["Principal"]["AWS"]
+        .to_string()
+        .contains("${HubRoleName}"));
+    assert!(trust["Condition"]["StringEquals"]["aws:PrincipalOrgID"].is_object());
+    assert!(trust["Condition"]["StringEquals"]["sts:ExternalId"].is_object());
+}
+
+fn want_statements(doc: &serde_json::Value) -> Vec<serde_json::Value> {
+    doc["Statement"].as_array().cloned().unwrap_or_default()
+}
+
+/// The hub role's policy is the generated one (`rampart iam-policy hub`); its trust is limited
+/// to the hub Lambda of this account; the audit log is append-only and apart from the state.
+#[test]
+fn hub_response_role_is_the_generated_policy() {
+    let t = template("hub-response.json");
+    let got = &t["Resources"]["HubRole"]["Properties"]["Policies"][0]["PolicyDocument"];
+    let want = rampart_hub::respond::hub_policy().expect("policy");
+    assert_eq!(
+        got,
+        &want,
+        "regenerate with `rampart iam-policy hub`:\n{}",
+        pretty(&want)
+    );
+    let audit = want_statements(got)
         .into_iter()
-        .map(str::to_string)
-        .collect();
-    assert_eq!(got, declared, "hub role and declarations differ");
+        .find(|s| s["Sid"] == "AuditLogAppendOnly")
+        .expect("audit statement");
+    assert_eq!(audit["Action"], serde_json::json!(["dynamodb:PutItem"]));
+    let trust =
+        &t["Resources"]["HubRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0];
+    assert!(trust["Condition"]["StringEquals"]["aws:SourceAccount"].is_object());
+    assert!(trust["Condition"]["ArnLike"]["aws:SourceArn"].is_object());
+    let r = &t["Resources"];
+    assert_eq!(
+        r["AuditTable"]["Properties"]["DeletionProtectionEnabled"],
+        true
+    );
+    assert_eq!(
+        r["StateTable"]["Properties"]["DeletionProtectionEnabled"],
+        true
+    );
+    let f = &r["HubFunction"]["Properties"];
+    assert!(f["ReservedConcurrentExecutions"].is_object());
+    assert!(f["DeadLetterConfig"]["TargetArn"].is_object());
+    assert!(r["DeadLetterAlarm"]["Properties"]["AlarmActions"].is_array());
+    assert!(r["ErrorAlarm"]["Properties"]["AlarmActions"].is_array());
 }

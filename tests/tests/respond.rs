@@ -32,8 +32,27 @@ fn cloudtrail_tamper_is_reverted_alerted_and_audited() {
     rampart_testbed::block_on(cloudtrail_tamper_body());
 }
 
+/// The emulator with AWS managed policies loaded: the countermeasure attaches AWSDenyAll.
+fn emulator_with_managed_policies() -> Emulator {
+    Emulator::start_with(rampart_testbed::emulator::Options {
+        load_managed_policies: true,
+    })
+    .expect("emulator")
+}
+
+async fn deny_all_attached(iam: &aws_sdk_iam::Client, user: &str) -> bool {
+    iam.list_attached_user_policies()
+        .user_name(user)
+        .send()
+        .await
+        .unwrap()
+        .attached_policies()
+        .iter()
+        .any(|p| p.policy_arn() == Some("arn:aws:iam::aws:policy/AWSDenyAll"))
+}
+
 async fn cloudtrail_tamper_body() {
-    let emu = Emulator::start().expect("emulator");
+    let emu = emulator_with_managed_policies();
     let base = emu.sdk_config(REGION).await;
     let org = fixtures::create_org(&base, &[Profile::default()], &[REGION])
         .await
@@ -114,14 +133,7 @@ async fn cloudtrail_tamper_body() {
         .find(|m| m.access_key_id() == Some(key.as_str()))
         .unwrap();
     assert_eq!(k.status().map(|s| s.as_str()), Some("Inactive"));
-    let pol = iam
-        .get_user_policy()
-        .user_name("mallory")
-        .policy_name("rampart-deny-all")
-        .send()
-        .await
-        .unwrap();
-    assert!(pol.policy_document().contains("Deny"));
+    assert!(deny_all_attached(&iam, "mallory").await);
 
     // 2. The same event delivered again acts once.
     iam.update_access_key()
@@ -288,7 +300,7 @@ fn plan_mode_changes_nothing() {
 }
 
 async fn plan_mode_body() {
-    let emu = Emulator::start().expect("emulator");
+    let emu = emulator_with_managed_policies();
     let base = emu.sdk_config(REGION).await;
     let org = fixtures::create_org(&base, &[Profile::default()], &[REGION])
         .await
@@ -378,10 +390,21 @@ async fn auto_mfa_body() {
         .unwrap();
     let mut cfg = config(&hub);
     cfg.mfa_kms_key = Some(key_arn.clone());
-    let r = responder(&base, cfg, false);
+    cfg.mfa_mode = Some(rampart_common::response::MfaMode::Enrol);
+    let r = responder(&base, cfg.clone(), false);
     let iam = aws_sdk_iam::Client::new(&member);
     let sm = aws_sdk_secretsmanager::Client::new(&member);
-    iam.create_user().user_name("new-dev").send().await.unwrap();
+    let user_id = iam
+        .create_user()
+        .user_name("new-dev")
+        .send()
+        .await
+        .unwrap()
+        .user()
+        .unwrap()
+        .user_id()
+        .to_string();
+    let secret_id = format!("rampart/mfa/{user_id}");
 
     let o = handle(
         &r,
@@ -404,7 +427,7 @@ async fn auto_mfa_body() {
     let serial = devices.mfa_devices()[0].serial_number().to_string();
     let secret = sm
         .describe_secret()
-        .secret_id("rampart/mfa/new-dev")
+        .secret_id(&secret_id)
         .send()
         .await
         .unwrap();
@@ -415,7 +438,7 @@ async fn auto_mfa_body() {
     );
     let policy = sm
         .get_resource_policy()
-        .secret_id("rampart/mfa/new-dev")
+        .secret_id(&secret_id)
         .send()
         .await
         .unwrap();
@@ -427,6 +450,11 @@ async fn auto_mfa_body() {
         user_arn.as_str()
     );
     assert_eq!(policy["Statement"][1]["Effect"], "Deny");
+    // Not readable with long-term access keys alone.
+    assert_eq!(
+        policy["Statement"][2]["Condition"]["Null"]["aws:TokenIssueTime"],
+        "true"
+    );
     let readers = policy["Statement"][1]["Condition"]["StringNotEquals"]["aws:PrincipalArn"]
         .as_array()
         .unwrap()
@@ -440,7 +468,7 @@ async fn auto_mfa_body() {
     );
     let value: serde_json::Value = serde_json::from_str(
         sm.get_secret_value()
-            .secret_id("rampart/mfa/new-dev")
+            .secret_id(&secret_id)
             .send()
             .await
             .unwrap()
@@ -509,6 +537,184 @@ async fn auto_mfa_body() {
         let d = iam.list_mfa_devices().user_name(u).send().await.unwrap();
         assert_eq!(d.mfa_devices().len(), n, "{u}");
     }
+
+    // A secret already at the user's name is never reused for a new seed: the enrolment fails,
+    // is rolled back and says why.
+    let squat_id = iam
+        .create_user()
+        .user_name("squatted")
+        .send()
+        .await
+        .unwrap()
+        .user()
+        .unwrap()
+        .user_id()
+        .to_string();
+    sm.create_secret()
+        .name(format!("rampart/mfa/{squat_id}"))
+        .secret_string("planted by someone else")
+        .send()
+        .await
+        .unwrap();
+    let o = handle(
+        &r,
+        "iam-createuser",
+        &[
+            ("EVENT_ID", "8a000000-0000-4000-8000-000000000002"),
+            ("ACCOUNT", acct.as_str()),
+            ("USER", "squatted"),
+        ],
+    )
+    .await;
+    assert_eq!(o.disposition, Disposition::Failed, "{o:#?}");
+    assert!(
+        o.actions
+            .iter()
+            .any(|a| a.detail.contains("refusing to reuse")),
+        "{o:#?}"
+    );
+    let d = iam
+        .list_mfa_devices()
+        .user_name("squatted")
+        .send()
+        .await
+        .unwrap();
+    assert!(d.mfa_devices().is_empty());
+    assert_eq!(
+        sm.get_secret_value()
+            .secret_id(format!("rampart/mfa/{squat_id}"))
+            .send()
+            .await
+            .unwrap()
+            .secret_string(),
+        Some("planted by someone else")
+    );
+
+    // The schedule deletes seeds past their age (here: any age), planned first.
+    cfg.mfa_seed_max_age_hours = Some(0);
+    let planner = responder(&base, cfg.clone(), true);
+    let o = planner.record_trails_now(false).await;
+    assert!(
+        o.actions
+            .iter()
+            .any(|a| a.action == "secretsmanager:DeleteSecret" && a.status == Status::Planned),
+        "{o:#?}"
+    );
+    assert!(sm
+        .describe_secret()
+        .secret_id(&secret_id)
+        .send()
+        .await
+        .is_ok());
+    let sweeper = responder(&base, cfg, false);
+    let o = sweeper.record_trails_now(false).await;
+    assert!(
+        o.actions
+            .iter()
+            .any(|a| a.action == "secretsmanager:DeleteSecret"
+                && a.target == secret_id
+                && a.status == Status::Done),
+        "{o:#?}"
+    );
+    assert!(sm
+        .describe_secret()
+        .secret_id(&secret_id)
+        .send()
+        .await
+        .is_err());
+    // Someone else's secret under the prefix is not Rampart's to delete.
+    assert!(sm
+        .describe_secret()
+        .secret_id(format!("rampart/mfa/{squat_id}"))
+        .send()
+        .await
+        .is_ok());
+}
+
+#[test]
+fn new_users_are_denied_everything_until_they_enrol_mfa() {
+    rampart_testbed::block_on(async {
+        let emu = Emulator::start().expect("emulator");
+        let base = emu.sdk_config(REGION).await;
+        let org = fixtures::create_org(&base, &[Profile::default()], &[REGION])
+            .await
+            .expect("org");
+        let acct = org.members[0].id.clone();
+        let hub = hub_resources(&base).await.expect("hub resources");
+        let member = member_config(&base, &acct, REGION).await;
+        let iam = aws_sdk_iam::Client::new(&member);
+        // The member stack's require-MFA policy (stacksets/member-response-role.json).
+        let policy_arn = iam
+            .create_policy()
+            .policy_name("RampartRequireMFA")
+            .policy_document(
+                rampart_hub::respond::playbooks::auto_mfa::require_mfa_policy_document()
+                    .to_string(),
+            )
+            .send()
+            .await
+            .unwrap()
+            .policy()
+            .unwrap()
+            .arn()
+            .unwrap()
+            .to_string();
+        iam.create_user().user_name("new-dev").send().await.unwrap();
+        let r = responder(&base, config(&hub), false);
+        let o = handle(
+            &r,
+            "iam-createuser",
+            &[
+                ("EVENT_ID", "8b000000-0000-4000-8000-000000000001"),
+                ("ACCOUNT", acct.as_str()),
+                ("USER", "new-dev"),
+            ],
+        )
+        .await;
+        assert_eq!(o.disposition, Disposition::Acted, "{o:#?}");
+        let attached: Vec<String> = iam
+            .list_attached_user_policies()
+            .user_name("new-dev")
+            .send()
+            .await
+            .unwrap()
+            .attached_policies()
+            .iter()
+            .filter_map(|p| p.policy_arn().map(str::to_string))
+            .collect();
+        assert_eq!(attached, vec![policy_arn]);
+        // No device and no seed were made for the user: the second factor stays theirs.
+        let d = iam
+            .list_mfa_devices()
+            .user_name("new-dev")
+            .send()
+            .await
+            .unwrap();
+        assert!(d.mfa_devices().is_empty());
+        let secrets = aws_sdk_secretsmanager::Client::new(&member)
+            .list_secrets()
+            .send()
+            .await
+            .unwrap();
+        assert!(secrets.secret_list().is_empty());
+        let got = alerts(&base, &hub.queue_url).await.unwrap();
+        assert_eq!(got.len(), 1, "alerted: {got:#?}");
+        // Idempotent: a new delivery for the same user finds the policy attached.
+        let o = handle(
+            &r,
+            "iam-createuser",
+            &[
+                ("EVENT_ID", "8b000000-0000-4000-8000-000000000002"),
+                ("ACCOUNT", acct.as_str()),
+                ("USER", "new-dev"),
+            ],
+        )
+        .await;
+        assert!(o
+            .actions
+            .iter()
+            .any(|a| a.action == "iam:AttachUserPolicy" && a.status == Status::Skipped));
+    });
 }
 
 /// An Auto Scaling group of one instance with a second volume and a second interface.
@@ -880,7 +1086,8 @@ async fn untrusted_body() {
     let o = r.handle_bytes(own.as_bytes()).await;
     assert_eq!(o.disposition, Disposition::Ignored, "{o:#?}");
 
-    // Nothing acted: the trail is still stopped, nothing alerted.
+    // Nothing acted: the trail is still stopped; the only alert is the refused event that named
+    // an account outside the organization (malformed events are audited only).
     let status = ct
         .get_trail_status()
         .name("org-audit")
@@ -888,7 +1095,10 @@ async fn untrusted_body() {
         .await
         .unwrap();
     assert_eq!(status.is_logging(), Some(false));
-    assert!(alerts(&base, &hub.queue_url).await.unwrap().is_empty());
+    let got = alerts(&base, &hub.queue_url).await.unwrap();
+    assert_eq!(got.len(), 1, "{got:#?}");
+    assert_eq!(got[0]["Message"]["incident"]["disposition"], "rejected");
+    assert_eq!(got[0]["Message"]["incident"]["account"], "999999999999");
     // Everything audited.
     let all = r.store().query(None, "2000").await.unwrap();
     let rejected = all.iter().filter(|i| i.disposition == "rejected").count();
@@ -903,7 +1113,7 @@ fn rate_cap_allow_list_repeat_offences_and_finding_copies() {
 }
 
 async fn guards_body() {
-    let emu = Emulator::start().expect("emulator");
+    let emu = emulator_with_managed_policies();
     let base = emu.sdk_config(REGION).await;
     let org = fixtures::create_org(&base, &[Profile::default()], &[REGION])
         .await
@@ -956,19 +1166,21 @@ async fn guards_body() {
         .handle_bytes(stop("f0000000-0000-4000-8000-000000000003").as_bytes())
         .await;
     assert_eq!(done(&o, "iam:UpdateAccessKey"), 1, "{o:#?}");
-    assert_eq!(done(&o, "iam:PutUserPolicy"), 1);
+    assert_eq!(done(&o, "iam:AttachUserPolicy"), 1);
+    assert!(deny_all_attached(&iam, "mallory").await);
 
-    // The hourly action budget: with a cap of 1, the next enforcing event is held back.
+    // The hourly action budget, per playbook and account: with a cap of 1, the next tamper
+    // event is deferred (its lease released, alerted) rather than acted on or dropped.
     let mut cfg = config(&hub);
     cfg.action_rate_cap = Some(1);
-    let r = responder(&base, cfg, false);
+    let capped = responder(&base, cfg, false);
     ct.stop_logging().name("org-audit").send().await.unwrap();
-    // The account already spent budget above this hour, so the cap of 1 is reached.
-    let o = r
+    // The account already spent tamper budget above this hour, so the cap of 1 is reached.
+    let o = capped
         .handle_bytes(stop("f0000000-0000-4000-8000-000000000004").as_bytes())
         .await;
-    assert_eq!(o.disposition, Disposition::Ignored, "{o:#?}");
-    assert!(o.reason.as_deref().unwrap().contains("rate cap"), "{o:#?}");
+    assert_eq!(o.disposition, Disposition::Deferred, "{o:#?}");
+    assert!(o.reason.as_deref().unwrap().contains("budget"), "{o:#?}");
     let st = ct
         .get_trail_status()
         .name("org-audit")
@@ -976,10 +1188,29 @@ async fn guards_body() {
         .await
         .unwrap();
     assert_eq!(st.is_logging(), Some(false));
+    let got = alerts(&base, &hub.queue_url).await.unwrap();
+    assert!(
+        got.iter()
+            .any(|m| m["Message"]["incident"]["disposition"] == "deferred"),
+        "reaching the cap is alerted: {got:#?}"
+    );
+    // The retry (here: once the budget allows it) acts: the deferred delivery held no claim.
+    let mut cfg = config(&hub);
+    cfg.action_rate_caps = Some(
+        [("cloudtrail-tamper".to_string(), 10)]
+            .into_iter()
+            .collect(),
+    );
+    let roomier = responder(&base, cfg, false);
+    let o = roomier
+        .handle_bytes(stop("f0000000-0000-4000-8000-000000000004").as_bytes())
+        .await;
+    assert_eq!(o.disposition, Disposition::Acted, "{o:#?}");
+    assert_eq!(done(&o, "cloudtrail:StartLogging"), 1, "{o:#?}");
 
     // The same GuardDuty finding imported into Security Hub and delivered by the member and by
-    // the administrator acts once.
-    let r = responder(&base, config(&hub), false);
+    // the administrator acts once. Isolation has its own budget: the capped responder acts.
+    let r = capped;
     let ec2 = aws_sdk_ec2::Client::new(&member);
     let inst = ec2
         .run_instances()
@@ -1017,4 +1248,74 @@ async fn guards_body() {
     assert_eq!(first.disposition, Disposition::Acted, "{first:#?}");
     let second = r.handle_value(&from_admin).await;
     assert_eq!(second.disposition, Disposition::Duplicate, "{second:#?}");
+}
+
+/// Two isolations in one VPC at once, before any isolation group exists: one creates the group,
+/// the other tolerates the duplicate and uses it; both instances end contained.
+#[test]
+fn concurrent_isolations_in_one_vpc_both_end_contained() {
+    rampart_testbed::block_on(async {
+        let emu = Emulator::start().expect("emulator");
+        let base = emu.sdk_config(REGION).await;
+        let org = fixtures::create_org(&base, &[Profile::default()], &[REGION])
+            .await
+            .expect("org");
+        let acct = org.members[0].id.clone();
+        let hub = hub_resources(&base).await.expect("hub resources");
+        let member = member_config(&base, &acct, REGION).await;
+        let ec2 = aws_sdk_ec2::Client::new(&member);
+        let run = ec2
+            .run_instances()
+            .image_id("ami-12c6146b")
+            .min_count(2)
+            .max_count(2)
+            .send()
+            .await
+            .unwrap();
+        let ids: Vec<String> = run
+            .instances()
+            .iter()
+            .filter_map(|i| i.instance_id().map(str::to_string))
+            .collect();
+        assert_eq!(ids.len(), 2);
+        let r = responder(&base, config(&hub), false);
+        let (a, b) = tokio::join!(
+            r.isolate(&acct, REGION, &ids[0]),
+            r.isolate(&acct, REGION, &ids[1])
+        );
+        for o in [&a, &b] {
+            assert_eq!(o.disposition, Disposition::Acted, "{o:#?}");
+        }
+        for id in &ids {
+            let inst = instance(&ec2, id).await;
+            let enis: Vec<String> = inst
+                .network_interfaces()
+                .iter()
+                .filter_map(|n| n.network_interface_id().map(str::to_string))
+                .collect();
+            let out = ec2
+                .describe_network_interfaces()
+                .set_network_interface_ids(Some(enis))
+                .send()
+                .await
+                .unwrap();
+            for eni in out.network_interfaces() {
+                let groups: Vec<String> = eni
+                    .groups()
+                    .iter()
+                    .filter_map(|g| g.group_id().map(str::to_string))
+                    .collect();
+                assert_eq!(groups.len(), 1, "{eni:?}");
+                let g = ec2
+                    .describe_security_groups()
+                    .group_ids(&groups[0])
+                    .send()
+                    .await
+                    .unwrap();
+                let g = &g.security_groups()[0];
+                assert_eq!(g.group_name(), Some("rampart-isolation"));
+                assert!(g.ip_permissions().is_empty() && g.ip_permissions_egress().is_empty());
+            }
+        }
+    });
 }

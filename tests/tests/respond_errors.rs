@@ -8,7 +8,7 @@ use aws_smithy_types::body::SdkBody;
 use rampart_hub::respond::record::{Disposition, Status};
 use rampart_hub::respond::{MemberAccess, Responder};
 use rampart_testbed::fixtures::{self, Profile};
-use rampart_testbed::respond::{alerts, config, hub_resources};
+use rampart_testbed::respond::{alerts, config, hub_identity, hub_resources};
 use rampart_testbed::Emulator;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -104,7 +104,14 @@ async fn body() {
 
     // Throttled twice: the SDK's retry policy carries the call through.
     let (member, attempts) = scripted_member(&base, &acct, throttled_twice);
-    let r = Responder::new(&base, MemberAccess::Fixed(member), config(&hub), "x", false);
+    let r = Responder::new(
+        &base,
+        hub_identity(),
+        MemberAccess::Fixed(member),
+        config(&hub),
+        "x",
+        false,
+    );
     let o = r
         .handle_bytes(stop("d0000000-0000-4000-8000-000000000001").as_bytes())
         .await;
@@ -123,7 +130,14 @@ async fn body() {
 
     // Denied: reported as failed, alerted, audited.
     let (member, attempts) = scripted_member(&base, &acct, denied);
-    let r = Responder::new(&base, MemberAccess::Fixed(member), config(&hub), "x", false);
+    let r = Responder::new(
+        &base,
+        hub_identity(),
+        MemberAccess::Fixed(member),
+        config(&hub),
+        "x",
+        false,
+    );
     let o = r
         .handle_bytes(stop("d0000000-0000-4000-8000-000000000002").as_bytes())
         .await;
@@ -159,4 +173,99 @@ async fn body() {
         .any(|i| i.event_id == "d0000000-0000-4000-8000-000000000002"
             && i.action == "cloudtrail:StartLogging"
             && i.status == "failed"));
+
+    // The failed delivery released its lease: the retry of the same event acts (here the
+    // member answers again), instead of being taken for a duplicate.
+    let (member, attempts) = scripted_member(&base, &acct, |_| (200, "{}"));
+    let r = Responder::new(
+        &base,
+        hub_identity(),
+        MemberAccess::Fixed(member),
+        config(&hub),
+        "x",
+        false,
+    );
+    let o = r
+        .handle_bytes(stop("d0000000-0000-4000-8000-000000000002").as_bytes())
+        .await;
+    assert_eq!(o.disposition, Disposition::Acted, "{o:#?}");
+    assert_eq!(attempts.load(Ordering::SeqCst), 1);
+    // Once done, a further delivery is a duplicate.
+    let o = r
+        .handle_bytes(stop("d0000000-0000-4000-8000-000000000002").as_bytes())
+        .await;
+    assert_eq!(o.disposition, Disposition::Duplicate, "{o:#?}");
+}
+
+/// A lease whose holder died (a crash mid-playbook) expires: the next delivery takes it over.
+#[test]
+fn an_expired_lease_is_taken_over() {
+    rampart_testbed::block_on(async {
+        let emu = Emulator::start().expect("emulator");
+        let base = emu.sdk_config(REGION).await;
+        let hub = hub_resources(&base).await.expect("hub resources");
+        let store = rampart_hub::respond::store::Store::new(
+            aws_sdk_dynamodb::Client::new(&base),
+            &hub.table,
+            rampart_common::response::DEFAULT_STATE_TABLE,
+        );
+        use rampart_hub::respond::store::Claim;
+        let first = store.claim("ct#crash", "e-1", 1).await.unwrap();
+        assert!(matches!(first, Claim::Acquired { .. }), "{first:?}");
+        // Still leased: a concurrent delivery is held off (and retried later).
+        let held = store.claim("ct#crash", "e-2", 1).await.unwrap();
+        assert!(matches!(held, Claim::Held { .. }), "{held:?}");
+        // The holder never completes; after the lease the next delivery acts.
+        tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+        let taken = store.claim("ct#crash", "e-3", 60).await.unwrap();
+        let Claim::Acquired { token } = taken else {
+            panic!("expected the expired lease to be taken over: {taken:?}")
+        };
+        // A stale holder cannot release the new lease.
+        if let Claim::Acquired { token: stale } = first {
+            store.release("ct#crash", &stale).await.unwrap();
+        }
+        assert!(matches!(
+            store.claim("ct#crash", "e-4", 60).await.unwrap(),
+            Claim::Held { .. }
+        ));
+        store.complete("ct#crash", &token).await.unwrap();
+        assert!(matches!(
+            store.claim("ct#crash", "e-5", 60).await.unwrap(),
+            Claim::Done { .. }
+        ));
+    });
+}
+
+/// Membership that cannot be verified is not "rejected": the event fails (alerted, retried).
+#[test]
+fn an_organizations_error_fails_the_event() {
+    rampart_testbed::block_on(async {
+        // No organization exists: ListAccounts answers AWSOrganizationsNotInUseException.
+        let emu = Emulator::start().expect("emulator");
+        let base = emu.sdk_config(REGION).await;
+        let hub = hub_resources(&base).await.expect("hub resources");
+        let r = rampart_testbed::respond::responder(&base, config(&hub), false);
+        let o = r
+            .handle_bytes(
+                rampart_testbed::respond::stop_logging(
+                    "d1000000-0000-4000-8000-000000000001",
+                    "111122223333",
+                    REGION,
+                )
+                .unwrap()
+                .as_bytes(),
+            )
+            .await;
+        assert_eq!(o.disposition, Disposition::Failed, "{o:#?}");
+        assert!(
+            o.reason
+                .as_deref()
+                .unwrap()
+                .contains("cannot verify organization membership"),
+            "{o:#?}"
+        );
+        let got = alerts(&base, &hub.queue_url).await.unwrap();
+        assert_eq!(got.len(), 1, "{got:#?}");
+    });
 }

@@ -1,13 +1,18 @@
 //! The hub's event Lambda: every EventBridge event routed to the hub runs through the same
 //! `Responder` as `rampart handle-event`. Configuration: `RAMPART_CONFIG` (a TOML file in the
-//! package, optional), `RAMPART_AUDIT_TABLE`, `RAMPART_ALERT_TOPIC_ARN`,
-//! `RAMPART_RESPONSE_ROLE`, `RAMPART_EXTERNAL_ID`, `RAMPART_HUB_ACCOUNT` (saves an STS call at cold start), and the
-//! standard AWS variables. Logs are JSON.
+//! package, optional), `RAMPART_AUDIT_TABLE`, `RAMPART_STATE_TABLE`, `RAMPART_ALERT_TOPIC_ARN`,
+//! `RAMPART_RESPONSE_ROLE`, `RAMPART_EXTERNAL_ID`, `RAMPART_SCHEDULE_RULE_ARN`,
+//! `RAMPART_HUB_ROLE_ARN`, `RAMPART_HUB_ACCOUNT` (with the role ARN it saves an STS call at cold
+//! start), and the standard AWS variables. Logs are JSON.
+//!
+//! An outcome that is `failed` or `deferred` makes the invocation fail: the event is retried by
+//! Lambda's asynchronous invocation and then lands in the function's dead-letter queue, so no
+//! event is dropped.
 
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use rampart_hub::cli::{init_logging, LogFormat};
-use rampart_hub::respond::record::{Disposition, Stage, Status};
-use rampart_hub::respond::{config_with_env, MemberAccess, Responder};
+use rampart_hub::respond::record::Disposition;
+use rampart_hub::respond::{config_with_env, HubIdentity, MemberAccess, Responder};
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -24,13 +29,17 @@ async fn init() -> Result<Responder, Error> {
         .region()
         .map(|r| r.to_string())
         .ok_or("AWS_REGION is not set")?;
-    let hub_account = match std::env::var("RAMPART_HUB_ACCOUNT") {
-        Ok(a) if !a.is_empty() => a,
-        _ => rampart_hub::session::caller_account(&base).await?,
+    let identity = match std::env::var("RAMPART_HUB_ACCOUNT") {
+        // The stack passes the hub role's ARN through RAMPART_HUB_ROLE_ARN (config_with_env).
+        Ok(a) if !a.is_empty() => HubIdentity {
+            account: a,
+            role_arns: Vec::new(),
+        },
+        _ => HubIdentity::of(&base).await?,
     };
     let access = MemberAccess::Roles {
         base: base.clone(),
-        hub_account,
+        hub_account: identity.account.clone(),
         role_name: rcfg.role_name().to_string(),
         external_id: std::env::var("RAMPART_EXTERNAL_ID")
             .ok()
@@ -38,7 +47,14 @@ async fn init() -> Result<Responder, Error> {
             .or_else(|| cfg.external_id.clone()),
         sts_region: region,
     };
-    Ok(Responder::new(&base, access, rcfg, cfg.role_name(), false))
+    Ok(Responder::new(
+        &base,
+        identity,
+        access,
+        rcfg,
+        cfg.role_name(),
+        false,
+    ))
 }
 
 #[tokio::main]
@@ -54,18 +70,24 @@ async fn main() -> Result<(), Error> {
         let responder = responder.clone();
         async move {
             let outcome = responder.handle_value(&event.payload).await;
-            // An outcome that could not be written to the audit log is an invocation error, so
-            // the event goes to the function's failure destination instead of being lost.
-            let unlogged = outcome
-                .actions
-                .iter()
-                .any(|a| a.stage == Stage::Log && a.status == Status::Failed);
-            if unlogged && outcome.disposition == Disposition::Failed {
-                return Err::<Value, Error>(
-                    format!("event {} could not be audited", outcome.event_id).into(),
-                );
+            // Failed and deferred outcomes are invocation errors: Lambda retries the event and
+            // then sends it to the dead-letter queue instead of losing it.
+            match outcome.disposition {
+                Disposition::Failed | Disposition::Deferred => Err::<Value, Error>(
+                    format!(
+                        "event {} {}: {}",
+                        outcome.event_id,
+                        if outcome.disposition == Disposition::Failed {
+                            "failed"
+                        } else {
+                            "deferred"
+                        },
+                        outcome.reason.as_deref().unwrap_or("see the audit log")
+                    )
+                    .into(),
+                ),
+                _ => Ok(serde_json::to_value(&outcome)?),
             }
-            Ok(serde_json::to_value(&outcome)?)
         }
     }))
     .await

@@ -8,14 +8,19 @@ pub const PERMISSIONS: rampart_common::Permissions = rampart_common::Permissions
     actions: &["sns:Publish"],
 };
 
-/// Whether an outcome is worth a page: something was done, planned, or failed, or a playbook
-/// decided not to act on a resource (exempt, allow-listed, rate cap). Rejected events, Rampart's
-/// own sessions and unrouted events are audited only.
+/// Whether an outcome is worth a page: something was done, planned, or failed; a playbook
+/// decided not to act on a resource (exempt, allow-listed); an action budget ran out; or an
+/// event that would have made a playbook act was refused (a member reaching for another
+/// account, a forged source). Malformed or unrouted events, duplicates, held leases and
+/// Rampart's own sessions are audited only.
 pub fn wants_alert(o: &Outcome) -> bool {
-    matches!(
-        o.disposition,
-        Disposition::Acted | Disposition::Planned | Disposition::Failed
-    ) || (o.disposition == Disposition::Ignored && o.playbook.is_some() && o.resource.is_some())
+    match o.disposition {
+        Disposition::Acted | Disposition::Planned | Disposition::Failed => true,
+        Disposition::Ignored => o.playbook.is_some() && o.resource.is_some(),
+        Disposition::Deferred => !o.actions.is_empty(),
+        Disposition::Rejected => o.playbook.is_some(),
+        Disposition::Duplicate => false,
+    }
 }
 
 /// SNS subjects: at most 100 ASCII characters, no line breaks.
@@ -27,6 +32,7 @@ pub fn subject(o: &Outcome) -> String {
         Disposition::Ignored => "ignored",
         Disposition::Rejected => "rejected",
         Disposition::Duplicate => "duplicate",
+        Disposition::Deferred => "deferred",
     };
     let raw = format!(
         "[rampart] {} {} in {} {}: {}",

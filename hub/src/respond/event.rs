@@ -52,6 +52,8 @@ pub struct ApiCall {
     pub user_identity: Value,
     pub request_parameters: Value,
     pub response_elements: Value,
+    /// Accounts named by `detail.resources[]` (`accountId`, or the account of `ARN`).
+    pub resource_accounts: Vec<String>,
 }
 
 /// An EC2 instance named by a GuardDuty finding.
@@ -65,6 +67,10 @@ pub struct GuardDutyFinding {
     /// Present for EC2 findings (`detail.resource.instanceDetails.instanceId`).
     pub instance_id: Option<String>,
     pub updated_at: Option<String>,
+    /// A sample finding (`service.additionalInfo.sample`): generated on request, never real.
+    pub sample: bool,
+    /// `service.resourceRole`: ACTOR (the instance did it) or TARGET (it was done to it).
+    pub resource_role: Option<String>,
 }
 
 /// The parts of an ASFF finding routing needs.
@@ -83,7 +89,8 @@ pub struct HubFinding {
 }
 
 impl HubFinding {
-    /// EC2 instances among the resources, as (account, region, instance id).
+    /// EC2 instances among the resources, as (account, region, instance id). A bare instance
+    /// id belongs to the finding's own account and region.
     pub fn instances(&self) -> Vec<(String, String, String)> {
         self.resources
             .iter()
@@ -102,6 +109,28 @@ impl HubFinding {
             })
             .collect()
     }
+
+    /// The first resource whose ARN names an account other than the finding's own: a finding
+    /// is about its own account's resources only.
+    pub fn foreign_resource(&self) -> Option<(&str, String)> {
+        self.resources.iter().find_map(|(_, id)| {
+            arn_account(id)
+                .filter(|a| *a != self.account)
+                .map(|a| (id.as_str(), a))
+        })
+    }
+}
+
+/// The account field of an ARN (`arn:partition:service:region:account:resource`), when it has
+/// one (S3 bucket ARNs, for one, do not).
+pub fn arn_account(arn: &str) -> Option<String> {
+    let mut parts = arn.splitn(6, ':');
+    if parts.next() != Some("arn") {
+        return None;
+    }
+    let account = parts.nth(3)?;
+    parts.next()?;
+    (!account.is_empty()).then(|| account.to_string())
 }
 
 /// What an event is, once its envelope is understood.
@@ -132,6 +161,60 @@ pub enum Kind {
 pub struct Event {
     pub envelope: Envelope,
     pub kind: Kind,
+}
+
+impl Event {
+    /// Every account the event names besides its delivering account, with the field that
+    /// names it. An untrusted sender's event must name only its own account.
+    pub fn account_fields(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        match &self.kind {
+            Kind::ApiCall(c) => {
+                out.push(("detail.recipientAccountId".to_string(), c.account.clone()));
+                for a in &c.resource_accounts {
+                    out.push(("detail.resources[].accountId".to_string(), a.clone()));
+                }
+            }
+            Kind::GuardDuty(g) => out.push(("detail.accountId".to_string(), g.account.clone())),
+            Kind::CustomAction {
+                action_arn,
+                findings,
+                ..
+            } => {
+                if let Some(a) = arn_account(action_arn) {
+                    out.push(("resources[0] (custom action ARN)".to_string(), a));
+                }
+                for f in findings {
+                    out.push((
+                        "detail.findings[].AwsAccountId".to_string(),
+                        f.account.clone(),
+                    ));
+                }
+            }
+            Kind::FindingsImported(findings) => {
+                for f in findings {
+                    out.push((
+                        "detail.findings[].AwsAccountId".to_string(),
+                        f.account.clone(),
+                    ));
+                }
+            }
+            Kind::InstanceStateChange { .. } | Kind::ConfigRule { .. } | Kind::Scheduled => {}
+        }
+        out
+    }
+
+    /// The service whose organization delegated administrator may deliver this event about
+    /// other accounts.
+    pub fn admin_service(&self) -> Option<&'static str> {
+        match &self.kind {
+            Kind::GuardDuty(_) => Some("guardduty.amazonaws.com"),
+            Kind::CustomAction { .. } | Kind::FindingsImported(_) => {
+                Some("securityhub.amazonaws.com")
+            }
+            _ => None,
+        }
+    }
 }
 
 fn text(v: &Value, field: &'static str) -> Result<String, EventError> {
@@ -211,7 +294,29 @@ pub fn parse_value(v: &Value) -> Result<Event, EventError> {
         },
     };
     let kind = match (envelope.source.as_str(), envelope.detail_type.as_str()) {
-        (_, "AWS API Call via CloudTrail") => Kind::ApiCall(Box::new(api_call(&envelope)?)),
+        (src, "AWS API Call via CloudTrail") => {
+            let call = api_call(&envelope)?;
+            // Only the service that made the call emits its CloudTrail events under its own
+            // `aws.<service>` source; a partner or custom source shaped like one is forged.
+            let expected = call
+                .event_source
+                .strip_suffix(".amazonaws.com")
+                .map(|svc| format!("aws.{svc}"));
+            if expected.as_deref() != Some(src) {
+                return Err(EventError::Invalid {
+                    field: "source",
+                    why: format!(
+                        "'{}' did not make the call: a {} event comes from {}",
+                        truncate(src, 128),
+                        truncate(&call.event_source, 128),
+                        expected
+                            .as_deref()
+                            .unwrap_or("the service named in detail.eventSource"),
+                    ),
+                });
+            }
+            Kind::ApiCall(Box::new(call))
+        }
         ("aws.guardduty", "GuardDuty Finding") => Kind::GuardDuty(guardduty(&envelope)?),
         ("aws.securityhub", "Security Hub Findings - Custom Action") => {
             let d = &envelope.detail;
@@ -234,7 +339,7 @@ pub fn parse_value(v: &Value) -> Result<Event, EventError> {
             state: text(&envelope.detail, "state")
                 .map_err(|_| EventError::Missing("detail.state"))?,
         },
-        ("aws.config", t) if t.starts_with("Config Rules Compliance Change") => Kind::ConfigRule {
+        ("aws.config", "Config Rules Compliance Change") => Kind::ConfigRule {
             rule_name: text(&envelope.detail, "configRuleName")
                 .map_err(|_| EventError::Missing("detail.configRuleName"))?,
             resource_type: opt_text(&envelope.detail, &["resourceType"]),
@@ -273,6 +378,18 @@ fn api_call(env: &Envelope) -> Result<ApiCall, EventError> {
         user_identity: d.get("userIdentity").cloned().unwrap_or(Value::Null),
         request_parameters: d.get("requestParameters").cloned().unwrap_or(Value::Null),
         response_elements: d.get("responseElements").cloned().unwrap_or(Value::Null),
+        resource_accounts: d
+            .get("resources")
+            .and_then(Value::as_array)
+            .map(|rs| {
+                rs.iter()
+                    .filter_map(|r| {
+                        opt_text(r, &["accountId"])
+                            .or_else(|| opt_text(r, &["ARN"]).and_then(|a| arn_account(&a)))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
     })
 }
 
@@ -290,6 +407,12 @@ fn guardduty(env: &Envelope) -> Result<GuardDutyFinding, EventError> {
         region: opt_text(d, &["region"]).unwrap_or_else(|| env.region.clone()),
         instance_id: opt_text(d, &["resource", "instanceDetails", "instanceId"]),
         updated_at: opt_text(d, &["updatedAt"]),
+        sample: match d.pointer("/service/additionalInfo/sample") {
+            Some(Value::Bool(b)) => *b,
+            Some(Value::String(s)) => s.eq_ignore_ascii_case("true"),
+            _ => false,
+        },
+        resource_role: opt_text(d, &["service", "resourceRole"]).map(|r| r.to_ascii_uppercase()),
     })
 }
 

@@ -83,7 +83,8 @@ impl Actor {
         }
     }
 
-    /// The ARN allow and protect lists are matched against (the role ARN for sessions).
+    /// The ARN allow and protect lists are matched against: a user's ARN, or a session's
+    /// *role* ARN. Never the session ARN, whose last part the caller chooses freely.
     pub fn principal_arn(&self) -> String {
         match self {
             Actor::IamUser { arn, .. } | Actor::Root { arn } | Actor::Federated { arn } => {
@@ -91,7 +92,7 @@ impl Actor {
             }
             Actor::AssumedRole { role_arn, arn, .. } => {
                 if role_arn.is_empty() {
-                    arn.clone()
+                    super::trust::role_arn_of_session(arn).unwrap_or_default()
                 } else {
                     role_arn.clone()
                 }
@@ -101,12 +102,9 @@ impl Actor {
         }
     }
 
-    /// Every ARN describing the actor (session ARN and role ARN for a session).
-    pub fn arns(&self) -> Vec<String> {
-        match self {
-            Actor::AssumedRole { arn, role_arn, .. } => vec![arn.clone(), role_arn.clone()],
-            other => vec![other.principal_arn()],
-        }
+    /// The account the principal belongs to (from its ARN), when known.
+    pub fn account(&self) -> Option<String> {
+        super::event::arn_account(&self.principal_arn())
     }
 
     pub fn describe(&self) -> String {

@@ -1,12 +1,12 @@
-//! Event-driven response: authenticated cross-account intake, routing to the seed's playbooks,
-//! alerts and the audit trail.
+//! Event-driven response: trusted cross-account intake, routing to the playbooks, alerts and
+//! the audit trail.
 //!
 //! One code path serves the hub Lambda (`rampart-hub-lambda`) and the CLI (`rampart
-//! handle-event`, `isolate`, `mfa enforce`): parse, authenticate, route, claim (act once),
-//! act in the member through its response role, alert, audit.
+//! handle-event`, `isolate`, `mfa enforce`, `record-trails`): parse, route, admit (who may make
+//! the hub act where: `trust.rs`), lease the event (act once, never drop), take the playbook's
+//! budget, act in the member through its response role, alert, audit.
 
 pub mod alert;
-pub mod auth;
 pub mod event;
 pub mod identity;
 pub mod playbooks;
@@ -14,6 +14,7 @@ pub mod record;
 pub mod store;
 pub mod totp;
 pub mod trails;
+pub mod trust;
 
 use crate::session::{session_name, SessionSpec, Sessions};
 use aws_config::SdkConfig;
@@ -24,24 +25,99 @@ use rampart_common::ResponseConfig;
 use record::{ActionRecord, Disposition, Outcome, Stage, Status};
 use serde_json::Value;
 use std::time::{Duration, Instant};
-use store::Store;
+use store::{Claim, Store};
+use trust::{Directory, OwnRoles, Refusal, Trust};
 
 /// IAM actions the hub's own role needs for response (hub account).
 pub fn hub_permissions() -> Vec<rampart_common::Permissions> {
     vec![
         store::PERMISSIONS,
         alert::PERMISSIONS,
-        auth::PERMISSIONS,
+        trust::PERMISSIONS,
         crate::session::PERMISSIONS,
+        LAMBDA_PERMISSIONS,
     ]
 }
 
+/// The Lambda service sends an event that failed every retry to the function's dead-letter
+/// queue with the function's role.
+pub const LAMBDA_PERMISSIONS: rampart_common::Permissions = rampart_common::Permissions {
+    component: "hub lambda (dead-letter queue)",
+    actions: &["sqs:SendMessage"],
+};
+
+/// Where the hub role's actions apply: the audit log may only be appended to, working state
+/// lives in its own table, members are reached only through the response role inside the
+/// organization.
+pub const HUB_SCOPES: &[rampart_common::permissions::Scope] = &[
+    rampart_common::permissions::Scope {
+        sid: "AuditLogAppendOnly",
+        actions: &["dynamodb:PutItem"],
+        resources: &["!GetAtt AuditTable.Arn"],
+        condition: "",
+    },
+    rampart_common::permissions::Scope {
+        sid: "WorkingState",
+        actions: &[
+            "dynamodb:DeleteItem",
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:Query",
+            "dynamodb:UpdateItem",
+        ],
+        resources: &["!GetAtt StateTable.Arn"],
+        condition: "",
+    },
+    rampart_common::permissions::Scope {
+        sid: "Alerts",
+        actions: &["sns:Publish"],
+        resources: &["!Ref AlertTopic"],
+        condition: "",
+    },
+    rampart_common::permissions::Scope {
+        sid: "MemberRolesInTheOrganizationOnly",
+        actions: &["sts:AssumeRole"],
+        resources: &["arn:${AWS::Partition}:iam::*:role/${MemberRoleName}"],
+        condition: r#"{"StringEquals": {"aws:ResourceOrgID": "${OrganizationId}"}}"#,
+    },
+    rampart_common::permissions::Scope {
+        sid: "DeadLetters",
+        actions: &["sqs:SendMessage"],
+        resources: &["!GetAtt DeadLetterQueue.Arn"],
+        condition: "",
+    },
+];
+
+/// The hub response role's policy, generated from the declarations.
+pub fn hub_policy() -> Result<serde_json::Value, rampart_common::permissions::PolicyError> {
+    rampart_common::permissions::policy_document(
+        "Organization",
+        &hub_permissions(),
+        HUB_SCOPES,
+        &[],
+    )
+}
+
 /// The deployment-specific values the hub stack passes to the Lambda as environment variables
-/// (`RAMPART_AUDIT_TABLE`, `RAMPART_ALERT_TOPIC_ARN`, `RAMPART_RESPONSE_ROLE`) win over the file.
+/// (`RAMPART_AUDIT_TABLE`, `RAMPART_STATE_TABLE`, `RAMPART_ALERT_TOPIC_ARN`,
+/// `RAMPART_RESPONSE_ROLE`, `RAMPART_SCHEDULE_RULE_ARN`, `RAMPART_HUB_ROLE_ARN`) win over the file.
 pub fn config_with_env(mut cfg: ResponseConfig) -> ResponseConfig {
     let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
     if let Some(v) = var("RAMPART_AUDIT_TABLE") {
         cfg.audit_table = Some(v);
+    }
+    if let Some(v) = var("RAMPART_STATE_TABLE") {
+        cfg.state_table = Some(v);
+    }
+    if let Some(v) = var("RAMPART_SCHEDULE_RULE_ARN") {
+        cfg.schedule_rule_arn = Some(v);
+    }
+    if let Some(v) = var("RAMPART_HUB_ROLE_ARN") {
+        let mut arns = cfg.hub_role_arns.take().unwrap_or_default();
+        if !arns.contains(&v) {
+            arns.push(v);
+        }
+        cfg.hub_role_arns = Some(arns);
     }
     if let Some(v) = var("RAMPART_ALERT_TOPIC_ARN") {
         cfg.alert_topic_arn = Some(v);
@@ -69,7 +145,12 @@ pub enum MemberAccess {
 }
 
 impl MemberAccess {
-    async fn open(&self, account: &str, event_id: &str) -> Result<SdkConfig, String> {
+    async fn open(
+        &self,
+        account: &str,
+        purpose: &str,
+        event_id: &str,
+    ) -> Result<SdkConfig, String> {
         match self {
             MemberAccess::Fixed(c) => Ok(c.clone()),
             MemberAccess::Roles {
@@ -82,9 +163,9 @@ impl MemberAccess {
                 let spec = SessionSpec {
                     role_name: role_name.clone(),
                     external_id: external_id.clone(),
-                    // Named after the event so member CloudTrail ties every call to it, and so
-                    // the responder recognises (and ignores) events about its own calls.
-                    session_name: session_name("rampart-respond", event_id),
+                    // Named after the event so member CloudTrail ties every call to it (the
+                    // responder recognises its own calls by the role, not by this name).
+                    session_name: session_name(purpose, event_id),
                     duration: Duration::from_secs(900),
                     sts_region: sts_region.clone(),
                 };
@@ -99,35 +180,77 @@ impl MemberAccess {
 /// Where an event goes.
 #[derive(Debug, Clone, PartialEq)]
 enum Route {
-    Tamper(Box<ApiCall>),
-    Mfa {
-        call: Box<ApiCall>,
-        user: String,
-    },
-    Isolate {
-        targets: Vec<IsolateTarget>,
-        trigger: String,
+    /// A playbook acts in each target.
+    Act {
+        playbook: &'static str,
+        targets: Vec<Target>,
+        /// The API call that triggered it (own-session check, forensics).
+        call: Option<Box<ApiCall>>,
         link: Option<String>,
     },
-    RecordTrails,
     Ignore(String),
+    Reject(String),
 }
 
+/// One place a playbook acts.
 #[derive(Debug, Clone, PartialEq)]
-pub struct IsolateTarget {
+pub struct Target {
     pub account: String,
     pub region: String,
-    pub instance_id: String,
-    /// Claim key: one action per finding (or per request) and instance.
+    /// Claim key: what "the same event" means for this action.
     pub claim: String,
+    job: Job,
 }
 
 /// The playbook a guarded run executes.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 enum Job {
     Tamper(Box<ApiCall>),
     Mfa(String),
     Isolate { instance: String, trigger: String },
+}
+
+impl Job {
+    fn playbook(&self) -> &'static str {
+        match self {
+            Job::Tamper(_) => "cloudtrail-tamper",
+            Job::Mfa(_) => "auto-mfa",
+            Job::Isolate { .. } => "isolate",
+        }
+    }
+}
+
+/// The hub's own identity: its account and the roles its calls are made with.
+#[derive(Debug, Clone)]
+pub struct HubIdentity {
+    pub account: String,
+    pub role_arns: Vec<String>,
+}
+
+impl HubIdentity {
+    /// From `sts:GetCallerIdentity`: an assumed-role caller's role is one of the hub's roles.
+    pub async fn of(base: &SdkConfig) -> Result<HubIdentity, String> {
+        let out = aws_sdk_sts::Client::new(base)
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| {
+                format!(
+                    "sts:GetCallerIdentity: {}",
+                    rampart_member::error_text::describe(&e)
+                )
+            })?;
+        let account = out
+            .account()
+            .map(str::to_string)
+            .ok_or_else(|| "sts:GetCallerIdentity returned no account".to_string())?;
+        let role_arns = out
+            .arn()
+            .and_then(trust::role_arn_of_session)
+            .into_iter()
+            .collect();
+        Ok(HubIdentity { account, role_arns })
+    }
 }
 
 /// The hub's event responder.
@@ -136,8 +259,8 @@ pub struct Responder {
     members: MemberAccess,
     store: Store,
     sns: aws_sdk_sns::Client,
-    org: auth::OrgMembers,
-    own_roles: Vec<String>,
+    trust: Trust,
+    own: OwnRoles,
     /// Forced plan mode (`--plan`): nothing changes, whatever the configured modes say.
     plan: bool,
     hub_region: String,
@@ -148,18 +271,33 @@ impl Responder {
     /// assessment role name, also treated as Rampart's own.
     pub fn new(
         hub: &SdkConfig,
+        identity: HubIdentity,
         members: MemberAccess,
         cfg: ResponseConfig,
         assess_role: &str,
         plan: bool,
     ) -> Self {
-        let own_roles = vec![cfg.role_name().to_string(), assess_role.to_string()];
+        let mut hub_role_arns = identity.role_arns.clone();
+        hub_role_arns.extend(cfg.hub_role_arns.iter().flatten().cloned());
+        let own = OwnRoles {
+            member_role_names: vec![cfg.role_name().to_string(), assess_role.to_string()],
+            hub_role_arns,
+        };
+        let trusted = cfg.trusted_accounts.clone().unwrap_or_default();
         Responder {
-            store: Store::new(aws_sdk_dynamodb::Client::new(hub), cfg.audit_table()),
+            store: Store::new(
+                aws_sdk_dynamodb::Client::new(hub),
+                cfg.audit_table(),
+                cfg.state_table(),
+            ),
             sns: aws_sdk_sns::Client::new(hub),
-            org: auth::OrgMembers::new(
-                aws_sdk_organizations::Client::new(hub),
-                Duration::from_secs(cfg.org_cache_secs()),
+            trust: Trust::new(
+                Directory::new(
+                    aws_sdk_organizations::Client::new(hub),
+                    Duration::from_secs(cfg.org_cache_secs()),
+                ),
+                identity.account,
+                &trusted,
             ),
             hub_region: hub
                 .region()
@@ -167,7 +305,7 @@ impl Responder {
                 .unwrap_or_else(|| "us-east-1".into()),
             cfg,
             members,
-            own_roles,
+            own,
             plan,
         }
     }
@@ -195,7 +333,12 @@ impl Responder {
             Ok(e) => self.handle_event(e, started).await,
             Err(err) => {
                 let id = v.get("id").and_then(Value::as_str).map(str::to_string);
-                let o = rejected(id, None, err.to_string(), started);
+                let account = v
+                    .get("account")
+                    .and_then(Value::as_str)
+                    .filter(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()))
+                    .map(str::to_string);
+                let o = rejected(id, account, err.to_string(), started);
                 self.finish(o).await
             }
         }
@@ -203,26 +346,6 @@ impl Responder {
 
     async fn handle_event(&self, e: Event, started: Instant) -> Outcome {
         let env = &e.envelope;
-        if let Err(why) = auth::require_aws_source(&env.source) {
-            let o = rejected(
-                Some(env.id.clone()),
-                Some(env.account.clone()),
-                why,
-                started,
-            );
-            return self.finish(o).await;
-        }
-        // The delivering account must belong to the organization as well as the target.
-        if let Err(why) = self.org.require_active(&env.account).await {
-            let o = rejected(
-                Some(env.id.clone()),
-                Some(env.account.clone()),
-                why,
-                started,
-            );
-            return self.finish(o).await;
-        }
-        let route = self.route(&e);
         let mut base = Outcome {
             event_id: env.id.clone(),
             incident_id: uuid::Uuid::new_v4().to_string(),
@@ -237,84 +360,91 @@ impl Responder {
             actions: Vec::new(),
             millis: 0,
         };
+        if e.kind == Kind::Scheduled {
+            base.playbook = Some("record-trails".into());
+            if let Err(why) = self.schedule_is_ours(&e) {
+                return self.refuse(base, Refusal::Rejected(why), started).await;
+            }
+            return self.record_trails(base, started, false).await;
+        }
+        let route = self.route(&e);
+        if let Route::Act { playbook, .. } = &route {
+            base.playbook = Some((*playbook).to_string());
+        }
+        // Who may make the hub act where, before anything else happens.
+        let targets: Vec<String> = match &route {
+            Route::Act { targets, .. } => targets.iter().map(|t| t.account.clone()).collect(),
+            _ => Vec::new(),
+        };
+        if let Err(refusal) = self.trust.admit(&e, &targets).await {
+            return self.refuse(base, refusal, started).await;
+        }
         match route {
+            Route::Reject(why) => self.refuse(base, Refusal::Rejected(why), started).await,
             Route::Ignore(why) => {
                 base.reason = Some(why);
                 base.millis = elapsed(started);
                 self.finish(base).await
             }
-            Route::RecordTrails => {
-                base.playbook = Some("record-trails".into());
-                self.record_trails(base, started).await
-            }
-            Route::Tamper(call) => {
-                let mode = self.cfg.cloudtrail_tamper.unwrap_or_default();
-                let job = Job::Tamper(call.clone());
-                self.on_api_call(base, &call, "cloudtrail-tamper", mode, job, started)
-                    .await
-            }
-            Route::Mfa { call, user } => {
-                let mode = self.cfg.auto_mfa.unwrap_or_default();
-                self.on_api_call(base, &call, "auto-mfa", mode, Job::Mfa(user), started)
-                    .await
-            }
-            Route::Isolate {
+            Route::Act {
                 targets,
-                trigger,
+                call,
                 link,
+                ..
             } => {
-                base.playbook = Some("isolate".into());
                 base.link = link;
-                let mode = self.cfg.isolation.unwrap_or_default();
-                // One outcome per instance; the event's outcome is the first (the common case
-                // is one), the rest are audited and alerted on their own.
+                // One outcome per target; the event's outcome is the worst of them (the common
+                // case is one), the rest are audited and alerted on their own.
                 let mut outcomes = Vec::new();
                 for t in targets {
                     let mut o = base.clone();
-                    o.incident_id = uuid::Uuid::new_v4().to_string();
-                    let job = Job::Isolate {
-                        instance: t.instance_id.clone(),
-                        trigger: trigger.clone(),
-                    };
-                    outcomes.push(
-                        self.guarded(o, &t.account, &t.region, &t.claim, mode, None, started, job)
-                            .await,
-                    );
+                    if !outcomes.is_empty() {
+                        o.incident_id = uuid::Uuid::new_v4().to_string();
+                    }
+                    outcomes.push(self.guarded(o, t, call.as_deref(), started).await);
                 }
-                let mut first = outcomes.into_iter();
-                first.next().unwrap_or(base)
+                worst(outcomes).unwrap_or(base)
             }
         }
     }
 
-    /// A playbook triggered by a CloudTrail API call: claimed per call (`ct#<eventID>`), acting
-    /// in the call's account and region, never on Rampart's own calls.
-    async fn on_api_call(
-        &self,
-        mut base: Outcome,
-        call: &ApiCall,
-        playbook: &str,
-        mode: Mode,
-        job: Job,
-        started: Instant,
-    ) -> Outcome {
-        base.playbook = Some(playbook.into());
-        base.link = Some(format!(
-            "https://console.aws.amazon.com/cloudtrail/home?region={}#/events/{}",
-            call.region, call.event_id
-        ));
-        let claim = format!("ct#{}", call.event_id);
-        self.guarded(
-            base,
-            &call.account,
-            &call.region,
-            &claim,
-            mode,
-            Some(call),
-            started,
-            job,
-        )
-        .await
+    /// A rejected (or unverifiable, hence failed) event: nothing is done.
+    async fn refuse(&self, mut o: Outcome, refusal: Refusal, started: Instant) -> Outcome {
+        o.disposition = match refusal {
+            Refusal::Rejected(_) => Disposition::Rejected,
+            Refusal::Unverifiable(_) => Disposition::Failed,
+        };
+        o.reason = Some(refusal.to_string());
+        o.millis = elapsed(started);
+        self.finish(o).await
+    }
+
+    /// The trail-recording schedule is the hub's own rule in the hub's own account; a member
+    /// forwarding a "Scheduled Event" of its own must not make the hub rewrite the baselines.
+    fn schedule_is_ours(&self, e: &Event) -> Result<(), String> {
+        let hub = self.trust.hub_account();
+        let rule = self.cfg.schedule_rule_arn(
+            playbooks::partition(&self.hub_region),
+            &self.hub_region,
+            hub,
+        );
+        if e.envelope.account != hub {
+            return Err(format!(
+                "scheduled events are accepted only from the hub account {hub}, not {}",
+                e.envelope.account
+            ));
+        }
+        if !e.envelope.resources.iter().any(|r| r == &rule) {
+            return Err(format!(
+                "scheduled event from {} is not the hub's schedule rule {rule}",
+                e.envelope
+                    .resources
+                    .first()
+                    .map(String::as_str)
+                    .unwrap_or("no rule")
+            ));
+        }
+        Ok(())
     }
 
     fn route(&self, e: &Event) -> Route {
@@ -326,18 +456,51 @@ impl Responder {
                         c.event_name
                     ));
                 }
+                let claim = format!("ct#{}", c.event_id);
+                let link = Some(format!(
+                    "https://console.aws.amazon.com/cloudtrail/home?region={}#/events/{}",
+                    c.region, c.event_id
+                ));
                 if c.event_source == "cloudtrail.amazonaws.com"
                     && playbooks::cloudtrail_tamper::TRIGGERS.contains(&c.event_name.as_str())
                 {
-                    return Route::Tamper(Box::new((**c).clone()));
+                    // A trail named by ARN must be the calling account's own.
+                    if let Some(name) = playbooks::cloudtrail_tamper::trail_of(c) {
+                        if let Some(acct) = event::arn_account(&name) {
+                            if acct != c.account {
+                                return Route::Reject(format!(
+                                    "requestParameters.name names trail {name} of account {acct}, not of {}",
+                                    c.account
+                                ));
+                            }
+                        }
+                    }
+                    return Route::Act {
+                        playbook: "cloudtrail-tamper",
+                        targets: vec![Target {
+                            account: c.account.clone(),
+                            region: c.region.clone(),
+                            claim,
+                            job: Job::Tamper(c.clone()),
+                        }],
+                        call: Some(c.clone()),
+                        link,
+                    };
                 }
                 if c.event_source == "iam.amazonaws.com" && c.event_name == "CreateUser" {
                     return match c.request_parameters.get("userName").and_then(Value::as_str) {
-                        Some(u) if !u.is_empty() => Route::Mfa {
-                            call: Box::new((**c).clone()),
-                            user: u.to_string(),
+                        Some(u) if !u.is_empty() => Route::Act {
+                            playbook: "auto-mfa",
+                            targets: vec![Target {
+                                account: c.account.clone(),
+                                region: c.region.clone(),
+                                claim,
+                                job: Job::Mfa(u.to_string()),
+                            }],
+                            call: Some(c.clone()),
+                            link,
                         },
-                        _ => Route::Ignore(
+                        _ => Route::Reject(
                             "CreateUser event without requestParameters.userName".into(),
                         ),
                     };
@@ -347,27 +510,48 @@ impl Responder {
                     c.event_source, c.event_name
                 ))
             }
-            Kind::GuardDuty(g) => match &g.instance_id {
-                Some(id) if g.severity >= self.cfg.guardduty_min_severity() => Route::Isolate {
-                    targets: vec![IsolateTarget {
+            Kind::GuardDuty(g) => {
+                if g.sample {
+                    return Route::Ignore(format!(
+                        "GuardDuty finding {} is a sample finding",
+                        g.finding_id
+                    ));
+                }
+                let Some(id) = &g.instance_id else {
+                    return Route::Ignore(
+                        "the GuardDuty finding is not about an EC2 instance".into(),
+                    );
+                };
+                if g.severity < self.cfg.guardduty_min_severity() {
+                    return Route::Ignore(format!(
+                        "GuardDuty severity {} is below guardduty_min_severity {}",
+                        g.severity,
+                        self.cfg.guardduty_min_severity()
+                    ));
+                }
+                if g.resource_role.as_deref() == Some("TARGET") && !self.cfg.isolate_targets() {
+                    return Route::Ignore(format!(
+                        "instance {id} is the target of the activity, not its actor (response.isolate_targets is off)"
+                    ));
+                }
+                Route::Act {
+                    playbook: "isolate",
+                    targets: vec![Target {
                         account: g.account.clone(),
                         region: g.region.clone(),
-                        instance_id: id.clone(),
                         claim: format!("gd#{}#{}", g.account, g.finding_id),
+                        job: Job::Isolate {
+                            instance: id.clone(),
+                            trigger: format!("GuardDuty {} ({})", g.finding_type, g.finding_id),
+                        },
                     }],
-                    trigger: format!("GuardDuty {} ({})", g.finding_type, g.finding_id),
+                    call: None,
                     link: Some(format!(
                         "https://console.aws.amazon.com/guardduty/home?region={}#/findings?search=id%3D{}",
                         g.region, g.finding_id
                     )),
-                },
-                Some(_) => Route::Ignore(format!(
-                    "GuardDuty severity {} is below guardduty_min_severity {}",
-                    g.severity,
-                    self.cfg.guardduty_min_severity()
-                )),
-                None => Route::Ignore("the GuardDuty finding is not about an EC2 instance".into()),
-            },
+                }
+            }
             Kind::CustomAction {
                 action_arn,
                 action_name,
@@ -379,29 +563,34 @@ impl Responder {
                         "no playbook for custom action {id} ({action_name})"
                     ));
                 }
-                let targets: Vec<IsolateTarget> = findings
+                let trigger = format!("Security Hub custom action {id}");
+                let targets: Vec<Target> = findings
                     .iter()
                     .flat_map(|f| f.instances())
-                    .map(|(account, region, instance_id)| IsolateTarget {
+                    .map(|(account, region, instance_id)| Target {
                         claim: format!("ca#{}#{account}#{instance_id}", e.envelope.id),
                         account,
                         region,
-                        instance_id,
+                        job: Job::Isolate {
+                            instance: instance_id,
+                            trigger: trigger.clone(),
+                        },
                     })
                     .collect();
                 if targets.is_empty() {
                     return Route::Ignore("the selected findings name no EC2 instance".into());
                 }
-                Route::Isolate {
+                Route::Act {
+                    playbook: "isolate",
                     targets,
-                    trigger: format!("Security Hub custom action {id}"),
+                    call: None,
                     link: findings.first().map(|f| finding_link(&f.region, &f.id)),
                 }
             }
             Kind::FindingsImported(findings) => {
                 // GuardDuty findings reach the hub through Security Hub too (often from both
                 // the member and the administrator): same claim key as the direct event.
-                let targets: Vec<IsolateTarget> = findings
+                let targets: Vec<Target> = findings
                     .iter()
                     .filter(|f| f.product_arn.ends_with("/guardduty"))
                     .filter(|f| matches!(f.severity.as_str(), "HIGH" | "CRITICAL"))
@@ -409,11 +598,14 @@ impl Responder {
                         let gd_id = f.id.rsplit('/').next().unwrap_or(&f.id).to_string();
                         f.instances()
                             .into_iter()
-                            .map(move |(account, region, instance_id)| IsolateTarget {
+                            .map(move |(account, region, instance_id)| Target {
                                 claim: format!("gd#{account}#{gd_id}"),
                                 account,
                                 region,
-                                instance_id,
+                                job: Job::Isolate {
+                                    instance: instance_id,
+                                    trigger: "GuardDuty finding via Security Hub".into(),
+                                },
                             })
                     })
                     .collect();
@@ -422,9 +614,10 @@ impl Responder {
                         "imported findings are acted on only for high-severity GuardDuty EC2 findings".into(),
                     );
                 }
-                Route::Isolate {
+                Route::Act {
+                    playbook: "isolate",
                     targets,
-                    trigger: "GuardDuty finding via Security Hub".into(),
+                    call: None,
                     link: findings.first().map(|f| finding_link(&f.region, &f.id)),
                 }
             }
@@ -439,118 +632,136 @@ impl Responder {
                 "Config rule {rule_name} is {}: recorded; control remediation is operator-driven",
                 compliance.as_deref().unwrap_or("?")
             )),
-            Kind::Scheduled => Route::RecordTrails,
+            // Handled before routing (only the hub's own schedule records trails).
+            Kind::Scheduled => Route::Ignore("scheduled event".into()),
         }
     }
 
-    /// Authenticates the target, claims the event, applies mode and budget, opens the member
-    /// session and runs the playbook.
-    #[allow(clippy::too_many_arguments)]
+    fn mode_of(&self, job: &Job) -> Mode {
+        match job {
+            Job::Tamper(_) => self.cfg.cloudtrail_tamper,
+            Job::Mfa(_) => self.cfg.auto_mfa,
+            Job::Isolate { .. } => self.cfg.isolation,
+        }
+        .unwrap_or_default()
+    }
+
+    /// Runs one admitted target: region, own-session and mode checks, then the lease, the
+    /// playbook's budget, the member session and the playbook. A lease is completed only when
+    /// the playbook finished; it is released whenever it did not, so a retry acts.
     async fn guarded(
         &self,
         mut o: Outcome,
-        account: &str,
-        region: &str,
-        claim: &str,
-        mode: Mode,
+        t: Target,
         call: Option<&ApiCall>,
         started: Instant,
-        job: Job,
     ) -> Outcome {
+        let account = t.account.as_str();
+        let region = t.region.as_str();
+        let playbook = t.job.playbook();
         o.account = Some(account.to_string());
         o.region = Some(region.to_string());
-        if let Err(why) = self.org.require_active(account).await {
-            o.disposition = Disposition::Rejected;
+        o.playbook = Some(playbook.to_string());
+        let end = |mut o: Outcome, d: Disposition, why: String| {
+            o.disposition = d;
             o.reason = Some(why);
             o.millis = elapsed(started);
-            return self.finish(o).await;
-        }
+            o
+        };
         if !self.cfg.region_allowed(region) {
-            o.disposition = Disposition::Rejected;
-            o.reason = Some(format!(
-                "region {region} is not in response.allowed_regions"
-            ));
-            o.millis = elapsed(started);
-            return self.finish(o).await;
+            let why = format!("region {region} is not in response.allowed_regions");
+            return self.finish(end(o, Disposition::Rejected, why)).await;
         }
         if let Some(c) = call {
             let actor = identity::Actor::parse(&c.user_identity);
-            if auth::is_own(&actor, &self.own_roles) {
-                o.reason = Some(format!("{} is Rampart's own session", actor.describe()));
-                o.millis = elapsed(started);
-                return self.finish(o).await;
+            if self.own.is_own(&actor, account) {
+                let why = format!("{} is Rampart's own role", actor.describe());
+                return self.finish(end(o, Disposition::Ignored, why)).await;
             }
         }
+        let mode = self.mode_of(&t.job);
         if mode == Mode::Off {
-            o.reason = Some(format!(
-                "playbook {} is off",
-                o.playbook.as_deref().unwrap_or("?")
-            ));
-            o.millis = elapsed(started);
-            return self.finish(o).await;
+            let why = format!("playbook {playbook} is off");
+            return self.finish(end(o, Disposition::Ignored, why)).await;
         }
         let plan = self.plan || mode == Mode::Plan;
         // Plans are not claimed: a later enforce run of the same event must still act.
+        let mut token = None;
         if !plan {
-            match self.store.claim(claim, &o.event_id).await {
-                Ok(true) => {}
-                Ok(false) => {
-                    o.disposition = Disposition::Duplicate;
-                    o.reason = Some(format!("already handled ({claim})"));
-                    o.millis = elapsed(started);
-                    return self.finish(o).await;
-                }
-                Err(e) => {
-                    // Without a claim the event could be acted on twice; better to fail loudly.
-                    o.disposition = Disposition::Failed;
-                    o.reason = Some(format!("cannot claim the event: {e}"));
-                    o.millis = elapsed(started);
-                    return self.finish(o).await;
-                }
-            }
             match self
                 .store
-                .take_budget(account, self.cfg.action_rate_cap())
+                .claim(&t.claim, &o.event_id, self.cfg.lease_secs())
                 .await
             {
-                Ok(true) => {}
-                Ok(false) => {
-                    o.resource = Some(account.to_string());
-                    o.reason = Some(format!(
-                        "action rate cap reached for {account} ({} per hour)",
-                        self.cfg.action_rate_cap()
-                    ));
-                    o.millis = elapsed(started);
-                    return self.finish(o).await;
+                Ok(Claim::Acquired { token: tk }) => token = Some(tk),
+                Ok(Claim::Done { by }) => {
+                    let why = format!("already handled ({}, by event {by})", t.claim);
+                    return self.finish(end(o, Disposition::Duplicate, why)).await;
+                }
+                Ok(Claim::Held { by, until }) => {
+                    let why = format!(
+                        "event {by} holds the lease on {} until {until}; retry later",
+                        t.claim
+                    );
+                    return self.finish(end(o, Disposition::Deferred, why)).await;
                 }
                 Err(e) => {
-                    o.disposition = Disposition::Failed;
-                    o.reason = Some(format!("cannot check the action budget: {e}"));
-                    o.millis = elapsed(started);
-                    return self.finish(o).await;
+                    // Without a claim the event could be acted on twice; fail so it is retried.
+                    let why = format!("cannot claim the event: {e}");
+                    return self.finish(end(o, Disposition::Failed, why)).await;
+                }
+            }
+            let cap = self.cfg.rate_cap_for(playbook);
+            match self.store.take_budget(account, playbook, cap).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    self.release(&t.claim, token.as_deref(), &mut o).await;
+                    o.resource = Some(account.to_string());
+                    let why = format!(
+                        "action budget of {playbook} in {account} is spent ({cap} per hour); deferred for a retry"
+                    );
+                    o.actions.push(ActionRecord {
+                        stage: Stage::Intake,
+                        action: "action budget".into(),
+                        target: account.to_string(),
+                        status: Status::Skipped,
+                        detail: why.clone(),
+                        prior_state: None,
+                        started_at: record::now(),
+                        millis: 0,
+                    });
+                    return self.finish(end(o, Disposition::Deferred, why)).await;
+                }
+                Err(e) => {
+                    self.release(&t.claim, token.as_deref(), &mut o).await;
+                    let why = format!("cannot check the action budget: {e}");
+                    return self.finish(end(o, Disposition::Failed, why)).await;
                 }
             }
         }
-        let member = match self.members.open(account, &o.event_id).await {
+        let member = match self
+            .members
+            .open(account, "rampart-respond", &o.event_id)
+            .await
+        {
             Ok(c) => c
                 .to_builder()
                 .region(aws_types::region::Region::new(region.to_string()))
                 .build(),
             Err(e) => {
-                o.disposition = Disposition::Failed;
-                o.reason = Some(format!("cannot reach account {account}: {e}"));
+                self.release(&t.claim, token.as_deref(), &mut o).await;
                 o.actions.push(ActionRecord {
                     stage: Stage::PriorityAction,
                     action: "sts:AssumeRole".into(),
                     target: account.to_string(),
                     status: Status::Failed,
-                    detail: e,
+                    detail: e.clone(),
                     prior_state: None,
                     started_at: record::now(),
                     millis: 0,
                 });
-                o.millis = elapsed(started);
-                return self.finish(o).await;
+                let why = format!("cannot reach account {account}: {e}");
+                return self.finish(end(o, Disposition::Failed, why)).await;
             }
         };
         let incident = o.incident_id.clone();
@@ -563,10 +774,10 @@ impl Responder {
             region,
             event_id: &event_id,
             incident_id: &incident,
-            own_roles: &self.own_roles,
+            own: &self.own,
             plan,
         };
-        let run: Run = match &job {
+        let run: Run = match &t.job {
             Job::Tamper(c) => playbooks::cloudtrail_tamper::run(&ctx, c).await,
             Job::Mfa(user) => playbooks::auto_mfa::run(&ctx, user).await,
             Job::Isolate { instance, trigger } => {
@@ -586,19 +797,66 @@ impl Responder {
         };
         o.reason = run.ignored;
         o.actions = run.rec.actions;
+        if let Some(tk) = &token {
+            if o.disposition == Disposition::Failed {
+                self.release(&t.claim, Some(tk), &mut o).await;
+            } else if let Err(e) = self.store.complete(&t.claim, tk).await {
+                // The work is done; a retry after the lease expires finds it done (idempotent).
+                tracing::warn!(error = %e, claim = %t.claim, "could not mark the claim done");
+                o.actions.push(ActionRecord {
+                    stage: Stage::Log,
+                    action: "complete claim".into(),
+                    target: t.claim.clone(),
+                    status: Status::Skipped,
+                    detail: format!("{e}; the lease expires after response.lease_secs"),
+                    prior_state: None,
+                    started_at: record::now(),
+                    millis: 0,
+                });
+            }
+        }
         o.millis = elapsed(started);
         self.finish(o).await
     }
 
-    /// Scheduled event: record every member trail's configuration, the baseline that the
-    /// tamper playbook restores.
-    async fn record_trails(&self, mut o: Outcome, started: Instant) -> Outcome {
+    /// Gives a lease up; a failure to do so is recorded (the lease then expires on its own).
+    async fn release(&self, claim: &str, token: Option<&str>, o: &mut Outcome) {
+        let Some(token) = token else {
+            return;
+        };
+        if let Err(e) = self.store.release(claim, token).await {
+            tracing::warn!(error = %e, claim, "could not release the claim");
+            o.actions.push(ActionRecord {
+                stage: Stage::Log,
+                action: "release claim".into(),
+                target: claim.to_string(),
+                status: Status::Skipped,
+                detail: format!("{e}; the lease expires after response.lease_secs"),
+                prior_state: None,
+                started_at: record::now(),
+                millis: 0,
+            });
+        }
+    }
+
+    /// Records every member trail's configuration: the baseline the tamper playbook restores.
+    /// A trail seen for the first time is recorded; a trail that differs from its record is
+    /// reported as drift and alerted, never silently recorded over (a tamperer's change must
+    /// not become the baseline). `accept_drift` (an operator's explicit choice) re-records it.
+    pub async fn record_trails(
+        &self,
+        mut o: Outcome,
+        started: Instant,
+        accept_drift: bool,
+    ) -> Outcome {
         use futures::StreamExt;
-        let accounts = match self.org.active_accounts().await {
+        let plan = self.plan;
+        let accounts = match self.trust.directory.active_accounts().await {
             Ok(a) => a,
             Err(e) => {
                 o.disposition = Disposition::Failed;
-                o.reason = Some(e);
+                o.reason = Some(format!("cannot list the organization's accounts: {e}"));
+                o.millis = elapsed(started);
                 return self.finish(o).await;
             }
         };
@@ -611,88 +869,203 @@ impl Responder {
             .flat_map(|a| regions.iter().map(move |r| (a.clone(), r.clone())))
             .collect();
         let event_id = o.event_id.clone();
-        let results: Vec<ActionRecord> = futures::stream::iter(jobs)
+        let results: Vec<Vec<ActionRecord>> = futures::stream::iter(jobs)
             .map(|(account, region)| {
                 let event_id = event_id.clone();
-                async move { self.record_one(&account, &region, &event_id).await }
+                async move {
+                    self.record_one(&account, &region, &event_id, plan, accept_drift)
+                        .await
+                }
             })
-            .buffer_unordered(8)
+            .buffer_unordered(self.cfg.record_concurrency())
             .collect()
             .await;
-        o.actions = results;
-        o.disposition = if o.actions.iter().any(|a| a.status == Status::Failed) {
+        o.actions = results.into_iter().flatten().collect();
+        let count = |f: &dyn Fn(&ActionRecord) -> bool| o.actions.iter().filter(|a| f(a)).count();
+        let failed = count(&|a| a.status == Status::Failed);
+        let drift = count(&|a| a.action == "trail drift");
+        let recorded = count(&|a| {
+            a.action == "record trail configuration"
+                && matches!(a.status, Status::Done | Status::Planned)
+        });
+        o.disposition = if failed > 0 {
             Disposition::Failed
+        } else if drift > 0 || recorded > 0 {
+            if plan {
+                Disposition::Planned
+            } else {
+                Disposition::Acted
+            }
         } else {
-            Disposition::Acted
+            Disposition::Ignored
         };
+        o.reason = Some(format!(
+            "{recorded} trail(s) {}, {drift} drifted from their record, {failed} failure(s)",
+            if plan { "to record" } else { "recorded" }
+        ));
+        if drift > 0 {
+            o.resource = Some(format!("{drift} drifted trail(s)"));
+        }
         o.millis = elapsed(started);
         self.finish(o).await
     }
 
-    async fn record_one(&self, account: &str, region: &str, event_id: &str) -> ActionRecord {
+    async fn record_one(
+        &self,
+        account: &str,
+        region: &str,
+        event_id: &str,
+        plan: bool,
+        accept_drift: bool,
+    ) -> Vec<ActionRecord> {
         let t = Instant::now();
-        let started_at = record::now();
-        let result: Result<String, String> = async {
-            let member = self
-                .members
-                .open(account, event_id)
-                .await?
-                .to_builder()
-                .region(aws_types::region::Region::new(region.to_string()))
-                .build();
-            let ct = aws_sdk_cloudtrail::Client::new(&member);
-            let configs = trails::read_all(&ct, account).await?;
-            let mut names = Vec::new();
-            for c in &configs {
-                let v = serde_json::to_value(c).map_err(|e| e.to_string())?;
-                self.store
-                    .put_trail_record(account, region, &c.name, &v)
-                    .await?;
-                names.push(c.name.clone());
-            }
-            Ok(format!(
-                "recorded {} trail(s): {}",
-                names.len(),
-                names.join(", ")
-            ))
-        }
-        .await;
-        let (status, detail) = match result {
-            Ok(d) => (Status::Done, d),
-            Err(e) => (Status::Failed, e),
-        };
-        ActionRecord {
+        let fail = |detail: String| ActionRecord {
             stage: Stage::Forensics,
             action: "record trail configuration".into(),
             target: format!("{account}/{region}"),
-            status,
+            status: Status::Failed,
             detail,
             prior_state: None,
-            started_at,
+            started_at: record::now(),
             millis: u64::try_from(t.elapsed().as_millis()).unwrap_or(u64::MAX),
+        };
+        let member = match self.members.open(account, "rampart-record", event_id).await {
+            Ok(c) => c
+                .to_builder()
+                .region(aws_types::region::Region::new(region.to_string()))
+                .build(),
+            Err(e) => return vec![fail(e)],
+        };
+        let mut out = Vec::new();
+        if self.cfg.mfa_mode() == rampart_common::response::MfaMode::Enrol {
+            out.extend(playbooks::auto_mfa::sweep_seeds(&member, &self.cfg, plan).await);
         }
+        let ct = aws_sdk_cloudtrail::Client::new(&member);
+        let configs = match trails::read_all(&ct, account).await {
+            Ok(c) => c,
+            Err(e) => {
+                out.push(fail(e));
+                return out;
+            }
+        };
+        for live in configs {
+            let target = format!("{account}/{region}/{}", live.name);
+            let rec =
+                |action: &str, status: Status, detail: String, prior: Option<Value>| ActionRecord {
+                    stage: Stage::Forensics,
+                    action: action.into(),
+                    target: target.clone(),
+                    status,
+                    detail,
+                    prior_state: prior,
+                    started_at: record::now(),
+                    millis: u64::try_from(t.elapsed().as_millis()).unwrap_or(u64::MAX),
+                };
+            let recorded = match self.store.trail_record(account, region, &live.name).await {
+                Ok(r) => r.and_then(|v| serde_json::from_value::<trails::TrailConfig>(v).ok()),
+                Err(e) => {
+                    out.push(rec("record trail configuration", Status::Failed, e, None));
+                    continue;
+                }
+            };
+            let drift = recorded.as_ref().map(|r| r.drift_all(&live));
+            match drift {
+                Some(d) if d.is_empty() => continue,
+                Some(d) if !accept_drift => {
+                    out.push(rec(
+                        "trail drift",
+                        Status::Skipped,
+                        format!(
+                            "{} differ from the recorded configuration; the record is kept \
+                             (the tamper playbook restores it; `rampart record-trails --accept-drift` adopts the live one)",
+                            d.join(", ")
+                        ),
+                        recorded.as_ref().and_then(|r| serde_json::to_value(r).ok()),
+                    ));
+                    continue;
+                }
+                _ => {}
+            }
+            if plan {
+                out.push(rec(
+                    "record trail configuration",
+                    Status::Planned,
+                    "plan only: not recorded".into(),
+                    None,
+                ));
+                continue;
+            }
+            let value = match serde_json::to_value(&live) {
+                Ok(v) => v,
+                Err(e) => {
+                    out.push(rec(
+                        "record trail configuration",
+                        Status::Failed,
+                        e.to_string(),
+                        None,
+                    ));
+                    continue;
+                }
+            };
+            let prior = recorded.as_ref().and_then(|r| serde_json::to_value(r).ok());
+            match self
+                .store
+                .put_trail_record(account, region, &live.name, &value)
+                .await
+            {
+                Ok(()) => out.push(rec(
+                    "record trail configuration",
+                    Status::Done,
+                    if prior.is_some() {
+                        "drift accepted: the live configuration is the new record".into()
+                    } else {
+                        "recorded".into()
+                    },
+                    prior,
+                )),
+                Err(e) => out.push(rec("record trail configuration", Status::Failed, e, None)),
+            }
+        }
+        out
     }
 
-    /// `rampart isolate`: the isolation playbook on an operator's request.
+    /// `rampart record-trails`: the schedule's work on an operator's request.
+    pub async fn record_trails_now(&self, accept_drift: bool) -> Outcome {
+        let started = Instant::now();
+        let event_id = format!("cli-{}", uuid::Uuid::new_v4());
+        let o = self.operator_outcome(&event_id, "record-trails");
+        self.record_trails(o, started, accept_drift).await
+    }
+
+    /// `rampart isolate`: the isolation playbook on an operator's request (the operator speaks
+    /// with the hub's authority; the account must still be an ACTIVE member).
     pub async fn isolate(&self, account: &str, region: &str, instance: &str) -> Outcome {
         let started = Instant::now();
         let event_id = format!("cli-{}", uuid::Uuid::new_v4());
         let o = self.operator_outcome(&event_id, "isolate");
-        let claim = format!("cli#{event_id}");
-        let mode = self.cfg.isolation.unwrap_or_default();
-        let job = Job::Isolate {
-            instance: instance.to_string(),
-            trigger: "operator request (rampart isolate)".into(),
+        if let Err(r) = self.trust.directory.require_active(account, "target").await {
+            return self.refuse(o, r, started).await;
+        }
+        let t = Target {
+            account: account.to_string(),
+            region: region.to_string(),
+            claim: format!("cli#{event_id}"),
+            job: Job::Isolate {
+                instance: instance.to_string(),
+                trigger: "operator request (rampart isolate)".into(),
+            },
         };
-        self.guarded(o, account, region, &claim, mode, None, started, job)
-            .await
+        self.guarded(o, t, None, started).await
     }
 
-    /// `rampart mfa enforce`: enrols every user of the account who has no MFA.
+    /// `rampart mfa enforce`: applies auto MFA to every user of the account who has no MFA.
     pub async fn enforce_mfa(&self, account: &str) -> Result<Vec<Outcome>, String> {
+        if let Err(r) = self.trust.directory.require_active(account, "target").await {
+            return Err(r.to_string());
+        }
         let member = self
             .members
-            .open(account, &format!("mfa-{}", uuid::Uuid::new_v4()))
+            .open(account, "rampart-mfa", &uuid::Uuid::new_v4().to_string())
             .await?;
         let users = playbooks::auto_mfa::users_without_mfa(&member).await?;
         let mut out = Vec::new();
@@ -700,22 +1073,13 @@ impl Responder {
             let started = Instant::now();
             let event_id = format!("cli-{}", uuid::Uuid::new_v4());
             let o = self.operator_outcome(&event_id, "auto-mfa");
-            let claim = format!("cli#{event_id}");
-            let mode = self.cfg.auto_mfa.unwrap_or_default();
-            let region = self.hub_region.clone();
-            out.push(
-                self.guarded(
-                    o,
-                    account,
-                    &region,
-                    &claim,
-                    mode,
-                    None,
-                    started,
-                    Job::Mfa(user),
-                )
-                .await,
-            );
+            let t = Target {
+                account: account.to_string(),
+                region: self.hub_region.clone(),
+                claim: format!("cli#{event_id}"),
+                job: Job::Mfa(user),
+            };
+            out.push(self.guarded(o, t, None, started).await);
         }
         Ok(out)
     }
@@ -781,7 +1145,7 @@ impl Responder {
             tracing::error!(error = %e, event_id = %o.event_id, "audit log write failed");
             o.actions.push(ActionRecord {
                 stage: Stage::Log,
-                action: "dynamodb:BatchWriteItem".into(),
+                action: "dynamodb:TransactWriteItems".into(),
                 target: self.store.table().to_string(),
                 status: Status::Failed,
                 detail: e,
@@ -796,6 +1160,26 @@ impl Responder {
             reason = o.reason.as_deref().unwrap_or(""), "event handled");
         o
     }
+}
+
+/// The outcome that decides what happens to the delivery: failed before deferred before
+/// anything else, so one failed target makes the whole event retried.
+fn worst(outcomes: Vec<Outcome>) -> Option<Outcome> {
+    let rank = |d: Disposition| match d {
+        Disposition::Failed => 0,
+        Disposition::Deferred => 1,
+        Disposition::Rejected => 2,
+        _ => 3,
+    };
+    let mut it = outcomes.into_iter();
+    let first = it.next()?;
+    Some(it.fold(first, |best, o| {
+        if rank(o.disposition) < rank(best.disposition) {
+            o
+        } else {
+            best
+        }
+    }))
 }
 
 fn finding_link(region: &str, id: &str) -> String {

@@ -167,6 +167,9 @@ pub enum Disposition {
     Rejected,
     /// Already handled (same event or finding delivered again).
     Duplicate,
+    /// Not acted on yet: another delivery holds the event's lease, or the playbook's hourly
+    /// budget in the account is spent. The delivery fails so that it is retried later.
+    Deferred,
     /// At least one action failed; alerted.
     Failed,
 }

@@ -1,41 +1,50 @@
-//! The hub's DynamoDB table: event claims (act once), the audit log (one item per action,
-//! queryable by account and time), offence history, the per-account action budget, and the
-//! last recorded configuration of protected trails.
+//! The hub's two DynamoDB tables.
 //!
-//! Keys: `pk`/`sk` strings. `acct#<account>` / `<time>#<event>#<n>` for audit items,
-//! `claim#<key>` for claims, `actor#<arn>` for offences, `rate#<account>` / `<hour>` for the
-//! budget, `trail#<account>#<region>` / `<name>` for trail records.
+//! The **audit table** is append-only: one item per action, written with a condition that it
+//! does not exist yet, so no write can replace history (the hub role may only PutItem there).
+//! Keys: `acct#<account>` / `<time>#<event>#<n>`.
+//!
+//! The **state table** holds working state, apart from the audit log: event leases
+//! (`claim#<key>`), the hourly action budget per playbook and account
+//! (`rate#<account>#<playbook>` / `<hour>`), offence history (`actor#<arn>`), and the recorded
+//! trail configurations that the tamper playbook restores (`trail#<account>#<region>` /
+//! `<name>`).
 
 use super::record::{ActionRecord, Outcome};
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, PutRequest,
-    ReturnValue, ScalarAttributeType, Select, WriteRequest,
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, Put, ReturnValue,
+    ScalarAttributeType, Select, TransactWriteItem,
 };
 use aws_sdk_dynamodb::Client;
 use rampart_member::error_text::{describe, is_code};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use std::time::Duration;
 
 pub const PERMISSIONS: rampart_common::Permissions = rampart_common::Permissions {
     component: "hub/respond/store",
     actions: &[
         "dynamodb:PutItem",
         "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
         "dynamodb:GetItem",
         "dynamodb:Query",
-        "dynamodb:Scan",
-        "dynamodb:BatchWriteItem",
     ],
 };
 
-/// Claims and budgets expire after this long (DynamoDB TTL attribute `expires`).
+/// What `rampart audit` needs (an operator's credentials, not the hub Lambda's role).
+pub const AUDIT_READ_PERMISSIONS: rampart_common::Permissions = rampart_common::Permissions {
+    component: "rampart audit",
+    actions: &["dynamodb:Query", "dynamodb:Scan"],
+};
+
+/// Finished claims and budgets expire after this long (DynamoDB TTL attribute `expires`).
 const CLAIM_TTL_SECS: i64 = 7 * 24 * 3600;
 
 #[derive(Debug, Clone)]
 pub struct Store {
     client: Client,
     table: String,
+    state: String,
 }
 
 fn s(v: impl Into<String>) -> AttributeValue {
@@ -44,6 +53,17 @@ fn s(v: impl Into<String>) -> AttributeValue {
 
 fn n(v: impl ToString) -> AttributeValue {
     AttributeValue::N(v.to_string())
+}
+
+/// The result of claiming an event.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Claim {
+    /// This delivery holds the lease; `token` completes or releases it.
+    Acquired { token: String },
+    /// Another delivery finished it.
+    Done { by: String },
+    /// Another delivery is running it; its lease ends at `until` (RFC 3339).
+    Held { by: String, until: String },
 }
 
 /// One audit item as read back by `rampart audit`.
@@ -67,25 +87,33 @@ pub struct AuditItem {
 }
 
 impl Store {
-    pub fn new(client: Client, table: impl Into<String>) -> Self {
+    pub fn new(client: Client, table: impl Into<String>, state: impl Into<String>) -> Self {
         Store {
             client,
             table: table.into(),
+            state: state.into(),
         }
     }
 
+    /// The audit table.
     pub fn table(&self) -> &str {
         &self.table
     }
 
-    /// Creates the table if it does not exist (demo and tests; the hub stack creates it in AWS).
-    pub async fn ensure_table(&self) -> Result<(), String> {
-        let exists = self
-            .client
-            .describe_table()
-            .table_name(&self.table)
-            .send()
-            .await;
+    /// The state table.
+    pub fn state_table(&self) -> &str {
+        &self.state
+    }
+
+    /// Creates both tables if they do not exist (demo and tests; the hub stack creates them in
+    /// AWS).
+    pub async fn ensure_tables(&self) -> Result<(), String> {
+        self.ensure_table(&self.table).await?;
+        self.ensure_table(&self.state).await
+    }
+
+    async fn ensure_table(&self, table: &str) -> Result<(), String> {
+        let exists = self.client.describe_table().table_name(table).send().await;
         match exists {
             Ok(_) => return Ok(()),
             Err(e) if is_code(&e, "ResourceNotFoundException") => {}
@@ -105,7 +133,7 @@ impl Store {
         };
         self.client
             .create_table()
-            .table_name(&self.table)
+            .table_name(table)
             .billing_mode(BillingMode::PayPerRequest)
             .key_schema(key("pk", KeyType::Hash).map_err(|e| e.to_string())?)
             .key_schema(key("sk", KeyType::Range).map_err(|e| e.to_string())?)
@@ -117,36 +145,124 @@ impl Store {
         Ok(())
     }
 
-    /// Claims `key` for this event. `Ok(false)` means another delivery already claimed it.
-    pub async fn claim(&self, key: &str, event_id: &str) -> Result<bool, String> {
-        let expires = chrono::Utc::now().timestamp() + CLAIM_TTL_SECS;
+    /// Claims `key` for this event as a lease of `lease_secs`. A lease whose holder crashed
+    /// expires, so a redelivery acts instead of being taken for a duplicate.
+    pub async fn claim(&self, key: &str, event_id: &str, lease_secs: u64) -> Result<Claim, String> {
+        let now = chrono::Utc::now();
+        let until = now + chrono::Duration::seconds(i64::try_from(lease_secs).unwrap_or(900));
+        let token = uuid::Uuid::new_v4().to_string();
         let r = self
             .client
             .put_item()
-            .table_name(&self.table)
+            .table_name(&self.state)
             .item("pk", s(format!("claim#{key}")))
             .item("sk", s("claim"))
+            .item("state", s("leased"))
+            .item("token", s(&token))
             .item("event_id", s(event_id))
-            .item("at", s(chrono::Utc::now().to_rfc3339()))
-            .item("expires", n(expires))
-            .condition_expression("attribute_not_exists(pk)")
+            .item("at", s(now.to_rfc3339()))
+            .item("lease_until", n(until.timestamp()))
+            .item("lease_until_text", s(until.to_rfc3339()))
+            .item("expires", n(now.timestamp() + CLAIM_TTL_SECS))
+            .condition_expression(
+                "attribute_not_exists(pk) OR (#st = :leased AND lease_until < :now)",
+            )
+            .expression_attribute_names("#st", "state")
+            .expression_attribute_values(":leased", s("leased"))
+            .expression_attribute_values(":now", n(now.timestamp()))
             .send()
             .await;
         match r {
-            Ok(_) => Ok(true),
-            Err(e) if is_code(&e, "ConditionalCheckFailedException") => Ok(false),
+            Ok(_) => Ok(Claim::Acquired { token }),
+            Err(e) if is_code(&e, "ConditionalCheckFailedException") => {
+                let item = self
+                    .client
+                    .get_item()
+                    .table_name(&self.state)
+                    .key("pk", s(format!("claim#{key}")))
+                    .key("sk", s("claim"))
+                    .consistent_read(true)
+                    .send()
+                    .await
+                    .map_err(|e| format!("dynamodb:GetItem (claim): {}", describe(&e)))?;
+                let get = |k: &str| match item.item().and_then(|i| i.get(k)) {
+                    Some(AttributeValue::S(v)) => v.clone(),
+                    _ => String::new(),
+                };
+                if get("state") == "done" {
+                    Ok(Claim::Done {
+                        by: get("event_id"),
+                    })
+                } else {
+                    Ok(Claim::Held {
+                        by: get("event_id"),
+                        until: get("lease_until_text"),
+                    })
+                }
+            }
             Err(e) => Err(format!("dynamodb:PutItem (claim): {}", describe(&e))),
         }
     }
 
-    /// Takes one unit of the account's hourly action budget; `Ok(false)` when it is spent.
-    pub async fn take_budget(&self, account: &str, cap: u32) -> Result<bool, String> {
+    /// Marks a leased claim done: later deliveries are duplicates.
+    pub async fn complete(&self, key: &str, token: &str) -> Result<(), String> {
+        self.client
+            .update_item()
+            .table_name(&self.state)
+            .key("pk", s(format!("claim#{key}")))
+            .key("sk", s("claim"))
+            .update_expression("SET #st = :done, done_at = :at REMOVE lease_until")
+            .condition_expression("#tk = :token")
+            .expression_attribute_names("#st", "state")
+            .expression_attribute_names("#tk", "token")
+            .expression_attribute_values(":done", s("done"))
+            .expression_attribute_values(":at", s(chrono::Utc::now().to_rfc3339()))
+            .expression_attribute_values(":token", s(token))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| format!("dynamodb:UpdateItem (complete claim): {}", describe(&e)))
+    }
+
+    /// Gives a leased claim up (the playbook failed, was capped or could not reach the
+    /// account), so a redelivery or retry acts.
+    pub async fn release(&self, key: &str, token: &str) -> Result<(), String> {
+        match self
+            .client
+            .delete_item()
+            .table_name(&self.state)
+            .key("pk", s(format!("claim#{key}")))
+            .key("sk", s("claim"))
+            .condition_expression("#tk = :token")
+            .expression_attribute_names("#tk", "token")
+            .expression_attribute_values(":token", s(token))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            // Someone else's lease by now (ours expired): not ours to release.
+            Err(e) if is_code(&e, "ConditionalCheckFailedException") => Ok(()),
+            Err(e) => Err(format!(
+                "dynamodb:DeleteItem (release claim): {}",
+                describe(&e)
+            )),
+        }
+    }
+
+    /// Takes one unit of the hourly budget of `playbook` in `account`; `Ok(false)` when it is
+    /// spent. Budgets are per playbook so noise on one cannot starve another.
+    pub async fn take_budget(
+        &self,
+        account: &str,
+        playbook: &str,
+        cap: u32,
+    ) -> Result<bool, String> {
         let hour = chrono::Utc::now().format("%Y-%m-%dT%H").to_string();
         let r = self
             .client
             .update_item()
-            .table_name(&self.table)
-            .key("pk", s(format!("rate#{account}")))
+            .table_name(&self.state)
+            .key("pk", s(format!("rate#{account}#{playbook}")))
             .key("sk", s(hour))
             .update_expression("ADD used :one SET expires = :exp")
             .condition_expression("attribute_not_exists(used) OR used < :cap")
@@ -168,7 +284,7 @@ impl Store {
         let before = self
             .client
             .query()
-            .table_name(&self.table)
+            .table_name(&self.state)
             .key_condition_expression("pk = :p")
             .expression_attribute_values(":p", s(format!("actor#{actor}")))
             .select(Select::Count)
@@ -179,7 +295,7 @@ impl Store {
         let at = chrono::Utc::now().to_rfc3339();
         self.client
             .put_item()
-            .table_name(&self.table)
+            .table_name(&self.state)
             .item("pk", s(format!("actor#{actor}")))
             .item("sk", s(format!("{at}#{event_id}")))
             .item("event_id", s(event_id))
@@ -198,7 +314,7 @@ impl Store {
     ) -> Result<(), String> {
         self.client
             .put_item()
-            .table_name(&self.table)
+            .table_name(&self.state)
             .item("pk", s(format!("trail#{account}#{region}")))
             .item("sk", s(name))
             .item("config", s(config.to_string()))
@@ -218,7 +334,7 @@ impl Store {
         let out = self
             .client
             .get_item()
-            .table_name(&self.table)
+            .table_name(&self.state)
             .key("pk", s(format!("trail#{account}#{region}")))
             .key("sk", s(name))
             .consistent_read(true)
@@ -236,46 +352,31 @@ impl Store {
         }
     }
 
-    /// Writes one audit item per action (one intake item when there were none).
+    /// Writes one audit item per action (one intake item when there were none), each on the
+    /// condition that it does not exist: the log is append-only. Up to 100 items go in one
+    /// transaction, so an outcome is logged whole or not at all.
     pub async fn audit(&self, outcome: &Outcome) -> Result<usize, String> {
         let items = audit_items(outcome);
         let count = items.len();
-        for chunk in items.chunks(25) {
-            let mut pending: Vec<WriteRequest> = chunk
+        for chunk in items.chunks(100) {
+            let writes: Vec<TransactWriteItem> = chunk
                 .iter()
                 .map(|item| {
-                    PutRequest::builder()
+                    Put::builder()
+                        .table_name(&self.table)
                         .set_item(Some(item.clone()))
+                        .condition_expression("attribute_not_exists(pk)")
                         .build()
-                        .map(|p| WriteRequest::builder().put_request(p).build())
+                        .map(|p| TransactWriteItem::builder().put(p).build())
                         .map_err(|e| e.to_string())
                 })
                 .collect::<Result<_, _>>()?;
-            // UnprocessedItems are retried with backoff; what is left after that is an error.
-            for round in 0..5u32 {
-                let out = self
-                    .client
-                    .batch_write_item()
-                    .request_items(&self.table, pending)
-                    .send()
-                    .await
-                    .map_err(|e| format!("dynamodb:BatchWriteItem: {}", describe(&e)))?;
-                pending = out
-                    .unprocessed_items()
-                    .and_then(|m| m.get(&self.table))
-                    .cloned()
-                    .unwrap_or_default();
-                if pending.is_empty() {
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(50 << round)).await;
-            }
-            if !pending.is_empty() {
-                return Err(format!(
-                    "dynamodb:BatchWriteItem left {} audit items unprocessed",
-                    pending.len()
-                ));
-            }
+            self.client
+                .transact_write_items()
+                .set_transact_items(Some(writes))
+                .send()
+                .await
+                .map_err(|e| format!("dynamodb:TransactWriteItems (audit): {}", describe(&e)))?;
         }
         Ok(count)
     }

@@ -1,6 +1,6 @@
 //! Trail configuration as Rampart records and restores it.
 //!
-//! The scheduled event records every trail's configuration in the audit table; the tamper
+//! The scheduled event records every trail's configuration in the state table; the tamper
 //! playbook restores from that record, or from the configured baseline when there is none.
 
 use aws_sdk_cloudtrail::types::{DataResource, EventSelector, ReadWriteType, Trail};
@@ -114,6 +114,15 @@ impl TrailConfig {
             &current.cloudwatch_logs_role_arn,
         ) {
             out.push("cloudwatch_logs");
+        }
+        out
+    }
+
+    /// Every setting, event selectors included, in which `current` differs from this record.
+    pub fn drift_all(&self, current: &TrailConfig) -> Vec<&'static str> {
+        let mut out = self.drift(current);
+        if self.selectors.is_some() && self.selectors != current.selectors {
+            out.push("event_selectors");
         }
         out
     }

@@ -1,13 +1,21 @@
-//! Playbook 2: every IAM user gets an enabled virtual MFA device.
+//! Auto MFA: a new IAM user without MFA must not be usable without it.
 //!
-//! Order matters so that a failure never leaves a half-enrolled user unreported: create the
-//! device, store its seed (encrypted, readable only by the user and the hub's response role),
-//! then enable it with two consecutive codes. If enabling fails, the secret and the device are
-//! removed again; if that fails too, the record says exactly what was left.
+//! The default (`require`) attaches the require-MFA policy (deployed by the member stack):
+//! everything is denied until the user signs in with MFA, except managing their own MFA
+//! device, so the user enrols a device they hold and the second factor never leaves them. The
+//! alert tells the operators.
+//!
+//! `enrol` creates a virtual device for the user instead. The order keeps a failure from ever
+//! leaving a half-enrolled user unreported: create the device, store its seed (one secret per
+//! user id, never reusing one that exists, readable only by the user and never with long-term
+//! access keys alone), then enable it with two consecutive codes. If enabling fails, the secret
+//! and the device are removed again; if that fails too, the record says exactly what was left.
+//! The schedule deletes a seed once the user has signed in, or after `mfa_seed_max_age_hours`.
 
 use super::{exempt, partition, Ctx, Run};
 use crate::respond::record::{Stage, Status};
 use crate::respond::totp;
+use rampart_common::response::MfaMode;
 use rampart_member::error_text::{describe, is_code};
 use serde_json::json;
 
@@ -17,16 +25,18 @@ pub const PERMISSIONS: rampart_common::Permissions = rampart_common::Permissions
         "iam:GetUser",
         "iam:ListUserTags",
         "iam:ListMFADevices",
+        "iam:ListAttachedUserPolicies",
+        "iam:AttachUserPolicy",
         "iam:CreateVirtualMFADevice",
         "iam:EnableMFADevice",
         "iam:DeleteVirtualMFADevice",
         "iam:GenerateCredentialReport",
         "iam:GetCredentialReport",
         "secretsmanager:CreateSecret",
-        "secretsmanager:PutSecretValue",
         "secretsmanager:PutResourcePolicy",
         "secretsmanager:DeleteSecret",
         "secretsmanager:TagResource",
+        "secretsmanager:ListSecrets",
         "kms:Encrypt",
         "kms:GenerateDataKey",
     ],
@@ -35,12 +45,14 @@ pub const PERMISSIONS: rampart_common::Permissions = rampart_common::Permissions
 /// Attempts at EnableMFADevice (a code can straddle a 30 s window boundary).
 const ENABLE_ATTEMPTS: u32 = 2;
 
-/// Where a user's seed is kept: Secrets Manager names allow `/_+=.@-`, not `,`.
-pub fn secret_name(user: &str) -> String {
-    format!("rampart/mfa/{}", user.replace(',', "-"))
+/// Where a user's seed is kept: by the user's unique id, which no other user shares (names
+/// like `a,b` and `a-b` would collide once made safe for Secrets Manager).
+pub fn secret_name(user_id: &str) -> String {
+    format!("rampart/mfa/{user_id}")
 }
 
-/// Resource policy: the user reads their own seed; nobody but the user and the response role can.
+/// Resource policy: the user reads their own seed, only with temporary credentials (a console
+/// or session sign-in, not long-term access keys alone); nobody else but the response role.
 pub fn seed_policy(user_arn: &str, responder_arn: &str) -> serde_json::Value {
     json!({
         "Version": "2012-10-17",
@@ -49,25 +61,68 @@ pub fn seed_policy(user_arn: &str, responder_arn: &str) -> serde_json::Value {
              "Action": "secretsmanager:GetSecretValue", "Resource": "*"},
             {"Sid": "NobodyElseReads", "Effect": "Deny", "Principal": "*",
              "Action": "secretsmanager:GetSecretValue", "Resource": "*",
-             "Condition": {"StringNotEquals": {"aws:PrincipalArn": [user_arn, responder_arn]}}}
+             "Condition": {"StringNotEquals": {"aws:PrincipalArn": [user_arn, responder_arn]}}},
+            {"Sid": "NotWithAccessKeysAlone", "Effect": "Deny", "Principal": "*",
+             "Action": "secretsmanager:GetSecretValue", "Resource": "*",
+             "Condition": {"Null": {"aws:TokenIssueTime": "true"}}}
         ]
     })
 }
 
-pub async fn run(ctx: &Ctx<'_>, user: &str) -> Run {
-    let iam = aws_sdk_iam::Client::new(ctx.member);
-    let part = partition(ctx.region);
-    let guessed_arn = format!("arn:{part}:iam::{}:user/{user}", ctx.account);
-    let mut run = Run::new(ctx.plan, guessed_arn.clone());
+/// The require-MFA policy the member stack creates (`require_mfa_policy`): without MFA the user
+/// may only see and manage their own MFA device and password.
+pub fn require_mfa_policy_document() -> serde_json::Value {
+    let own_mfa = [
+        "iam:CreateVirtualMFADevice",
+        "iam:EnableMFADevice",
+        "iam:GetUser",
+        "iam:GetMFADevice",
+        "iam:ListMFADevices",
+        "iam:ListVirtualMFADevices",
+        "iam:ResyncMFADevice",
+        "iam:ChangePassword",
+        "iam:GetAccountPasswordPolicy",
+        "sts:GetSessionToken",
+    ];
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "ManageOwnMFA", "Effect": "Allow",
+             "Action": ["iam:CreateVirtualMFADevice", "iam:EnableMFADevice", "iam:GetUser",
+                        "iam:GetMFADevice", "iam:ListMFADevices", "iam:ResyncMFADevice",
+                        "iam:ChangePassword"],
+             "Resource": ["arn:*:iam::*:user/${aws:username}", "arn:*:iam::*:mfa/*"]},
+            {"Sid": "SeeMFAAndPasswordRules", "Effect": "Allow",
+             "Action": ["iam:ListVirtualMFADevices", "iam:GetAccountPasswordPolicy"],
+             "Resource": "*"},
+            {"Sid": "DenyAllElseWithoutMFA", "Effect": "Deny", "NotAction": own_mfa,
+             "Resource": "*",
+             "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}}
+        ]
+    })
+}
 
-    let user_arn = match iam.get_user().user_name(user).send().await {
-        Ok(out) => out
-            .user()
-            .map(|u| u.arn().to_string())
-            .unwrap_or(guessed_arn.clone()),
+/// The user's standing before anything is done: None when the playbook must stop (recorded).
+struct Subject {
+    arn: String,
+    id: String,
+}
+
+async fn subject(
+    ctx: &Ctx<'_>,
+    iam: &aws_sdk_iam::Client,
+    user: &str,
+    run: &mut Run,
+) -> Option<Subject> {
+    let guessed_arn = run.resource.clone();
+    let (arn, id) = match iam.get_user().user_name(user).send().await {
+        Ok(out) => match out.user() {
+            Some(u) => (u.arn().to_string(), u.user_id().to_string()),
+            None => (guessed_arn.clone(), String::new()),
+        },
         Err(e) if is_code(&e, "NoSuchEntity") => {
             run.ignored = Some(format!("user {user} no longer exists"));
-            return run;
+            return None;
         }
         Err(e) => {
             run.rec.note(
@@ -78,13 +133,13 @@ pub async fn run(ctx: &Ctx<'_>, user: &str) -> Run {
                 format!("iam:GetUser: {}", describe(&e)),
                 None,
             );
-            return run;
+            return None;
         }
     };
-    run.resource = user_arn.clone();
-    if ctx.cfg.is_protected(&user_arn) {
-        run.ignored = Some(format!("{user_arn} is a protected principal"));
-        return run;
+    run.resource = arn.clone();
+    if ctx.cfg.is_protected(&arn) {
+        run.ignored = Some(format!("{arn} is a protected principal"));
+        return None;
     }
     match iam.list_user_tags().user_name(user).send().await {
         Ok(out) => {
@@ -96,7 +151,7 @@ pub async fn run(ctx: &Ctx<'_>, user: &str) -> Run {
                     "user {user} is tagged {}=true",
                     ctx.cfg.exempt_tag()
                 ));
-                return run;
+                return None;
             }
         }
         Err(e) => {
@@ -104,12 +159,12 @@ pub async fn run(ctx: &Ctx<'_>, user: &str) -> Run {
             run.rec.note(
                 Stage::PriorityAction,
                 "iam:ListUserTags",
-                &user_arn,
+                &arn,
                 Status::Failed,
                 format!("iam:ListUserTags: {}", describe(&e)),
                 None,
             );
-            return run;
+            return None;
         }
     }
     match iam.list_mfa_devices().user_name(user).send().await {
@@ -122,32 +177,133 @@ pub async fn run(ctx: &Ctx<'_>, user: &str) -> Run {
                     .collect::<Vec<_>>()
                     .join(", ")
             ));
-            return run;
+            return None;
         }
         Ok(_) => {}
         Err(e) => {
             run.rec.note(
                 Stage::PriorityAction,
                 "iam:ListMFADevices",
-                &user_arn,
+                &arn,
                 Status::Failed,
                 format!("iam:ListMFADevices: {}", describe(&e)),
                 None,
             );
-            return run;
+            return None;
         }
     }
     run.rec.note(
         Stage::Forensics,
         "iam:ListMFADevices",
-        &user_arn,
+        &arn,
         Status::Done,
         format!("user {user} has no MFA device"),
         Some(json!({"mfa_devices": []})),
     );
+    Some(Subject { arn, id })
+}
 
+pub async fn run(ctx: &Ctx<'_>, user: &str) -> Run {
+    let iam = aws_sdk_iam::Client::new(ctx.member);
+    let part = partition(ctx.region);
+    let mut run = Run::new(
+        ctx.plan,
+        format!("arn:{part}:iam::{}:user/{user}", ctx.account),
+    );
+    let Some(who) = subject(ctx, &iam, user, &mut run).await else {
+        return run;
+    };
+    match ctx.cfg.mfa_mode() {
+        MfaMode::Require => require(ctx, &iam, user, &who, &mut run).await,
+        MfaMode::Enrol => enrol(ctx, &iam, user, &who, &mut run).await,
+    }
+    run
+}
+
+/// Attaches the require-MFA policy (idempotent: an attached policy is left as it is).
+async fn require(
+    ctx: &Ctx<'_>,
+    iam: &aws_sdk_iam::Client,
+    user: &str,
+    who: &Subject,
+    run: &mut Run,
+) {
+    let policy = format!(
+        "arn:{}:iam::{}:policy/{}",
+        partition(ctx.region),
+        ctx.account,
+        ctx.cfg.require_mfa_policy()
+    );
+    let attached = match iam
+        .list_attached_user_policies()
+        .user_name(user)
+        .send()
+        .await
+    {
+        Ok(out) => out
+            .attached_policies()
+            .iter()
+            .filter_map(|p| p.policy_arn().map(str::to_string))
+            .collect::<Vec<_>>(),
+        Err(e) => {
+            run.rec.note(
+                Stage::PriorityAction,
+                "iam:ListAttachedUserPolicies",
+                &who.arn,
+                Status::Failed,
+                format!("iam:ListAttachedUserPolicies: {}", describe(&e)),
+                None,
+            );
+            return;
+        }
+    };
+    if attached.contains(&policy) {
+        run.rec.skip(
+            Stage::PriorityAction,
+            "iam:AttachUserPolicy",
+            &who.arn,
+            format!("{policy} is already attached"),
+        );
+        return;
+    }
+    let iam = iam.clone();
+    run.rec
+        .act(
+            Stage::PriorityAction,
+            "iam:AttachUserPolicy",
+            &who.arn,
+            Some(json!({"attached_policies": attached})),
+            || async move {
+                iam.attach_user_policy()
+                    .user_name(user)
+                    .policy_arn(&policy)
+                    .send()
+                    .await
+                    .map(|_| {
+                        format!("{policy} attached: everything but enrolling an MFA device is denied until {user} signs in with MFA")
+                    })
+                    .map_err(|e| format!("iam:AttachUserPolicy: {}", describe(&e)))
+            },
+        )
+        .await;
+}
+
+async fn enrol(ctx: &Ctx<'_>, iam: &aws_sdk_iam::Client, user: &str, who: &Subject, run: &mut Run) {
+    let part = partition(ctx.region);
+    let user_arn = who.arn.clone();
+    if who.id.is_empty() {
+        run.rec.note(
+            Stage::PriorityAction,
+            "iam:GetUser",
+            &user_arn,
+            Status::Failed,
+            "iam:GetUser returned no user id; the seed's secret is named by it",
+            None,
+        );
+        return;
+    }
     let serial_guess = format!("arn:{part}:iam::{}:mfa/{user}", ctx.account);
-    let secret = secret_name(user);
+    let secret = secret_name(&who.id);
     if ctx.plan {
         for (action, target) in [
             ("iam:CreateVirtualMFADevice", serial_guess.as_str()),
@@ -160,9 +316,8 @@ pub async fn run(ctx: &Ctx<'_>, user: &str) -> Run {
                 })
                 .await;
         }
-        return run;
+        return;
     }
-
     // 1. The device.
     let mut device: Option<(String, String)> = None;
     {
@@ -195,7 +350,7 @@ pub async fn run(ctx: &Ctx<'_>, user: &str) -> Run {
             .await;
     }
     let Some((serial, seed)) = device else {
-        return run;
+        return;
     };
     let key = match totp::decode_seed(&seed) {
         Ok(k) => k,
@@ -208,8 +363,8 @@ pub async fn run(ctx: &Ctx<'_>, user: &str) -> Run {
                 e,
                 None,
             );
-            rollback(ctx, &iam, &mut run, &serial, None).await;
-            return run;
+            rollback(ctx, iam, run, &serial, None).await;
+            return;
         }
     };
 
@@ -221,34 +376,46 @@ pub async fn run(ctx: &Ctx<'_>, user: &str) -> Run {
         ctx.account,
         ctx.cfg.role_name()
     );
-    let value = json!({"user": user, "serial_number": serial, "base32_seed": seed,
-                       "incident_id": ctx.incident_id})
+    let value = json!({"user": user, "user_id": who.id, "serial_number": serial,
+                       "base32_seed": seed, "incident_id": ctx.incident_id})
     .to_string();
+    // Only a secret this run created may be rolled back; a squatted one is left as found.
+    let created = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let stored = {
         let sm = sm.clone();
+        let created = created.clone();
         let secret = secret.clone();
         let kms = ctx.cfg.mfa_kms_key.clone();
         let policy = seed_policy(&user_arn, &responder).to_string();
+        let tag = |k: &str, v: &str| {
+            aws_sdk_secretsmanager::types::Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+        };
+        let tags = vec![
+            tag("rampart:user", user),
+            tag("rampart:user-id", &who.id),
+            tag("rampart:enrolled-at", &chrono::Utc::now().to_rfc3339()),
+        ];
         run.rec
             .act(Stage::PriorityAction, "secretsmanager:CreateSecret", &secret.clone(), None, || async move {
-                let created = sm
+                match sm
                     .create_secret()
                     .name(&secret)
                     .description("Virtual MFA seed enrolled by Rampart; readable by the user only")
                     .set_kms_key_id(kms.clone())
                     .secret_string(&value)
-                    .tags(aws_sdk_secretsmanager::types::Tag::builder().key("rampart:user").value(user).build())
+                    .set_tags(Some(tags))
                     .send()
-                    .await;
-                match created {
-                    Ok(_) => {}
+                    .await
+                {
+                    Ok(_) => created.store(true, std::sync::atomic::Ordering::SeqCst),
+                    // Someone else's secret at this name must not receive the seed.
                     Err(e) if is_code(&e, "ResourceExistsException") => {
-                        sm.put_secret_value()
-                            .secret_id(&secret)
-                            .secret_string(&value)
-                            .send()
-                            .await
-                            .map_err(|e| format!("secretsmanager:PutSecretValue: {}", describe(&e)))?;
+                        return Err(format!(
+                            "secret {secret} already exists; refusing to reuse it for a new seed"
+                        ))
                     }
                     Err(e) => return Err(format!("secretsmanager:CreateSecret: {}", describe(&e))),
                 }
@@ -260,15 +427,16 @@ pub async fn run(ctx: &Ctx<'_>, user: &str) -> Run {
                     .await
                     .map_err(|e| format!("secretsmanager:PutResourcePolicy: {}", describe(&e)))?;
                 Ok(format!(
-                    "seed stored in {secret} encrypted with {}, readable by the user and the response role only",
+                    "seed stored in {secret} encrypted with {}, readable only by the user signed in (not with access keys alone)",
                     kms.as_deref().unwrap_or("aws/secretsmanager")
                 ))
             })
             .await
     };
     if !stored {
-        rollback(ctx, &iam, &mut run, &serial, Some(&secret)).await;
-        return run;
+        let ours = created.load(std::sync::atomic::Ordering::SeqCst);
+        rollback(ctx, iam, run, &serial, ours.then_some(secret.as_str())).await;
+        return;
     }
 
     // 3. Enable with two consecutive codes; bounded retries.
@@ -321,9 +489,8 @@ pub async fn run(ctx: &Ctx<'_>, user: &str) -> Run {
             last_error,
             None,
         );
-        rollback(ctx, &iam, &mut run, &serial, Some(&secret)).await;
+        rollback(ctx, iam, run, &serial, Some(&secret)).await;
     }
-    run
 }
 
 /// Removes what a failed enrolment created; each step recorded, leftovers named.
@@ -383,6 +550,120 @@ async fn rollback(
         .await;
 }
 
+/// Deletes enrolled seeds that are no longer needed: the user has signed in since enrolment
+/// (they hold the device now), the user is gone, or the seed is older than
+/// `mfa_seed_max_age_hours`. One listing per account and region; a GetUser per seed.
+pub async fn sweep_seeds(
+    member: &aws_config::SdkConfig,
+    cfg: &rampart_common::ResponseConfig,
+    plan: bool,
+) -> Vec<crate::respond::record::ActionRecord> {
+    use crate::respond::record::{now, ActionRecord};
+    use aws_sdk_secretsmanager::types::{Filter, FilterNameStringType};
+    let rec = |target: &str, status: Status, detail: String| ActionRecord {
+        stage: Stage::Countermeasure,
+        action: "secretsmanager:DeleteSecret".into(),
+        target: target.to_string(),
+        status,
+        detail,
+        prior_state: None,
+        started_at: now(),
+        millis: 0,
+    };
+    let sm = aws_sdk_secretsmanager::Client::new(member);
+    let iam = aws_sdk_iam::Client::new(member);
+    let mut secrets = Vec::new();
+    let mut pages = sm
+        .list_secrets()
+        .filters(
+            Filter::builder()
+                .key(FilterNameStringType::Name)
+                .values("rampart/mfa/")
+                .build(),
+        )
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        match page {
+            Ok(p) => secrets.extend(p.secret_list().iter().cloned()),
+            Err(e) => {
+                return vec![rec(
+                    "rampart/mfa/*",
+                    Status::Failed,
+                    format!("secretsmanager:ListSecrets: {}", describe(&e)),
+                )]
+            }
+        }
+    }
+    let max_age =
+        chrono::Duration::hours(i64::try_from(cfg.mfa_seed_max_age_hours()).unwrap_or(72));
+    let mut out = Vec::new();
+    for secret in secrets {
+        let Some(name) = secret.name().filter(|n| n.starts_with("rampart/mfa/")) else {
+            continue;
+        };
+        let tag = |k: &str| {
+            secret
+                .tags()
+                .iter()
+                .find(|t| t.key() == Some(k))
+                .and_then(|t| t.value())
+                .map(str::to_string)
+        };
+        let enrolled = tag("rampart:enrolled-at")
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
+            .map(|t| t.with_timezone(&chrono::Utc));
+        let why = match (tag("rampart:user"), enrolled) {
+            (_, None) => None,
+            (None, Some(_)) => None,
+            (Some(user), Some(at)) => match iam.get_user().user_name(&user).send().await {
+                Err(e) if is_code(&e, "NoSuchEntity") => Some(format!("user {user} is gone")),
+                Err(e) => {
+                    out.push(rec(
+                        name,
+                        Status::Failed,
+                        format!("iam:GetUser {user}: {}", describe(&e)),
+                    ));
+                    continue;
+                }
+                Ok(u) => {
+                    let last = u
+                        .user()
+                        .and_then(|u| u.password_last_used())
+                        .map(|d| d.secs());
+                    if last.is_some_and(|l| l > at.timestamp()) {
+                        Some(format!("{user} has signed in since enrolment"))
+                    } else if chrono::Utc::now() - at > max_age {
+                        Some(format!("older than {} hours", cfg.mfa_seed_max_age_hours()))
+                    } else {
+                        None
+                    }
+                }
+            },
+        };
+        let Some(why) = why else { continue };
+        if plan {
+            out.push(rec(name, Status::Planned, format!("seed to delete: {why}")));
+            continue;
+        }
+        match sm
+            .delete_secret()
+            .secret_id(name)
+            .force_delete_without_recovery(true)
+            .send()
+            .await
+        {
+            Ok(_) => out.push(rec(name, Status::Done, format!("seed deleted: {why}"))),
+            Err(e) => out.push(rec(
+                name,
+                Status::Failed,
+                format!("secretsmanager:DeleteSecret: {}", describe(&e)),
+            )),
+        }
+    }
+    out
+}
+
 /// Users of the account without MFA, from one credential report (no per-user calls).
 pub async fn users_without_mfa(member: &aws_config::SdkConfig) -> Result<Vec<String>, String> {
     let iam = aws_sdk_iam::Client::new(member);
@@ -414,6 +695,30 @@ mod tests {
         );
         let allowed = &p["Statement"][1]["Condition"]["StringNotEquals"]["aws:PrincipalArn"];
         assert_eq!(allowed.as_array().map(Vec::len), Some(2));
-        assert_eq!(secret_name("a,b"), "rampart/mfa/a-b");
+        assert_eq!(
+            p["Statement"][2]["Condition"]["Null"]["aws:TokenIssueTime"],
+            "true"
+        );
+        // Named by the unique user id: `a,b` and `a-b` no longer share a secret.
+        assert_eq!(secret_name("AIDAEXAMPLE1"), "rampart/mfa/AIDAEXAMPLE1");
+    }
+
+    #[test]
+    fn require_policy_denies_everything_but_own_mfa_without_mfa() {
+        let p = require_mfa_policy_document();
+        let deny = &p["Statement"][2];
+        assert_eq!(deny["Effect"], "Deny");
+        assert_eq!(
+            deny["Condition"]["BoolIfExists"]["aws:MultiFactorAuthPresent"],
+            "false"
+        );
+        let exempt: Vec<&str> = deny["NotAction"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|v| v.as_str())
+            .collect();
+        assert!(exempt.contains(&"iam:EnableMFADevice"));
+        assert!(!exempt.iter().any(|a| a.starts_with("s3:") || *a == "*"));
     }
 }

@@ -27,10 +27,16 @@ pub const PERMISSIONS: rampart_common::Permissions = rampart_common::Permissions
         "cloudtrail:PutEventSelectors",
         "iam:ListAccessKeys",
         "iam:UpdateAccessKey",
-        "iam:PutUserPolicy",
+        "iam:AttachUserPolicy",
         "iam:PutRolePolicy",
     ],
 };
+
+/// The AWS managed policy that denies everything, attached to an offending user (the responder
+/// may attach nothing else, so it cannot write itself a policy).
+pub fn deny_all_policy_arn(partition: &str) -> String {
+    format!("arn:{partition}:iam::aws:policy/AWSDenyAll")
+}
 
 /// The API calls this playbook answers.
 pub const TRIGGERS: &[&str] = &[
@@ -40,7 +46,6 @@ pub const TRIGGERS: &[&str] = &[
     "PutEventSelectors",
 ];
 
-pub const DENY_POLICY_NAME: &str = "rampart-deny-all";
 pub const REVOKE_POLICY_NAME: &str = "rampart-revoke-older-sessions";
 
 /// The trail an event names: `requestParameters.name` or `.trailName`.
@@ -79,7 +84,7 @@ pub async fn run(ctx: &Ctx<'_>, call: &ApiCall) -> Run {
 
     // Decisions that must precede any change: the actor's standing, and exemption.
     let actor = Actor::parse(&call.user_identity);
-    let allow_listed = actor.arns().iter().any(|a| ctx.cfg.is_allow_listed(a));
+    let allow_listed = ctx.cfg.is_allow_listed(&actor.principal_arn());
     let forensics = Forensics {
         actor: actor.clone(),
         source_ip: call.source_ip.clone(),
@@ -163,6 +168,9 @@ pub async fn run(ctx: &Ctx<'_>, call: &ApiCall) -> Run {
             "{} is allow-listed for trail changes",
             actor.describe()
         ));
+        // An allowed change is the new baseline: record it, so the restore and the schedule's
+        // drift check do not fight the allowed change.
+        adopt_allowed_change(ctx, &ct, &name, &arn, &home, &mut run).await;
         return run;
     }
 
@@ -185,6 +193,57 @@ pub async fn run(ctx: &Ctx<'_>, call: &ApiCall) -> Run {
 
     countermeasure(ctx, call, &actor, &mut run).await;
     run
+}
+
+/// Records the trail as it is now as its restore baseline (an allow-listed change).
+async fn adopt_allowed_change(
+    ctx: &Ctx<'_>,
+    ct: &aws_sdk_cloudtrail::Client,
+    name: &str,
+    arn: &str,
+    home: &str,
+    run: &mut Run,
+) {
+    let live = match trails::read(ct, name).await {
+        Ok(Some((t, sel))) => TrailConfig::from_trail(&t, Some(sel)),
+        Ok(None) => {
+            run.rec.skip(
+                Stage::Forensics,
+                "record trail configuration",
+                arn,
+                "the trail no longer exists; nothing to record",
+            );
+            return;
+        }
+        Err(e) => {
+            run.rec.note(
+                Stage::Forensics,
+                "record trail configuration",
+                arn,
+                Status::Failed,
+                e,
+                None,
+            );
+            return;
+        }
+    };
+    let value = serde_json::to_value(&live).unwrap_or_default();
+    let store = ctx.store;
+    let account = ctx.account;
+    run.rec
+        .act(
+            Stage::Forensics,
+            "record trail configuration",
+            arn,
+            None,
+            || async move {
+                store
+                    .put_trail_record(account, home, name, &value)
+                    .await
+                    .map(|()| "the allowed change is the new recorded configuration".to_string())
+            },
+        )
+        .await;
 }
 
 async fn priority_action(
@@ -453,14 +512,26 @@ async fn countermeasure(ctx: &Ctx<'_>, call: &ApiCall, actor: &Actor, run: &mut 
         );
         return;
     }
-    let protected = actor.arns().iter().any(|a| ctx.cfg.is_protected(a))
-        || crate::respond::auth::is_own(actor, ctx.own_roles);
+    let protected = ctx.cfg.is_protected(&target) || ctx.own.is_own(actor, ctx.account);
     if protected {
         run.rec.skip(
             Stage::Countermeasure,
             "countermeasure",
             &target,
             "the actor is a protected principal",
+        );
+        return;
+    }
+    // Principals of another account are not ours to touch from this account's session.
+    if let Some(other) = actor.account().filter(|a| a != ctx.account) {
+        run.rec.skip(
+            Stage::Countermeasure,
+            "countermeasure",
+            &target,
+            format!(
+                "the actor belongs to account {other}, not {}; alerting only",
+                ctx.account
+            ),
         );
         return;
     }
@@ -547,23 +618,22 @@ async fn countermeasure(ctx: &Ctx<'_>, call: &ApiCall, actor: &Actor, run: &mut 
                     )
                     .await;
             }
-            let doc = json!({"Version":"2012-10-17","Statement":[{"Sid":"RampartIncident","Effect":"Deny","Action":"*","Resource":"*"}]});
+            let policy = deny_all_policy_arn(partition(ctx.region));
             let user = user_name.clone();
             run.rec
                 .act(
                     Stage::Countermeasure,
-                    "iam:PutUserPolicy",
+                    "iam:AttachUserPolicy",
                     &target,
                     None,
                     || async move {
-                        iam.put_user_policy()
+                        iam.attach_user_policy()
                             .user_name(&user)
-                            .policy_name(DENY_POLICY_NAME)
-                            .policy_document(doc.to_string())
+                            .policy_arn(&policy)
                             .send()
                             .await
-                            .map(|_| format!("inline deny-all policy {DENY_POLICY_NAME} attached"))
-                            .map_err(|e| format!("iam:PutUserPolicy: {}", describe(&e)))
+                            .map(|_| format!("{policy} attached"))
+                            .map_err(|e| format!("iam:AttachUserPolicy: {}", describe(&e)))
                     },
                 )
                 .await;

@@ -1,4 +1,4 @@
-//! Playbook 3: isolate a tainted instance for forensics without losing the evidence.
+//! Isolate a tainted instance for forensics without losing the evidence.
 //!
 //! Containment first: every network interface gets the per-VPC isolation group (no rules, its
 //! default egress rule revoked), termination protection goes on, and the instance leaves its
@@ -20,6 +20,7 @@ pub const PERMISSIONS: rampart_common::Permissions = rampart_common::Permissions
     actions: &[
         "ec2:DescribeInstances",
         "ec2:DescribeInstanceAttribute",
+        "ec2:DescribeNetworkInterfaces",
         "ec2:DescribeSecurityGroups",
         "ec2:DescribeIamInstanceProfileAssociations",
         "ec2:CreateSecurityGroup",
@@ -157,37 +158,7 @@ pub async fn run(ctx: &Ctx<'_>, instance_id: &str, trigger: &str) -> Run {
     // Priority 1: network containment on every interface.
     let group = isolation_group(ctx, &ec2, &prior.vpc_id, &mut run).await;
     if let Some(group) = &group {
-        for (eni, groups) in &prior.interfaces {
-            if groups.len() == 1 && &groups[0] == group {
-                run.rec.skip(
-                    Stage::PriorityAction,
-                    "ec2:ModifyNetworkInterfaceAttribute",
-                    eni,
-                    "already isolated",
-                );
-                continue;
-            }
-            let ec2 = ec2.clone();
-            run.rec
-                .act(
-                    Stage::PriorityAction,
-                    "ec2:ModifyNetworkInterfaceAttribute",
-                    eni,
-                    Some(json!({"security_groups": groups})),
-                    || async move {
-                        ec2.modify_network_interface_attribute()
-                            .network_interface_id(eni)
-                            .groups(group)
-                            .send()
-                            .await
-                            .map(|_| format!("security groups replaced by isolation group {group}"))
-                            .map_err(|e| {
-                                format!("ec2:ModifyNetworkInterfaceAttribute: {}", describe(&e))
-                            })
-                    },
-                )
-                .await;
-        }
+        contain(ctx, &ec2, &prior.interfaces, group, &mut run).await;
     }
 
     // Priority 2: the evidence must survive.
@@ -409,8 +380,162 @@ pub async fn run(ctx: &Ctx<'_>, instance_id: &str, trigger: &str) -> Run {
     run
 }
 
-/// The VPC's isolation group: found by name, or created with no rules (its default egress
-/// rule revoked). None when it could not be had (recorded).
+/// Attempts at swapping one interface's groups (a concurrent change can undo a swap).
+const SWAP_ATTEMPTS: usize = 3;
+
+/// Puts every interface in the isolation group alone, then reads the interfaces back and
+/// swaps again whatever is not contained yet; an interface still not contained is a failure.
+async fn contain(
+    ctx: &Ctx<'_>,
+    ec2: &aws_sdk_ec2::Client,
+    interfaces: &BTreeMap<String, Vec<String>>,
+    group: &str,
+    run: &mut Run,
+) {
+    let contained = |groups: &[String]| groups.len() == 1 && groups[0] == group;
+    let mut pending: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (eni, groups) in interfaces {
+        if contained(groups) {
+            run.rec.skip(
+                Stage::PriorityAction,
+                "ec2:ModifyNetworkInterfaceAttribute",
+                eni,
+                "already isolated",
+            );
+        } else {
+            pending.insert(eni.clone(), groups.clone());
+        }
+    }
+    for attempt in 1..=SWAP_ATTEMPTS {
+        if pending.is_empty() || ctx.plan {
+            break;
+        }
+        for (eni, groups) in &pending {
+            if attempt > 1 {
+                run.rec.note(
+                    Stage::PriorityAction,
+                    "ec2:ModifyNetworkInterfaceAttribute",
+                    eni,
+                    Status::Skipped,
+                    format!("interface still in {groups:?}: swapping again (attempt {attempt})"),
+                    None,
+                );
+            }
+            let ec2 = ec2.clone();
+            run.rec
+                .act(
+                    Stage::PriorityAction,
+                    "ec2:ModifyNetworkInterfaceAttribute",
+                    eni,
+                    Some(json!({"security_groups": groups})),
+                    || async move {
+                        ec2.modify_network_interface_attribute()
+                            .network_interface_id(eni)
+                            .groups(group)
+                            .send()
+                            .await
+                            .map(|_| format!("security groups replaced by isolation group {group}"))
+                            .map_err(|e| {
+                                format!("ec2:ModifyNetworkInterfaceAttribute: {}", describe(&e))
+                            })
+                    },
+                )
+                .await;
+        }
+        // What AWS shows now decides, not what the calls returned.
+        let ids: Vec<String> = pending.keys().cloned().collect();
+        match ec2
+            .describe_network_interfaces()
+            .set_network_interface_ids(Some(ids))
+            .send()
+            .await
+        {
+            Ok(out) => {
+                pending = out
+                    .network_interfaces()
+                    .iter()
+                    .filter_map(|n| {
+                        let groups: Vec<String> = n
+                            .groups()
+                            .iter()
+                            .filter_map(|g| g.group_id().map(str::to_string))
+                            .collect();
+                        (!contained(&groups)).then(|| {
+                            (
+                                n.network_interface_id().unwrap_or_default().to_string(),
+                                groups,
+                            )
+                        })
+                    })
+                    .collect();
+            }
+            Err(e) => {
+                run.rec.note(
+                    Stage::PriorityAction,
+                    "ec2:DescribeNetworkInterfaces",
+                    group,
+                    Status::Failed,
+                    format!(
+                        "cannot verify containment: ec2:DescribeNetworkInterfaces: {}",
+                        describe(&e)
+                    ),
+                    None,
+                );
+                return;
+            }
+        }
+    }
+    if !pending.is_empty() && !ctx.plan {
+        run.rec.note(
+            Stage::PriorityAction,
+            "verify containment",
+            group,
+            Status::Failed,
+            format!(
+                "not contained after {SWAP_ATTEMPTS} attempts: {}",
+                pending
+                    .iter()
+                    .map(|(eni, g)| format!("{eni} in {g:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            None,
+        );
+    }
+}
+
+/// The VPC's isolation group, found by name or by Rampart's tag.
+async fn find_group(
+    ec2: &aws_sdk_ec2::Client,
+    vpc: &str,
+    name: &str,
+) -> Result<Option<aws_sdk_ec2::types::SecurityGroup>, String> {
+    let by = |filter: Filter| {
+        ec2.describe_security_groups()
+            .filters(Filter::builder().name("vpc-id").values(vpc).build())
+            .filters(filter)
+            .send()
+    };
+    let err = |e: String| format!("ec2:DescribeSecurityGroups: {e}");
+    let named = by(Filter::builder().name("group-name").values(name).build())
+        .await
+        .map_err(|e| err(describe(&e)))?;
+    if let Some(g) = named.security_groups().first() {
+        return Ok(Some(g.clone()));
+    }
+    let tagged = by(Filter::builder()
+        .name("tag:rampart:isolation")
+        .values("true")
+        .build())
+    .await
+    .map_err(|e| err(describe(&e)))?;
+    Ok(tagged.security_groups().first().cloned())
+}
+
+/// The VPC's isolation group: found by name or tag, or created with no rules (its default
+/// egress rule revoked). A concurrent isolation in the same VPC may create it first: the
+/// duplicate is tolerated and the winner's group used. None when it could not be had
+/// (recorded).
 async fn isolation_group(
     ctx: &Ctx<'_>,
     ec2: &aws_sdk_ec2::Client,
@@ -418,21 +543,15 @@ async fn isolation_group(
     run: &mut Run,
 ) -> Option<String> {
     let name = ctx.cfg.isolation_group_name();
-    let found = ec2
-        .describe_security_groups()
-        .filters(Filter::builder().name("vpc-id").values(vpc).build())
-        .filters(Filter::builder().name("group-name").values(name).build())
-        .send()
-        .await;
-    let existing = match found {
-        Ok(out) => out.security_groups().first().cloned(),
+    let existing = match find_group(ec2, vpc, name).await {
+        Ok(g) => g,
         Err(e) => {
             run.rec.note(
                 Stage::PriorityAction,
                 "ec2:DescribeSecurityGroups",
                 vpc,
                 Status::Failed,
-                format!("ec2:DescribeSecurityGroups: {}", describe(&e)),
+                e,
                 None,
             );
             return None;
@@ -481,6 +600,51 @@ async fn isolation_group(
         .await;
     let id = match created {
         Ok(o) => o.group_id().unwrap_or_default().to_string(),
+        Err(e) if describe(&e).contains("InvalidGroup.Duplicate") => {
+            // Another isolation in this VPC created it in the meantime: use theirs, made
+            // rule-free the same way as a found group.
+            return match find_group(ec2, vpc, name).await {
+                Ok(Some(g)) => {
+                    let id = g.group_id().unwrap_or_default().to_string();
+                    run.rec.skip(
+                        Stage::PriorityAction,
+                        "ec2:CreateSecurityGroup",
+                        &id,
+                        format!("created concurrently; using isolation group {id} in {vpc}"),
+                    );
+                    if !g.ip_permissions().is_empty() || !g.ip_permissions_egress().is_empty() {
+                        revoke_all(ec2, &id, g.ip_permissions(), g.ip_permissions_egress(), run)
+                            .await;
+                    }
+                    Some(id)
+                }
+                Ok(None) => {
+                    run.rec.note(
+                        Stage::PriorityAction,
+                        "ec2:CreateSecurityGroup",
+                        vpc,
+                        Status::Failed,
+                        format!(
+                            "{name} exists in {vpc} but cannot be found: {}",
+                            describe(&e)
+                        ),
+                        None,
+                    );
+                    None
+                }
+                Err(find) => {
+                    run.rec.note(
+                        Stage::PriorityAction,
+                        "ec2:DescribeSecurityGroups",
+                        vpc,
+                        Status::Failed,
+                        find,
+                        None,
+                    );
+                    None
+                }
+            };
+        }
         Err(e) => {
             run.rec.note(
                 Stage::PriorityAction,
@@ -537,13 +701,20 @@ async fn revoke_all(
                 id,
                 None,
                 || async move {
-                    ec2.revoke_security_group_egress()
+                    match ec2
+                        .revoke_security_group_egress()
                         .group_id(id)
                         .set_ip_permissions(Some(perms))
                         .send()
                         .await
-                        .map(|_| "egress rules revoked".to_string())
-                        .map_err(|e| format!("ec2:RevokeSecurityGroupEgress: {}", describe(&e)))
+                    {
+                        Ok(_) => Ok("egress rules revoked".to_string()),
+                        // A concurrent isolation revoked them first.
+                        Err(e) if describe(&e).contains("InvalidPermission.NotFound") => {
+                            Ok("egress rules already revoked".to_string())
+                        }
+                        Err(e) => Err(format!("ec2:RevokeSecurityGroupEgress: {}", describe(&e))),
+                    }
                 },
             )
             .await;
@@ -558,13 +729,20 @@ async fn revoke_all(
                 id,
                 None,
                 || async move {
-                    ec2.revoke_security_group_ingress()
+                    match ec2
+                        .revoke_security_group_ingress()
                         .group_id(id)
                         .set_ip_permissions(Some(perms))
                         .send()
                         .await
-                        .map(|_| "ingress rules revoked".to_string())
-                        .map_err(|e| format!("ec2:RevokeSecurityGroupIngress: {}", describe(&e)))
+                    {
+                        Ok(_) => Ok("ingress rules revoked".to_string()),
+                        // A concurrent isolation revoked them first.
+                        Err(e) if describe(&e).contains("InvalidPermission.NotFound") => {
+                            Ok("ingress rules already revoked".to_string())
+                        }
+                        Err(e) => Err(format!("ec2:RevokeSecurityGroupIngress: {}", describe(&e))),
+                    }
                 },
             )
             .await;
