@@ -16,6 +16,7 @@ import os
 import re
 import signal
 import sys
+import threading
 import uuid
 import xml.etree.ElementTree as ET
 from datetime import datetime, timezone
@@ -28,6 +29,7 @@ from werkzeug.serving import run_simple
 from werkzeug.wsgi import get_input_stream
 
 from moto.core.base_backend import BackendDict, BaseBackend
+from moto.core.utils import get_service_model
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
@@ -556,11 +558,46 @@ def patch_eni_groups():
 # --- server ---------------------------------------------------------------------------------
 
 
+# The services Rampart calls, loaded in the background as soon as the server listens: moto
+# imports a service and its API model on first use (EC2 alone takes seconds), which would
+# otherwise be charged to the first assessment. Requests arriving meanwhile are served as usual.
+_WARM = (
+    "sts",
+    "iam",
+    "organizations",
+    "account",
+    "ec2",
+    "s3",
+    "s3control",
+    "cloudtrail",
+    "logs",
+    "cloudwatch",
+    "sns",
+    "kms",
+    "rds",
+    "efs",
+    "config",
+    "securityhub",
+    "autoscaling",
+    "dynamodb",
+    "events",
+)
+
+
+def warm(app):
+    for name in _WARM:
+        get_service_model(name)
+        created = create_backend_app(name)
+        with app.lock:
+            app.app_instances.setdefault(name, created)
+
+
 def application():
     patch_s3_versioning()
     patch_eni_groups()
     app = DomainDispatcherApplication(create_backend_app)
     app.debug = True
+    threading.Thread(target=warm, args=(app,), daemon=True).start()
     return AccessAnalyzer(RpcV2CborTranslator(app))
 
 
