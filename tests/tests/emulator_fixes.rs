@@ -554,7 +554,7 @@ fn the_emulator_command_prints_its_url_serves_and_stops() {
     rampart_testbed::emulator::ensure_installed().expect("emulator installed");
     let port = free_port();
     let mut child = Command::new(env!("CARGO_BIN_EXE_rampart-emulator"))
-        .args(["--port", &port.to_string()])
+        .args(["--port", &port.to_string(), "--members", "1"])
         .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -609,9 +609,17 @@ fn the_emulator_command_prints_its_url_serves_and_stops() {
             .policy_arn("arn:aws:iam::aws:policy/AWSSupportAccess")
             .send()
             .await;
-        (who.account().map(str::to_string), policy.is_ok())
+        let accounts = aws_sdk_organizations::Client::new(&cfg)
+            .list_accounts()
+            .send()
+            .await
+            .expect("ListAccounts")
+            .accounts()
+            .len();
+        (who.account().map(str::to_string), policy.is_ok(), accounts)
     });
-    assert_eq!(answered, (Some("123456789012".into()), true));
+    // The management account and the one member asked for.
+    assert_eq!(answered, (Some("123456789012".into()), true, 2));
 
     // Stopped like Ctrl-C or a service manager would: the emulator goes with it.
     let pid = child.id().to_string();
