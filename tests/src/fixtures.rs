@@ -752,7 +752,7 @@ async fn plant_monitoring(
             )
             .send()
             .await?;
-        if gap == Some(MonitoringGap::NoAlarmFor(*id)) {
+        if gap == Some(MonitoringGap::NoAlarmFor(id)) {
             continue;
         }
         cw.put_metric_alarm()

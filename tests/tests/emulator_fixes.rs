@@ -494,7 +494,7 @@ fn network_interface_groups_are_replaced_not_joined() {
             .network_interface_id()
             .expect("eni")
             .to_string();
-        assert_eq!(group_ids(instance.security_groups()), [web.clone()]);
+        assert_eq!(group_ids(instance.security_groups()), [web.as_str()]);
 
         let describe = || async {
             let i = ec2
