@@ -5,8 +5,8 @@ Run with the emulator's virtualenv:  python launcher.py --host 127.0.0.1 --port 
 The emulator's own environment variables (MOTO_IAM_LOAD_MANAGED_POLICIES, any MOTO_*) apply as
 they do to `moto_server`. Each fix below restores a documented AWS behaviour the pinned moto
 release gets wrong; each is narrow (one service, one operation family) and is tested through
-the AWS SDK for Rust in tests/tests/emulator_fixes.rs. Nothing here makes the emulator more
-lenient than AWS.
+the AWS SDK for Rust in tests/tests/emulator_fixes.rs. Beyond what a fix names as not
+modelled, nothing here makes the emulator accept what AWS refuses.
 """
 
 import argparse
@@ -102,6 +102,15 @@ _RPCV2_SERVICES = {"GraniteServiceVersion20100801": "cloudwatch"}
 _RPCV2_PATH = re.compile(r"^/service/([^/]+)/operation/([^/]+)$")
 
 
+_MODELS = {}
+
+
+def _service_model(service):
+    if service not in _MODELS:
+        _MODELS[service] = _BOTOCORE.get_service_model(service)
+    return _MODELS[service]
+
+
 def _conform(shape, value):
     """`value` restricted to `shape`'s members with numbers of the shape's kind."""
     if value is None or shape is None:
@@ -144,7 +153,7 @@ class RpcV2CborTranslator:
         service = _RPCV2_SERVICES.get(match.group(1)) if match else None
         if service is None or environ.get("HTTP_SMITHY_PROTOCOL") != "rpc-v2-cbor":
             return self.app(environ, start_response)
-        model = _BOTOCORE.get_service_model(service)
+        model = _service_model(service)
         try:
             operation = model.operation_model(match.group(2))
         except Exception:
