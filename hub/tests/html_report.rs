@@ -71,10 +71,10 @@ fn report_of_an_emulated_organization_renders_in_chromium() {
             .envs(emu.env(REGION))
             .output()
             .expect("run rampart");
-        // 1, not 0: the emulator cannot answer 1.20 (an error, never a pass).
+        // Failures do not count with fail_on none, and every check was answered.
         assert_eq!(
             out.status.code(),
-            Some(1),
+            Some(0),
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );

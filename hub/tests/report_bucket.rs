@@ -84,9 +84,8 @@ fn report_is_uploaded_encrypted_and_served_by_its_presigned_url() {
             &[],
         );
         let err = stderr(&out);
-        // 1, not 0: on the emulator 1.20 (ListAnalyzers answers 500) is an error in every
-        // account-region, and an error is never a pass.
-        assert_eq!(out.status.code(), Some(1), "{err}");
+        // Failures do not count with fail_on none, and every check was answered.
+        assert_eq!(out.status.code(), Some(0), "{err}");
         assert!(err.contains("(valid 2h)"), "{err}");
         assert!(!err.contains("warning:"), "{err}");
         let url = printed_url(&err);
@@ -138,9 +137,8 @@ fn report_is_uploaded_encrypted_and_served_by_its_presigned_url() {
             &[("AWS_SESSION_TOKEN", "session-token")],
         );
         let err = stderr(&out);
-        // 1, not 0: on the emulator 1.20 (ListAnalyzers answers 500) is an error in every
-        // account-region, and an error is never a pass.
-        assert_eq!(out.status.code(), Some(1), "{err}");
+        // Failures do not count with fail_on none, and every check was answered.
+        assert_eq!(out.status.code(), Some(0), "{err}");
         assert!(
             err.contains("warning: the report URL is signed with temporary credentials"),
             "{err}"

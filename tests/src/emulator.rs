@@ -1,4 +1,6 @@
-//! The pinned AWS emulator: a `moto_server` on a free loopback port, stopped on drop.
+//! The pinned AWS emulator: moto server, started through Rampart's launcher
+//! (`tests/emulator/launcher.py`, which fixes where moto disagrees with AWS) on a free loopback
+//! port, stopped on drop.
 
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_credential_types::Credentials;
@@ -10,6 +12,11 @@ use std::time::{Duration, Instant};
 
 /// The emulator version every test and the demo run against.
 pub const MOTO_VERSION: &str = "5.2.5";
+/// What the virtualenv holds. botocore is pinned as well: the launcher uses its CBOR and JSON
+/// codecs. Changing this list upgrades existing virtualenvs on their next use.
+pub const REQUIREMENTS: &[&str] = &["moto[server]==5.2.5", "boto3==1.44.8", "botocore==1.44.8"];
+/// The launcher script, written next to the virtualenv's interpreter at start.
+const LAUNCHER: &str = include_str!("../emulator/launcher.py");
 /// Dummy credentials; moto serves them from its default (management) account.
 pub const ACCESS_KEY: &str = "testing";
 pub const SECRET_KEY: &str = "testing";
@@ -42,12 +49,15 @@ pub fn venv_dir() -> PathBuf {
         .join(format!("moto-venv-{MOTO_VERSION}"))
 }
 
-/// Creates the virtualenv with the pinned emulator if it is not there yet. Concurrent test
-/// binaries agree through a lock directory: one installs, the others wait for its marker.
+/// Creates the virtualenv with the pinned emulator if it is not there yet, or brings an older
+/// one up to [`REQUIREMENTS`]. Concurrent test binaries agree through a lock directory: one
+/// installs, the others wait for its marker.
 pub fn ensure_installed() -> anyhow::Result<PathBuf> {
     let dir = venv_dir();
     let marker = dir.join(".rampart-installed");
-    if marker.exists() {
+    let wanted = REQUIREMENTS.join(" ");
+    let current = || std::fs::read_to_string(&marker).is_ok_and(|m| m == wanted);
+    if current() {
         return Ok(dir);
     }
     let parent = dir
@@ -57,44 +67,53 @@ pub fn ensure_installed() -> anyhow::Result<PathBuf> {
     std::fs::create_dir_all(&parent)?;
     let lock = dir.with_extension("lock");
     if std::fs::create_dir(&lock).is_err() {
-        wait_for(&marker, Duration::from_secs(600))?;
+        let start = Instant::now();
+        while !current() {
+            if start.elapsed() > Duration::from_secs(600) {
+                anyhow::bail!(
+                    "timed out waiting for {} (another process installing the emulator?)",
+                    marker.display()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(500));
+        }
         return Ok(dir);
     }
     let result = (|| {
-        let python = std::env::var("RAMPART_PYTHON").unwrap_or_else(|_| "python3".into());
-        let _ = std::fs::remove_dir_all(&dir);
+        // An older install is upgraded in place: its interpreter may be in use by a running
+        // emulator.
+        if !dir.join("bin/pip").exists() {
+            let python = std::env::var("RAMPART_PYTHON").unwrap_or_else(|_| "python3".into());
+            let _ = std::fs::remove_dir_all(&dir);
+            run(
+                Command::new(&python).arg("-m").arg("venv").arg(&dir),
+                "create the emulator virtualenv",
+            )?;
+        }
         run(
-            Command::new(&python).arg("-m").arg("venv").arg(&dir),
-            "create the emulator virtualenv",
-        )?;
-        run(
-            Command::new(dir.join("bin/pip")).args([
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                &format!("moto[server]=={MOTO_VERSION}"),
-            ]),
+            Command::new(dir.join("bin/pip"))
+                .args(["install", "--quiet", "--disable-pip-version-check"])
+                .args(REQUIREMENTS),
             "install the emulator (pip install moto[server])",
         )?;
-        std::fs::write(&marker, MOTO_VERSION)?;
+        std::fs::write(&marker, &wanted)?;
         Ok(())
     })();
     let _ = std::fs::remove_dir(&lock);
     result.map(|()| dir)
 }
 
-fn wait_for(path: &Path, timeout: Duration) -> anyhow::Result<()> {
-    let start = Instant::now();
-    while !path.exists() {
-        if start.elapsed() > timeout {
-            anyhow::bail!(
-                "timed out waiting for {} (another process installing the emulator?)",
-                path.display()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(500));
+/// Writes the launcher into the virtualenv (if it changed) and returns its path. Written to a
+/// temporary name and renamed, so concurrent starts never read a partial script.
+fn launcher(venv: &Path) -> anyhow::Result<PathBuf> {
+    let path = venv.join("rampart_launcher.py");
+    if std::fs::read_to_string(&path).is_ok_and(|s| s == LAUNCHER) {
+        return Ok(path);
     }
-    Ok(())
+    let tmp = venv.join(format!("rampart_launcher.py.{}", std::process::id()));
+    std::fs::write(&tmp, LAUNCHER)?;
+    std::fs::rename(&tmp, &path)?;
+    Ok(path)
 }
 
 fn run(cmd: &mut Command, what: &str) -> anyhow::Result<()> {
@@ -111,9 +130,23 @@ fn run(cmd: &mut Command, what: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn free_port() -> anyhow::Result<u16> {
-    let l = TcpListener::bind("127.0.0.1:0")?;
+/// A port free on `host` right now.
+pub fn free_port(host: &str) -> anyhow::Result<u16> {
+    let l = TcpListener::bind((host, 0))?;
     Ok(l.local_addr()?.port())
+}
+
+/// How the emulator process is started.
+#[derive(Debug, Clone)]
+pub struct Launch {
+    /// Address to bind.
+    pub host: String,
+    /// Port to bind; `None` picks a free one (retrying if it is taken meanwhile).
+    pub port: Option<u16>,
+    /// `Some` sets MOTO_IAM_LOAD_MANAGED_POLICIES; `None` passes the caller's own through.
+    pub load_managed_policies: Option<bool>,
+    /// Let the emulator's request log reach this process's standard error.
+    pub show_log: bool,
 }
 
 impl Emulator {
@@ -123,52 +156,81 @@ impl Emulator {
     }
 
     pub fn start_with(opts: Options) -> anyhow::Result<Emulator> {
+        Self::launch(&Launch {
+            host: "127.0.0.1".into(),
+            port: None,
+            load_managed_policies: Some(opts.load_managed_policies),
+            show_log: false,
+        })
+    }
+
+    /// Starts the emulator as `how` says. The environment (MOTO_* and the rest) is inherited.
+    pub fn launch(how: &Launch) -> anyhow::Result<Emulator> {
         let venv = ensure_installed()?;
+        let script = launcher(&venv)?;
+        // Where to reach it: a wildcard bind is reached on loopback.
+        let reach = match how.host.as_str() {
+            "0.0.0.0" | "::" | "[::]" => "127.0.0.1".to_string(),
+            h => h.to_string(),
+        };
         let mut last_err = None;
-        // A port picked free can be taken before moto binds it; try a few.
+        // A port picked free can be taken before the emulator binds it; try a few.
         for _ in 0..5 {
-            let port = free_port()?;
-            let mut cmd = Command::new(venv.join("bin/moto_server"));
-            cmd.args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            let port = match how.port {
+                Some(p) => p,
+                None => free_port(&how.host)?,
+            };
+            let mut cmd = Command::new(venv.join("bin/python"));
+            cmd.arg(&script)
+                .args(["--host", &how.host, "--port", &port.to_string()])
                 .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null());
-            cmd.env(
-                "MOTO_IAM_LOAD_MANAGED_POLICIES",
-                if opts.load_managed_policies {
-                    "true"
-                } else {
-                    "false"
-                },
-            );
+                .stdout(Stdio::null());
+            if !how.show_log {
+                cmd.stderr(Stdio::null());
+            }
+            if let Some(load) = how.load_managed_policies {
+                cmd.env(
+                    "MOTO_IAM_LOAD_MANAGED_POLICIES",
+                    if load { "true" } else { "false" },
+                );
+            }
             let child = cmd
                 .spawn()
-                .map_err(|e| anyhow::anyhow!("cannot start moto_server: {e}"))?;
+                .map_err(|e| anyhow::anyhow!("cannot start the emulator: {e}"))?;
+            let host = if reach.contains(':') {
+                format!("[{reach}]")
+            } else {
+                reach.clone()
+            };
             let mut emu = Emulator {
                 child,
                 port,
-                endpoint: format!("http://127.0.0.1:{port}"),
+                endpoint: format!("http://{host}:{port}"),
             };
-            match emu.wait_ready(Duration::from_secs(30)) {
+            match emu.wait_ready(&reach, Duration::from_secs(60)) {
                 Ok(()) => return Ok(emu),
-                Err(e) => last_err = Some(e),
+                Err(e) if how.port.is_none() => last_err = Some(e),
+                Err(e) => return Err(e),
             }
         }
-        Err(last_err.unwrap_or_else(|| anyhow::anyhow!("moto_server did not start")))
+        Err(last_err.unwrap_or_else(|| anyhow::anyhow!("the emulator did not start")))
     }
 
-    fn wait_ready(&mut self, timeout: Duration) -> anyhow::Result<()> {
+    fn wait_ready(&mut self, host: &str, timeout: Duration) -> anyhow::Result<()> {
         let start = Instant::now();
         loop {
             if let Some(status) = self.child.try_wait()? {
-                anyhow::bail!("moto_server exited early with {status}");
+                anyhow::bail!(
+                    "the emulator exited early with {status} (port {} taken?)",
+                    self.port
+                );
             }
-            if TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+            if TcpStream::connect((host, self.port)).is_ok() {
                 return Ok(());
             }
             if start.elapsed() > timeout {
                 anyhow::bail!(
-                    "moto_server did not listen on port {} within {timeout:?}",
+                    "the emulator did not listen on port {} within {timeout:?}",
                     self.port
                 );
             }
@@ -179,6 +241,11 @@ impl Emulator {
     /// The emulator process's id (to read its memory use).
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// The emulator's exit status if it has ended on its own.
+    pub fn try_wait(&mut self) -> std::io::Result<Option<std::process::ExitStatus>> {
+        self.child.try_wait()
     }
 
     /// SDK config of the management (hub) account in `region`.

@@ -23,9 +23,17 @@ pub struct Profile {
     pub ebs_encryption: bool,
     /// A logging multi-region trail recording all management events.
     pub trail: bool,
-    /// With `trail`: the trail delivers to CloudWatch Logs with a metric filter for every CIS
-    /// 4.x pattern and a subscribed SNS topic (alarms: see `plant_monitoring`).
+    /// With `trail`: the full CIS 4.x chain: the trail delivers to CloudWatch Logs, a metric
+    /// filter for every CIS pattern, an alarm on each filter's metric, and the alarms notify an
+    /// SNS topic with a confirmed subscription.
     pub monitoring: bool,
+    /// With `monitoring`: one planted break in the chain.
+    pub monitoring_gap: Option<MonitoringGap>,
+    /// An IAM Access Analyzer (account zone of trust) in each region (1.20).
+    pub access_analyzer: bool,
+    /// Every planted bucket has versioning with MFA Delete, set as the root user with its MFA
+    /// device would (2.1.2).
+    pub mfa_delete: bool,
     /// An IAM user `legacy-admin` with a console password, no MFA, two active unused keys, and
     /// a customer managed `*:*` policy attached directly.
     pub risky_user: bool,
@@ -61,7 +69,10 @@ impl Default for Profile {
             open_rdp_ipv6: false,
             ebs_encryption: true,
             trail: true,
-            monitoring: false,
+            monitoring: true,
+            monitoring_gap: None,
+            access_analyzer: true,
+            mfa_delete: true,
             risky_user: false,
             security_contact: true,
             trail_data_events: true,
@@ -92,6 +103,9 @@ impl Profile {
             ebs_encryption: i.is_multiple_of(2),
             trail: i % 4 != 3,
             monitoring: false,
+            monitoring_gap: None,
+            access_analyzer: i % 3 != 1,
+            mfa_delete: i.is_multiple_of(5),
             risky_user: i % 3 == 2,
             security_contact: i % 5 != 4,
             trail_data_events: i % 2 == 1,
@@ -105,6 +119,15 @@ impl Profile {
             expired_certificate: i % 6 == 5,
         }
     }
+}
+
+/// A break in an otherwise complete CIS monitoring chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MonitoringGap {
+    /// No alarm watches the metric of this requirement's filter (e.g. "4.3").
+    NoAlarmFor(&'static str),
+    /// The alarms' SNS topic has no subscription at all.
+    NoSubscriber,
 }
 
 /// One created member account.
@@ -272,6 +295,9 @@ pub async fn plant(base: &SdkConfig, m: &MemberFixture, regions: &[String]) -> a
         }
         create.send().await?;
         harden_bucket(&s3, &bucket).await?;
+        if m.profile.mfa_delete {
+            enable_mfa_delete(&s3, &bucket, &m.id).await?;
+        }
         if m.profile.trail_bucket_logging {
             let logs = format!("access-logs-{}", m.id);
             let mut create = s3.create_bucket().bucket(&logs);
@@ -286,6 +312,9 @@ pub async fn plant(base: &SdkConfig, m: &MemberFixture, regions: &[String]) -> a
             }
             create.send().await?;
             harden_bucket(&s3, &logs).await?;
+            if m.profile.mfa_delete {
+                enable_mfa_delete(&s3, &logs, &m.id).await?;
+            }
             s3.put_bucket_acl()
                 .bucket(&logs)
                 .acl(aws_sdk_s3::types::BucketCannedAcl::from(
@@ -338,13 +367,22 @@ pub async fn plant(base: &SdkConfig, m: &MemberFixture, regions: &[String]) -> a
             .await?;
         ct.start_logging().name("org-audit").send().await?;
         if m.profile.monitoring {
-            plant_monitoring(&cfg, &ct, &m.id, &home).await?;
+            plant_monitoring(&cfg, &ct, &m.id, &home, m.profile.monitoring_gap).await?;
         }
     }
     plant_account_extras(&cfg, m).await?;
     for region in regions {
         let rcfg = cfg.to_builder().region(Region::new(region.clone())).build();
         plant_data_stores(&rcfg, &m.profile).await?;
+        if m.profile.access_analyzer {
+            aws_sdk_accessanalyzer::Client::new(&rcfg)
+                .create_analyzer()
+                .analyzer_name("account-analyzer")
+                .r#type(aws_sdk_accessanalyzer::types::Type::Account)
+                .send()
+                .await
+                .map_err(sdk_err)?;
+        }
         let ec2 = aws_sdk_ec2::Client::new(&rcfg);
         if m.profile.ebs_encryption {
             ec2.enable_ebs_encryption_by_default().send().await?;
@@ -424,6 +462,30 @@ async fn harden_bucket(s3: &aws_sdk_s3::Client, bucket: &str) -> anyhow::Result<
     Ok(())
 }
 
+/// Versioning with MFA Delete, as the account's root user sets it: with the x-amz-mfa header
+/// naming its MFA device and a current code.
+async fn enable_mfa_delete(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    account: &str,
+) -> anyhow::Result<()> {
+    s3.put_bucket_versioning()
+        .bucket(bucket)
+        .mfa(format!(
+            "arn:aws:iam::{account}:mfa/root-account-mfa-device 123456"
+        ))
+        .versioning_configuration(
+            aws_sdk_s3::types::VersioningConfiguration::builder()
+                .status(aws_sdk_s3::types::BucketVersioningStatus::Enabled)
+                .mfa_delete(aws_sdk_s3::types::MfaDelete::Enabled)
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(sdk_err)?;
+    Ok(())
+}
+
 /// Account-wide settings: security contact, account-level public access block, an open
 /// bucket, an (always expired, in the emulator) server certificate.
 async fn plant_account_extras(cfg: &SdkConfig, m: &MemberFixture) -> anyhow::Result<()> {
@@ -457,6 +519,9 @@ async fn plant_account_extras(cfg: &SdkConfig, m: &MemberFixture) -> anyhow::Res
             .send()
             .await
             .map_err(sdk_err)?;
+        if m.profile.mfa_delete {
+            enable_mfa_delete(&s3, &open, &m.id).await?;
+        }
     } else {
         // Through the same endpoint handling the collector uses (account id not in the host).
         rampart_member::collect::s3control::client(cfg)
@@ -638,14 +703,14 @@ pub async fn enable_security_hub(base: &SdkConfig, org: &OrgFixture) -> anyhow::
     Ok(())
 }
 
-/// CloudTrail -> CloudWatch Logs -> one metric filter per CIS 4.x pattern, and an SNS topic
-/// with a confirmed subscription. No alarms: the emulator (moto 5.2.5) cannot serve CloudWatch's
-/// current wire protocol (Smithy RPC v2 CBOR) that the Rust SDK speaks.
+/// CloudTrail -> CloudWatch Logs -> one metric filter per CIS 4.x pattern -> one alarm per
+/// filter metric -> an SNS topic with a confirmed subscription, less the planted `gap`.
 async fn plant_monitoring(
     cfg: &SdkConfig,
     ct: &aws_sdk_cloudtrail::Client,
     account: &str,
     region: &str,
+    gap: Option<MonitoringGap>,
 ) -> anyhow::Result<()> {
     let logs = aws_sdk_cloudwatchlogs::Client::new(cfg);
     logs.create_log_group()
@@ -662,12 +727,16 @@ async fn plant_monitoring(
     let sns = aws_sdk_sns::Client::new(cfg);
     let topic = sns.create_topic().name("security-alerts").send().await?;
     let topic_arn = topic.topic_arn().unwrap_or_default().to_string();
-    sns.subscribe()
-        .topic_arn(&topic_arn)
-        .protocol("lambda")
-        .endpoint(format!("arn:aws:lambda:{region}:{account}:function:pager"))
-        .send()
-        .await?;
+    if gap != Some(MonitoringGap::NoSubscriber) {
+        // A Lambda subscription in the topic's own account is confirmed on creation.
+        sns.subscribe()
+            .topic_arn(&topic_arn)
+            .protocol("lambda")
+            .endpoint(format!("arn:aws:lambda:{region}:{account}:function:pager"))
+            .send()
+            .await?;
+    }
+    let cw = aws_sdk_cloudwatch::Client::new(cfg);
     for (id, pattern) in rampart_member::metric_filter::CIS_V3_PATTERNS {
         let metric = format!("cis-{}", id.replace('.', "-"));
         logs.put_metric_filter()
@@ -683,6 +752,24 @@ async fn plant_monitoring(
             )
             .send()
             .await?;
+        if gap == Some(MonitoringGap::NoAlarmFor(id)) {
+            continue;
+        }
+        cw.put_metric_alarm()
+            .alarm_name(&metric)
+            .namespace("CISBenchmark")
+            .metric_name(&metric)
+            .statistic(aws_sdk_cloudwatch::types::Statistic::Sum)
+            .period(300)
+            .evaluation_periods(1)
+            .threshold(1.0)
+            .comparison_operator(
+                aws_sdk_cloudwatch::types::ComparisonOperator::GreaterThanOrEqualToThreshold,
+            )
+            .alarm_actions(&topic_arn)
+            .send()
+            .await
+            .map_err(sdk_err)?;
     }
     Ok(())
 }

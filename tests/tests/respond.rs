@@ -717,7 +717,8 @@ fn new_users_are_denied_everything_until_they_enrol_mfa() {
     });
 }
 
-/// An Auto Scaling group of one instance with a second volume and a second interface.
+/// An Auto Scaling group of one instance in a `web` security group, with a second volume and a
+/// second interface.
 async fn tainted_instance(member: &aws_config::SdkConfig) -> (String, String) {
     let ec2 = aws_sdk_ec2::Client::new(member);
     let asg = aws_sdk_autoscaling::Client::new(member);
@@ -731,10 +732,14 @@ async fn tainted_instance(member: &aws_config::SdkConfig) -> (String, String) {
         .find(|s| s.availability_zone() == Some("us-east-1a"))
         .map(|s| s.subnet_id().unwrap_or_default().to_string())
         .unwrap();
+    let web = fixtures::open_group(&ec2, "web", "tcp", 443, 443, Some("0.0.0.0/0"), None)
+        .await
+        .unwrap();
     asg.create_launch_configuration()
         .launch_configuration_name("web")
         .image_id("ami-12c6146b")
         .instance_type("t3.micro")
+        .security_groups(web)
         .send()
         .await
         .unwrap();
@@ -826,6 +831,13 @@ async fn isolation_body() {
     let volumes = before.block_device_mappings().len();
     assert_eq!(before.network_interfaces().len(), 2);
     assert!(volumes >= 2);
+    // The instance starts in its launch group, which isolation must replace, not join.
+    let web: Vec<&str> = before
+        .security_groups()
+        .iter()
+        .filter_map(|g| g.group_name())
+        .collect();
+    assert_eq!(web, ["web"], "{before:?}");
 
     let o = handle(
         &r,

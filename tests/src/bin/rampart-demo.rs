@@ -78,6 +78,12 @@ async fn demo(args: Args) -> anyhow::Result<()> {
         if !p.trail {
             bad.push("no CloudTrail".into());
         }
+        if !p.access_analyzer {
+            bad.push("no Access Analyzer".into());
+        }
+        if !p.mfa_delete && (p.trail || p.open_bucket) {
+            bad.push("buckets without MFA Delete".into());
+        }
         eprintln!(
             "    {} {}  {}",
             m.id,

@@ -1,0 +1,631 @@
+"""Starts the pinned AWS emulator (moto server) with the fixes Rampart's tests rely on.
+
+Run with the emulator's virtualenv:  python launcher.py --host 127.0.0.1 --port 5000
+
+The emulator's own environment variables (MOTO_IAM_LOAD_MANAGED_POLICIES, any MOTO_*) apply as
+they do to `moto_server`. Each fix below restores a documented AWS behaviour the pinned moto
+release gets wrong; each is narrow (one service, one operation family) and is tested through
+the AWS SDK for Rust in tests/tests/emulator_fixes.rs. Beyond what a fix names as not
+modelled, nothing here makes the emulator accept what AWS refuses.
+"""
+
+import argparse
+import io
+import json
+import os
+import re
+import signal
+import sys
+import threading
+import uuid
+import xml.etree.ElementTree as ET
+from datetime import datetime, timezone
+from urllib.parse import parse_qs, unquote
+
+import botocore.session
+from botocore.parsers import JSONParser, RpcV2CBORParser
+from botocore.serialize import JSONSerializer, RpcV2CBORSerializer
+from werkzeug.serving import run_simple
+from werkzeug.wsgi import get_input_stream
+
+from moto.core.base_backend import BackendDict, BaseBackend
+from moto.core.utils import get_service_model
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+
+_BOTOCORE = botocore.session.get_session()
+
+
+def _call(app, environ):
+    """Runs a WSGI app; returns (status line, headers, body bytes)."""
+    captured = {}
+
+    def start_response(status, headers, exc_info=None):
+        captured["status"] = status
+        captured["headers"] = headers
+        return lambda data: None
+
+    chunks = app(environ, start_response)
+    try:
+        body = b"".join(chunks)
+    finally:
+        if hasattr(chunks, "close"):
+            chunks.close()
+    return captured["status"], captured["headers"], body
+
+
+def _read_body(environ):
+    return get_input_stream(environ).read()
+
+
+def _with_body(environ, body):
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
+    environ.pop("HTTP_TRANSFER_ENCODING", None)
+    environ["wsgi.input_terminated"] = False
+
+
+def _credential_scope(environ):
+    """(access key, region, service) of a SigV4-signed request, or Nones."""
+    auth = environ.get("HTTP_AUTHORIZATION", "")
+    match = re.search(r"Credential=([^/]+)/[^/]+/([^/]+)/([^/]+)/aws4_request", auth)
+    if not match:
+        return None, None, None
+    return match.group(1), match.group(2), match.group(3)
+
+
+def _account_of(environ, access_key):
+    """The account moto would serve this request from (same order as moto's BaseResponse)."""
+    if "MOTO_ACCOUNT_ID" in os.environ:
+        return os.environ["MOTO_ACCOUNT_ID"]
+    if environ.get("HTTP_X_MOTO_ACCOUNT_ID"):
+        return environ["HTTP_X_MOTO_ACCOUNT_ID"]
+    from moto.iam.models import get_account_id_from
+
+    return get_account_id_from(access_key or "AKIAEXAMPLE")
+
+
+# --- CloudWatch: Smithy RPC v2 CBOR ----------------------------------------------------------
+#
+# AWS serves CloudWatch over Smithy RPC v2 CBOR (the service model lists smithy-rpc-v2-cbor
+# first, then awsJson1_0 and awsQuery; https://smithy.io/2.0/additional-specs/protocols/
+# smithy-rpc-v2.html), and current AWS SDKs speak it. moto serves the JSON and query protocols
+# only. The translation is shape-driven with botocore's own CBOR and JSON codecs: a CBOR request
+# on /service/<service>/operation/<operation> becomes the equivalent awsJson1_0 request, and
+# moto's JSON answer becomes the CBOR answer (timestamps as tag 1, errors as a `__type` map with
+# the query-compatible error header kept). moto's handling of the operation is unchanged.
+
+_RPCV2_SERVICES = {"GraniteServiceVersion20100801": "cloudwatch"}
+_RPCV2_PATH = re.compile(r"^/service/([^/]+)/operation/([^/]+)$")
+
+
+_MODELS = {}
+
+
+def _service_model(service):
+    if service not in _MODELS:
+        _MODELS[service] = _BOTOCORE.get_service_model(service)
+    return _MODELS[service]
+
+
+def _conform(shape, value):
+    """`value` restricted to `shape`'s members with numbers of the shape's kind."""
+    if value is None or shape is None:
+        return value
+    kind = shape.type_name
+    if kind == "structure":
+        if not isinstance(value, dict):
+            return None
+        return {
+            k: _conform(shape.members[k], v)
+            for k, v in value.items()
+            if k in shape.members and v is not None
+        }
+    if kind == "list":
+        return [_conform(shape.member, v) for v in value or []]
+    if kind == "map":
+        return {k: _conform(shape.value, v) for k, v in (value or {}).items()}
+    if kind in ("integer", "long", "short", "byte"):
+        return int(value)
+    if kind in ("double", "float"):
+        return float(value)
+    return value
+
+
+def _cbor_error(code, message):
+    """A CBOR error envelope: {"__type": code, "message": message}."""
+    ser = RpcV2CBORSerializer()
+    out = bytearray(b"\xa2")
+    for text in ("__type", code, "message", message):
+        ser._serialize_type_string(out, text, None, None)
+    return bytes(out)
+
+
+class RpcV2CborTranslator:
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        match = _RPCV2_PATH.match(environ.get("PATH_INFO", ""))
+        service = _RPCV2_SERVICES.get(match.group(1)) if match else None
+        if service is None or environ.get("HTTP_SMITHY_PROTOCOL") != "rpc-v2-cbor":
+            return self.app(environ, start_response)
+        model = _service_model(service)
+        try:
+            operation = model.operation_model(match.group(2))
+        except Exception:
+            body = _cbor_error("UnknownOperationException", f"unknown operation {match.group(2)}")
+            return self._respond(start_response, "404 Not Found", [], body)
+
+        raw = _read_body(environ)
+        try:
+            params = RpcV2CBORParser()._initial_body_parse(raw) if raw else {}
+            params = _conform(operation.input_shape, params or {}) or {}
+            request = JSONSerializer().serialize_to_request(params, operation)
+        except Exception as e:  # a body the model cannot read is the client's fault
+            body = _cbor_error("SerializationException", f"cannot read the CBOR request: {e}")
+            return self._respond(start_response, "400 Bad Request", [], body)
+
+        environ["PATH_INFO"] = "/"
+        environ["REQUEST_METHOD"] = "POST"
+        environ.pop("HTTP_SMITHY_PROTOCOL", None)
+        environ.pop("HTTP_ACCEPT", None)
+        environ["CONTENT_TYPE"] = request["headers"]["Content-Type"]
+        environ["HTTP_X_AMZ_TARGET"] = request["headers"]["X-Amz-Target"]
+        if "x-amzn-query-mode" in request["headers"]:
+            environ["HTTP_X_AMZN_QUERY_MODE"] = request["headers"]["x-amzn-query-mode"]
+        _with_body(environ, request["body"])
+
+        status, headers, body = _call(self.app, environ)
+        code = int(status.split(" ", 1)[0])
+        kept = [
+            (k, v)
+            for k, v in headers
+            if k.lower() in ("x-amzn-requestid", "x-amzn-query-error", "date")
+        ]
+        if code >= 300:
+            try:
+                err = json.loads(body or b"{}")
+            except ValueError:
+                err = {}
+            err_type = err.get("__type") or err.get("code") or str(code)
+            message = err.get("message") or err.get("Message") or ""
+            return self._respond(start_response, status, kept, _cbor_error(err_type, message))
+        out = b""
+        if operation.output_shape is not None:
+            parsed = JSONParser().parse(
+                {"body": body or b"{}", "headers": dict(headers), "status_code": code},
+                operation.output_shape,
+            )
+            parsed.pop("ResponseMetadata", None)
+            buf = bytearray()
+            RpcV2CBORSerializer()._serialize_data_item(
+                buf, _conform(operation.output_shape, parsed), operation.output_shape
+            )
+            out = bytes(buf)
+        return self._respond(start_response, status, kept, out)
+
+    @staticmethod
+    def _respond(start_response, status, headers, body):
+        headers = list(headers) + [
+            ("smithy-protocol", "rpc-v2-cbor"),
+            ("Content-Type", "application/cbor"),
+            ("Content-Length", str(len(body))),
+        ]
+        start_response(status, headers)
+        return [body]
+
+
+# --- IAM Access Analyzer --------------------------------------------------------------------
+#
+# moto 5.2.5 has no Access Analyzer service: every call answers HTTP 500 (which SDKs retry with
+# backoff). This serves the analyzer lifecycle as the API reference describes it
+# (https://docs.aws.amazon.com/access-analyzer/latest/APIReference/): CreateAnalyzer (PUT
+# /analyzer), ListAnalyzers (GET /analyzer, optional type filter, paginated), GetAnalyzer and
+# DeleteAnalyzer (/analyzer/{name}); analyzers are regional, per account, ACTIVE once created.
+# As on AWS, an account that is neither the organization's management account nor a delegated
+# administrator for access-analyzer.amazonaws.com has at most one analyzer of each kind with its
+# account as the zone of trust and none with its organization. State lives in a moto backend, so
+# POST /moto-api/reset clears it. Other Access Analyzer operations answer 501.
+
+_ANALYZER_TYPES = {
+    "ACCOUNT",
+    "ORGANIZATION",
+    "ACCOUNT_UNUSED_ACCESS",
+    "ORGANIZATION_UNUSED_ACCESS",
+    "ACCOUNT_INTERNAL_ACCESS",
+    "ORGANIZATION_INTERNAL_ACCESS",
+}
+_ANALYZER_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,254}$")
+
+
+class AccessAnalyzerBackend(BaseBackend):
+    def __init__(self, region_name, account_id):
+        super().__init__(region_name, account_id)
+        self.analyzers = {}
+
+
+access_analyzer_backends = BackendDict(AccessAnalyzerBackend, "accessanalyzer")
+
+
+class _AnalyzerError(Exception):
+    def __init__(self, status, code, message, **extra):
+        super().__init__(message)
+        self.status, self.code, self.message, self.extra = status, code, message, extra
+
+
+def _organization_admin(account_id):
+    """Whether the account is its organization's management account or Access Analyzer's
+    delegated administrator."""
+    from moto.organizations.models import organizations_backends
+
+    if organizations_backends[account_id]["aws"].org is not None:
+        return True
+    master = organizations_backends.master_accounts.get(account_id)
+    if not master:
+        return False
+    admins = organizations_backends[master[0]]["aws"].admins
+    return any(
+        a.account.id == account_id
+        and any(s.get("ServicePrincipal") == "access-analyzer.amazonaws.com" for s in a.services)
+        for a in admins
+    )
+
+
+def _iso(ts):
+    return ts.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ts.microsecond // 1000:03d}Z"
+
+
+class AccessAnalyzer:
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        access_key, region, service = _credential_scope(environ)
+        if service != "access-analyzer":
+            return self.app(environ, start_response)
+        account = _account_of(environ, access_key)
+        backend = access_analyzer_backends[account][region]
+        method = environ.get("REQUEST_METHOD", "GET")
+        path = environ.get("PATH_INFO", "")
+        query = parse_qs(environ.get("QUERY_STRING", ""))
+        try:
+            if path == "/analyzer" and method == "PUT":
+                body = json.loads(_read_body(environ) or b"{}")
+                result = self.create(backend, account, region, body)
+            elif path == "/analyzer" and method == "GET":
+                result = self.list(backend, query)
+            elif path.startswith("/analyzer/") and method in ("GET", "DELETE"):
+                name = unquote(path[len("/analyzer/") :])
+                analyzer = backend.analyzers.get(name)
+                if analyzer is None:
+                    raise _AnalyzerError(
+                        404,
+                        "ResourceNotFoundException",
+                        f"Analyzer {name} not found",
+                        resourceId=name,
+                        resourceType="Analyzer",
+                    )
+                if method == "GET":
+                    result = {"analyzer": self.summary(analyzer)}
+                else:
+                    del backend.analyzers[name]
+                    result = None
+            else:
+                raise _AnalyzerError(
+                    501,
+                    "NotImplementedException",
+                    f"{method} {path} is not served by the emulator",
+                )
+        except _AnalyzerError as e:
+            body = json.dumps({"message": e.message, **e.extra}).encode()
+            start_response(
+                f"{e.status} {e.code}",
+                [
+                    ("Content-Type", "application/json"),
+                    ("x-amzn-errortype", e.code),
+                    ("x-amzn-requestid", str(uuid.uuid4())),
+                    ("Content-Length", str(len(body))),
+                ],
+            )
+            return [body]
+        except ValueError as e:
+            body = json.dumps({"message": str(e), "reason": "cannotParse"}).encode()
+            start_response(
+                "400 ValidationException",
+                [
+                    ("Content-Type", "application/json"),
+                    ("x-amzn-errortype", "ValidationException"),
+                    ("Content-Length", str(len(body))),
+                ],
+            )
+            return [body]
+        body = json.dumps(result).encode() if result is not None else b""
+        start_response(
+            "200 OK",
+            [
+                ("Content-Type", "application/json"),
+                ("x-amzn-requestid", str(uuid.uuid4())),
+                ("Content-Length", str(len(body))),
+            ],
+        )
+        return [body]
+
+    @staticmethod
+    def summary(analyzer):
+        out = {k: v for k, v in analyzer.items() if k != "configuration"}
+        out["createdAt"] = _iso(analyzer["createdAt"])
+        return out
+
+    def create(self, backend, account, region, body):
+        name = body.get("analyzerName")
+        kind = body.get("type")
+        if not isinstance(name, str) or not _ANALYZER_NAME.match(name):
+            raise _AnalyzerError(
+                400,
+                "ValidationException",
+                "analyzerName is missing or invalid",
+                reason="fieldValidationFailed",
+            )
+        if kind not in _ANALYZER_TYPES:
+            raise _AnalyzerError(
+                400, "ValidationException", "type is missing or invalid", reason="fieldValidationFailed"
+            )
+        if name in backend.analyzers:
+            raise _AnalyzerError(
+                409,
+                "ConflictException",
+                f"Analyzer {name} already exists",
+                resourceId=name,
+                resourceType="Analyzer",
+            )
+        admin = _organization_admin(account)
+        if kind.startswith("ORGANIZATION") and not admin:
+            raise _AnalyzerError(
+                400,
+                "ValidationException",
+                "An analyzer with the organization as its zone of trust can be created only by the "
+                "organization's management account or a delegated administrator",
+                reason="notSupported",
+            )
+        if not admin and any(a["type"] == kind for a in backend.analyzers.values()):
+            raise _AnalyzerError(
+                402,
+                "ServiceQuotaExceededException",
+                f"An analyzer of type {kind} already exists in this account and Region",
+                resourceId=name,
+                resourceType="Analyzer",
+            )
+        arn = f"arn:{backend.partition}:access-analyzer:{region}:{account}:analyzer/{name}"
+        analyzer = {
+            "arn": arn,
+            "name": name,
+            "type": kind,
+            "createdAt": datetime.now(timezone.utc),
+            "status": "ACTIVE",
+            "tags": body.get("tags") or {},
+        }
+        if body.get("configuration"):
+            analyzer["configuration"] = body["configuration"]
+        backend.analyzers[name] = analyzer
+        return {"arn": arn}
+
+    def list(self, backend, query):
+        kind = query.get("type", [None])[0]
+        if kind is not None and kind not in _ANALYZER_TYPES:
+            raise _AnalyzerError(
+                400, "ValidationException", "type is invalid", reason="fieldValidationFailed"
+            )
+        analyzers = [
+            self.summary(a)
+            for a in sorted(backend.analyzers.values(), key=lambda a: a["name"])
+            if kind is None or a["type"] == kind
+        ]
+        start = int(query.get("nextToken", ["0"])[0])
+        size = int(query.get("maxResults", ["100"])[0])
+        if size < 1:
+            raise _AnalyzerError(
+                400, "ValidationException", "maxResults is invalid", reason="fieldValidationFailed"
+            )
+        page = analyzers[start : start + size]
+        out = {"analyzers": page}
+        if start + size < len(analyzers):
+            out["nextToken"] = str(start + size)
+        return out
+
+
+# --- S3 bucket versioning -------------------------------------------------------------------
+#
+# GetBucketVersioning answers with a <VersioningConfiguration> document holding Status and, once
+# the bucket was ever configured with MFA delete, MfaDelete
+# (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketVersioning.html); moto names the
+# root element GetBucketVersioningResponse, which SDKs reject, and never reports MfaDelete.
+# PutBucketVersioning sets MfaDelete only with the x-amz-mfa header ("<device serial> <code>"),
+# which is also required for any change once MFA delete is enabled
+# (https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketVersioning.html,
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/MultiFactorAuthenticationDelete.html);
+# without it the request is denied. moto ignores MfaDelete. Not modelled: that only the root
+# user may do this (the emulator has no root credentials for member accounts) and the code's
+# validity (moto does not validate MFA codes anywhere).
+
+_S3_NS = "http://s3.amazonaws.com/doc/2006-03-01/"
+_MFA_HEADER = re.compile(r"^\S+ \d{6}$")
+
+
+def _s3_error(status, code, message):
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f"<Error><Code>{code}</Code><Message>{message}</Message>"
+        f"<RequestId>{uuid.uuid4().hex}</RequestId></Error>"
+    )
+    return status, {"Content-Type": "application/xml"}, body
+
+
+def patch_s3_versioning():
+    from moto.s3.responses import S3Response
+
+    put_bucket = S3Response._bucket_response_put
+
+    def get_bucket_versioning(self):
+        bucket = self.backend.get_bucket(self.bucket_name)
+        self.data["Action"] = "GetBucketVersioning"
+        inner = ""
+        if bucket.versioning_status:
+            inner += f"<Status>{bucket.versioning_status}</Status>"
+        mfa_delete = getattr(bucket, "rampart_mfa_delete", None)
+        if mfa_delete:
+            inner += f"<MfaDelete>{mfa_delete}</MfaDelete>"
+        body = (
+            '<?xml version="1.0" encoding="UTF-8"?>\n'
+            f'<VersioningConfiguration xmlns="{_S3_NS}">{inner}</VersioningConfiguration>'
+        )
+        return 200, {"Content-Type": "application/xml"}, body
+
+    def bucket_response_put(self, request, bucket_name, querystring):
+        if "versioning" not in querystring:
+            return put_bucket(self, request, bucket_name, querystring)
+        if not request.headers.get("Content-Length"):
+            return 411, {}, "Content-Length required"
+        self._set_action("BUCKET", "PUT", querystring)
+        self._authenticate_and_authorize_s3_action(bucket_name=bucket_name)
+        bucket = self.backend.get_bucket(bucket_name)
+        try:
+            root = ET.fromstring(self.body)
+        except ET.ParseError:
+            root = None
+        fields = {}
+        if root is not None and root.tag.rsplit("}", 1)[-1] == "VersioningConfiguration":
+            fields = {child.tag.rsplit("}", 1)[-1]: (child.text or "") for child in root}
+        status = fields.get("Status")
+        mfa_delete = fields.get("MfaDelete")
+        if (
+            root is None
+            or status not in (None, "Enabled", "Suspended")
+            or mfa_delete not in (None, "Enabled", "Disabled")
+            or (status is None and mfa_delete is None)
+        ):
+            return _s3_error(
+                400,
+                "MalformedXML",
+                "The XML you provided was not well-formed or did not validate against our "
+                "published schema",
+            )
+        needs_mfa = mfa_delete is not None or getattr(bucket, "rampart_mfa_delete", None) == "Enabled"
+        if needs_mfa and not _MFA_HEADER.match(request.headers.get("x-amz-mfa", "")):
+            return _s3_error(403, "AccessDenied", "Mfa Authentication must be used for this request")
+        if status is not None:
+            self.backend.put_bucket_versioning(bucket_name, status)
+        if mfa_delete is not None:
+            bucket.rampart_mfa_delete = mfa_delete
+        self.data["Action"] = "PutBucketVersioning"
+        return 200, {}, ""
+
+    S3Response.get_bucket_versioning = get_bucket_versioning
+    S3Response._bucket_response_put = bucket_response_put
+
+
+# --- EC2 network interface security groups --------------------------------------------------
+#
+# An instance's security groups are those of its primary network interface, and
+# ModifyNetworkInterfaceAttribute (Groups) / ModifyInstanceAttribute (Groups) replace the
+# interface's set (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/
+# API_ModifyNetworkInterfaceAttribute.html, API_ModifyInstanceAttribute.html). moto reports
+# every attached interface's groups as the union of its own and the instance's launch groups,
+# so a replacement never shows. Here the interface's own set is what is reported, and the
+# instance's groups read and write its primary interface's set.
+
+
+def patch_eni_groups():
+    from moto.ec2.models.elastic_network_interfaces import NetworkInterface
+    from moto.ec2.models.instances import Instance
+
+    NetworkInterface.group_set = property(lambda self: self._group_set)
+
+    def primary(instance):
+        nics = instance.__dict__.get("nics") or {}
+        return nics.get(0)
+
+    def get_groups(self):
+        nic = primary(self)
+        if nic is not None:
+            return list(nic._group_set)
+        return self.__dict__.get("_launch_security_groups", [])
+
+    def set_groups(self, groups):
+        nic = primary(self)
+        if nic is not None:
+            nic._group_set = list(groups)
+        else:
+            self.__dict__["_launch_security_groups"] = list(groups or [])
+
+    Instance.security_groups = property(get_groups, set_groups)
+
+
+# --- server ---------------------------------------------------------------------------------
+
+
+# The services Rampart calls, loaded in the background as soon as the server listens: moto
+# imports a service and its API model on first use (EC2 alone takes seconds), which would
+# otherwise be charged to the first assessment. Requests arriving meanwhile are served as usual.
+_WARM = (
+    "sts",
+    "iam",
+    "organizations",
+    "account",
+    "ec2",
+    "s3",
+    "s3control",
+    "cloudtrail",
+    "logs",
+    "cloudwatch",
+    "sns",
+    "kms",
+    "rds",
+    "efs",
+    "config",
+    "securityhub",
+    "autoscaling",
+    "dynamodb",
+    "events",
+)
+
+
+def warm(app):
+    for name in _WARM:
+        get_service_model(name)
+        created = create_backend_app(name)
+        with app.lock:
+            app.app_instances.setdefault(name, created)
+
+
+def application():
+    patch_s3_versioning()
+    patch_eni_groups()
+    app = DomainDispatcherApplication(create_backend_app)
+    app.debug = True
+    threading.Thread(target=warm, args=(app,), daemon=True).start()
+    return AccessAnalyzer(RpcV2CborTranslator(app))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="moto server with Rampart's emulator fixes")
+    parser.add_argument("-H", "--host", default="127.0.0.1")
+    parser.add_argument("-p", "--port", type=int, required=True)
+    args = parser.parse_args(argv)
+    os.environ.setdefault("MOTO_PORT", str(args.port))
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    run_simple(
+        args.host,
+        args.port,
+        application(),
+        threaded=True,
+        use_reloader=False,
+        request_handler=MotoRequestHandler,
+    )
+
+
+if __name__ == "__main__":
+    main()

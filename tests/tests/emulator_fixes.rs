@@ -1,0 +1,647 @@
+//! The emulator's launcher fixes, each through the real AWS SDK for Rust: CloudWatch over Smithy
+//! RPC v2 CBOR, IAM Access Analyzer, S3 bucket versioning with MFA Delete, and network
+//! interface security groups that are replaced rather than joined. Plus the user-facing
+//! `rampart-emulator` command.
+
+use aws_sdk_cloudwatch::types::{ComparisonOperator, Dimension, StateValue, Statistic};
+use aws_sdk_s3::types::{
+    BucketVersioningStatus, MfaDelete, MfaDeleteStatus, VersioningConfiguration,
+};
+use rampart_testbed::fixtures::{self, member_config, Profile};
+use rampart_testbed::Emulator;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const REGION: &str = "us-east-1";
+
+fn code<E, R>(e: &aws_sdk_cloudwatch::error::SdkError<E, R>) -> Option<String>
+where
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata,
+{
+    e.as_service_error()
+        .and_then(|s| s.code())
+        .map(str::to_string)
+}
+
+#[test]
+fn cloudwatch_alarms_round_trip_over_cbor() {
+    rampart_testbed::block_on(async {
+        let emu = Emulator::start().expect("emulator");
+        let base = emu.sdk_config(REGION).await;
+        let cw = aws_sdk_cloudwatch::Client::new(&base);
+        let topic = "arn:aws:sns:us-east-1:123456789012:security-alerts";
+        for (name, metric) in [("root-usage", "RootUsage"), ("iam-changes", "IamChanges")] {
+            cw.put_metric_alarm()
+                .alarm_name(name)
+                .alarm_description("CIS monitoring")
+                .namespace("CISBenchmark")
+                .metric_name(metric)
+                .statistic(Statistic::Sum)
+                .period(300)
+                .evaluation_periods(1)
+                .threshold(1.5)
+                .comparison_operator(ComparisonOperator::GreaterThanOrEqualToThreshold)
+                .dimensions(
+                    Dimension::builder()
+                        .name("Trail")
+                        .value("org-audit")
+                        .build(),
+                )
+                .alarm_actions(topic)
+                .send()
+                .await
+                .expect("PutMetricAlarm");
+        }
+
+        // What the monitoring collector reads: every alarm with its metric and actions.
+        let all = cw
+            .describe_alarms()
+            .max_records(100)
+            .send()
+            .await
+            .expect("DescribeAlarms");
+        let mut names: Vec<&str> = all
+            .metric_alarms()
+            .iter()
+            .filter_map(|a| a.alarm_name())
+            .collect();
+        names.sort_unstable();
+        assert_eq!(names, ["iam-changes", "root-usage"]);
+        let root = all
+            .metric_alarms()
+            .iter()
+            .find(|a| a.alarm_name() == Some("root-usage"))
+            .expect("root-usage alarm");
+        assert_eq!(root.namespace(), Some("CISBenchmark"));
+        assert_eq!(root.metric_name(), Some("RootUsage"));
+        assert_eq!(root.alarm_actions(), [topic]);
+        assert_eq!(root.threshold(), Some(1.5));
+        assert_eq!(root.period(), Some(300));
+        assert_eq!(root.statistic(), Some(&Statistic::Sum));
+        assert_eq!(root.dimensions().len(), 1);
+        assert_eq!(root.dimensions()[0].value(), Some("org-audit"));
+        assert!(root
+            .alarm_arn()
+            .is_some_and(|a| a.ends_with(":alarm:root-usage")));
+        // Timestamps travel as CBOR tag 1 and decode to a plausible instant.
+        let updated = root
+            .state_updated_timestamp()
+            .expect("state timestamp")
+            .secs();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        assert!((now - updated).abs() < 3600, "{updated} vs {now}");
+        assert!(root.state_value().is_some());
+
+        // Filtered reads.
+        let by_name = cw
+            .describe_alarms()
+            .alarm_names("iam-changes")
+            .send()
+            .await
+            .expect("DescribeAlarms by name");
+        assert_eq!(by_name.metric_alarms().len(), 1);
+        let for_metric = cw
+            .describe_alarms_for_metric()
+            .namespace("CISBenchmark")
+            .metric_name("RootUsage")
+            .send()
+            .await
+            .expect("DescribeAlarmsForMetric");
+        let found: Vec<&str> = for_metric
+            .metric_alarms()
+            .iter()
+            .filter_map(|a| a.alarm_name())
+            .collect();
+        assert_eq!(found, ["root-usage"]);
+        let alarming = cw
+            .describe_alarms()
+            .state_value(StateValue::Alarm)
+            .send()
+            .await
+            .expect("DescribeAlarms by state");
+        assert!(alarming.metric_alarms().is_empty());
+
+        // Errors keep their code.
+        let err = cw
+            .get_dashboard()
+            .dashboard_name("no-such-dashboard")
+            .send()
+            .await
+            .expect_err("no dashboard");
+        assert_eq!(code(&err).as_deref(), Some("ResourceNotFound"), "{err:?}");
+
+        // Deletion round-trips too, and alarms are per account: a member sees none.
+        cw.delete_alarms()
+            .alarm_names("iam-changes")
+            .send()
+            .await
+            .expect("DeleteAlarms");
+        let left = cw.describe_alarms().send().await.expect("DescribeAlarms");
+        assert_eq!(left.metric_alarms().len(), 1);
+        let org = fixtures::create_org(&base, &[no_plants()], &[REGION])
+            .await
+            .expect("org");
+        let member = member_config(&base, &org.members[0].id, REGION).await;
+        let theirs = aws_sdk_cloudwatch::Client::new(&member)
+            .describe_alarms()
+            .send()
+            .await
+            .expect("member DescribeAlarms");
+        assert!(theirs.metric_alarms().is_empty());
+    });
+}
+
+/// A member with nothing planted (only the role the fixtures always create).
+fn no_plants() -> Profile {
+    Profile {
+        password_policy: None,
+        trail: false,
+        security_contact: false,
+        access_analyzer: false,
+        ..Profile::default()
+    }
+}
+
+#[test]
+fn access_analyzers_are_created_listed_and_scoped_like_aws() {
+    rampart_testbed::block_on(async {
+        let emu = Emulator::start().expect("emulator");
+        let base = emu.sdk_config(REGION).await;
+        let org = fixtures::create_org(&base, &[no_plants()], &[REGION])
+            .await
+            .expect("org");
+        let member = member_config(&base, &org.members[0].id, REGION).await;
+        let aa = aws_sdk_accessanalyzer::Client::new(&member);
+        let none = aa.list_analyzers().send().await.expect("ListAnalyzers");
+        assert!(none.analyzers().is_empty());
+
+        let arn = aa
+            .create_analyzer()
+            .analyzer_name("account-analyzer")
+            .r#type(aws_sdk_accessanalyzer::types::Type::Account)
+            .send()
+            .await
+            .expect("CreateAnalyzer")
+            .arn()
+            .map(str::to_string);
+        let expected_arn = format!(
+            "arn:aws:access-analyzer:{REGION}:{}:analyzer/account-analyzer",
+            org.members[0].id
+        );
+        assert_eq!(arn.as_deref(), Some(expected_arn.as_str()));
+        let list = aa.list_analyzers().send().await.expect("ListAnalyzers");
+        assert_eq!(list.analyzers().len(), 1);
+        let a = &list.analyzers()[0];
+        assert_eq!(a.name(), "account-analyzer");
+        assert_eq!(a.arn(), expected_arn);
+        assert_eq!(a.r#type(), &aws_sdk_accessanalyzer::types::Type::Account);
+        assert_eq!(
+            a.status(),
+            &aws_sdk_accessanalyzer::types::AnalyzerStatus::Active
+        );
+        let filtered = aa
+            .list_analyzers()
+            .r#type(aws_sdk_accessanalyzer::types::Type::AccountUnusedAccess)
+            .send()
+            .await
+            .expect("ListAnalyzers by type");
+        assert!(filtered.analyzers().is_empty());
+        let got = aa
+            .get_analyzer()
+            .analyzer_name("account-analyzer")
+            .send()
+            .await
+            .expect("GetAnalyzer");
+        assert_eq!(got.analyzer().map(|a| a.arn()), Some(expected_arn.as_str()));
+
+        // Regional and per account: another region and the management account see none.
+        let west = member
+            .to_builder()
+            .region(aws_types::region::Region::new("eu-west-1"))
+            .build();
+        let elsewhere = aws_sdk_accessanalyzer::Client::new(&west)
+            .list_analyzers()
+            .send()
+            .await
+            .expect("ListAnalyzers in another region");
+        assert!(elsewhere.analyzers().is_empty());
+        let mgmt = aws_sdk_accessanalyzer::Client::new(&base);
+        assert!(mgmt
+            .list_analyzers()
+            .send()
+            .await
+            .expect("ListAnalyzers")
+            .analyzers()
+            .is_empty());
+
+        // As on AWS: one analyzer per kind with the account as zone of trust, unique names,
+        // and organization analyzers only from the management account.
+        let again = aa
+            .create_analyzer()
+            .analyzer_name("second")
+            .r#type(aws_sdk_accessanalyzer::types::Type::Account)
+            .send()
+            .await
+            .expect_err("a second account analyzer");
+        assert!(
+            again
+                .as_service_error()
+                .is_some_and(|e| e.is_service_quota_exceeded_exception()),
+            "{again:?}"
+        );
+        let clash = aa
+            .create_analyzer()
+            .analyzer_name("account-analyzer")
+            .r#type(aws_sdk_accessanalyzer::types::Type::AccountUnusedAccess)
+            .send()
+            .await
+            .expect_err("a taken name");
+        assert!(
+            clash
+                .as_service_error()
+                .is_some_and(|e| e.is_conflict_exception()),
+            "{clash:?}"
+        );
+        let org_from_member = aa
+            .create_analyzer()
+            .analyzer_name("org-analyzer")
+            .r#type(aws_sdk_accessanalyzer::types::Type::Organization)
+            .send()
+            .await
+            .expect_err("an organization analyzer from a member");
+        assert!(
+            org_from_member
+                .as_service_error()
+                .is_some_and(|e| e.is_validation_exception()),
+            "{org_from_member:?}"
+        );
+        mgmt.create_analyzer()
+            .analyzer_name("org-analyzer")
+            .r#type(aws_sdk_accessanalyzer::types::Type::Organization)
+            .send()
+            .await
+            .expect("an organization analyzer from the management account");
+
+        // Deleted analyzers are gone; the emulator's reset clears the rest.
+        aa.delete_analyzer()
+            .analyzer_name("account-analyzer")
+            .send()
+            .await
+            .expect("DeleteAnalyzer");
+        let missing = aa
+            .get_analyzer()
+            .analyzer_name("account-analyzer")
+            .send()
+            .await
+            .expect_err("deleted");
+        assert!(
+            missing
+                .as_service_error()
+                .is_some_and(|e| e.is_resource_not_found_exception()),
+            "{missing:?}"
+        );
+        assert!(aa
+            .list_analyzers()
+            .send()
+            .await
+            .expect("ListAnalyzers")
+            .analyzers()
+            .is_empty());
+        reset(&emu);
+        assert!(mgmt
+            .list_analyzers()
+            .send()
+            .await
+            .expect("ListAnalyzers after reset")
+            .analyzers()
+            .is_empty());
+    });
+}
+
+/// `POST /moto-api/reset` (clears all emulator state).
+fn reset(emu: &Emulator) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", emu.port)).expect("connect");
+    write!(
+        s,
+        "POST /moto-api/reset HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )
+    .expect("write");
+    let mut out = String::new();
+    s.read_to_string(&mut out).expect("read");
+    assert!(out.starts_with("HTTP/1.1 200"), "{out}");
+}
+
+fn s3(cfg: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
+    aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(cfg)
+            .force_path_style(true)
+            .build(),
+    )
+}
+
+fn versioning(status: BucketVersioningStatus, mfa: Option<MfaDelete>) -> VersioningConfiguration {
+    VersioningConfiguration::builder()
+        .status(status)
+        .set_mfa_delete(mfa)
+        .build()
+}
+
+#[test]
+fn bucket_versioning_reports_status_and_mfa_delete() {
+    rampart_testbed::block_on(async {
+        let emu = Emulator::start().expect("emulator");
+        let base = emu.sdk_config(REGION).await;
+        let s3 = s3(&base);
+        let bucket = "versioned-data";
+        s3.create_bucket()
+            .bucket(bucket)
+            .send()
+            .await
+            .expect("bucket");
+        let read = || async {
+            let v = s3
+                .get_bucket_versioning()
+                .bucket(bucket)
+                .send()
+                .await
+                .expect("GetBucketVersioning");
+            (v.status().cloned(), v.mfa_delete().cloned())
+        };
+        // Never configured: neither element.
+        assert_eq!(read().await, (None, None));
+        for status in [
+            BucketVersioningStatus::Enabled,
+            BucketVersioningStatus::Suspended,
+        ] {
+            s3.put_bucket_versioning()
+                .bucket(bucket)
+                .versioning_configuration(versioning(status.clone(), None))
+                .send()
+                .await
+                .expect("PutBucketVersioning");
+            assert_eq!(read().await, (Some(status), None));
+        }
+
+        // MFA Delete needs the x-amz-mfa header; without it nothing changes.
+        let denied = s3
+            .put_bucket_versioning()
+            .bucket(bucket)
+            .versioning_configuration(versioning(
+                BucketVersioningStatus::Enabled,
+                Some(MfaDelete::Enabled),
+            ))
+            .send()
+            .await
+            .expect_err("MFA Delete without MFA");
+        assert_eq!(
+            denied
+                .as_service_error()
+                .and_then(|e| aws_smithy_types::error::metadata::ProvideErrorMetadata::code(e)),
+            Some("AccessDenied"),
+            "{denied:?}"
+        );
+        assert_eq!(
+            read().await,
+            (Some(BucketVersioningStatus::Suspended), None)
+        );
+        let mfa = "arn:aws:iam::123456789012:mfa/root-account-mfa-device 123456";
+        s3.put_bucket_versioning()
+            .bucket(bucket)
+            .mfa(mfa)
+            .versioning_configuration(versioning(
+                BucketVersioningStatus::Enabled,
+                Some(MfaDelete::Enabled),
+            ))
+            .send()
+            .await
+            .expect("PutBucketVersioning with MFA");
+        assert_eq!(
+            read().await,
+            (
+                Some(BucketVersioningStatus::Enabled),
+                Some(MfaDeleteStatus::Enabled)
+            )
+        );
+
+        // Once enabled, changing the versioning state needs MFA too.
+        s3.put_bucket_versioning()
+            .bucket(bucket)
+            .versioning_configuration(versioning(BucketVersioningStatus::Suspended, None))
+            .send()
+            .await
+            .expect_err("suspending an MFA Delete bucket without MFA");
+        s3.put_bucket_versioning()
+            .bucket(bucket)
+            .mfa(mfa)
+            .versioning_configuration(versioning(
+                BucketVersioningStatus::Enabled,
+                Some(MfaDelete::Disabled),
+            ))
+            .send()
+            .await
+            .expect("disabling MFA Delete with MFA");
+        assert_eq!(
+            read().await,
+            (
+                Some(BucketVersioningStatus::Enabled),
+                Some(MfaDeleteStatus::Disabled)
+            )
+        );
+    });
+}
+
+fn group_ids(groups: &[aws_sdk_ec2::types::GroupIdentifier]) -> Vec<String> {
+    groups
+        .iter()
+        .filter_map(|g| g.group_id().map(str::to_string))
+        .collect()
+}
+
+#[test]
+fn network_interface_groups_are_replaced_not_joined() {
+    rampart_testbed::block_on(async {
+        let emu = Emulator::start().expect("emulator");
+        let base = emu.sdk_config(REGION).await;
+        let ec2 = aws_sdk_ec2::Client::new(&base);
+        let web = fixtures::open_group(&ec2, "web", "tcp", 443, 443, Some("0.0.0.0/0"), None)
+            .await
+            .expect("web group");
+        let quarantine =
+            fixtures::open_group(&ec2, "quarantine", "tcp", 1, 1, Some("10.0.0.1/32"), None)
+                .await
+                .expect("quarantine group");
+        let other = fixtures::open_group(&ec2, "other", "tcp", 2, 2, Some("10.0.0.2/32"), None)
+            .await
+            .expect("other group");
+        let run = ec2
+            .run_instances()
+            .image_id("ami-12c6146b")
+            .instance_type(aws_sdk_ec2::types::InstanceType::T3Micro)
+            .min_count(1)
+            .max_count(1)
+            .security_group_ids(&web)
+            .send()
+            .await
+            .expect("RunInstances");
+        let instance = &run.instances()[0];
+        let id = instance.instance_id().expect("instance id").to_string();
+        let eni = instance.network_interfaces()[0]
+            .network_interface_id()
+            .expect("eni")
+            .to_string();
+        assert_eq!(group_ids(instance.security_groups()), [web.as_str()]);
+
+        let describe = || async {
+            let i = ec2
+                .describe_instances()
+                .instance_ids(&id)
+                .send()
+                .await
+                .expect("DescribeInstances")
+                .reservations()[0]
+                .instances()[0]
+                .clone();
+            let n = ec2
+                .describe_network_interfaces()
+                .network_interface_ids(&eni)
+                .send()
+                .await
+                .expect("DescribeNetworkInterfaces")
+                .network_interfaces()[0]
+                .clone();
+            (
+                group_ids(i.security_groups()),
+                group_ids(i.network_interfaces()[0].groups()),
+                group_ids(n.groups()),
+            )
+        };
+        ec2.modify_network_interface_attribute()
+            .network_interface_id(&eni)
+            .groups(&quarantine)
+            .send()
+            .await
+            .expect("ModifyNetworkInterfaceAttribute");
+        let q = vec![quarantine.clone()];
+        assert_eq!(describe().await, (q.clone(), q.clone(), q));
+
+        ec2.modify_instance_attribute()
+            .instance_id(&id)
+            .groups(&other)
+            .send()
+            .await
+            .expect("ModifyInstanceAttribute");
+        let o = vec![other.clone()];
+        assert_eq!(describe().await, (o.clone(), o.clone(), o));
+    });
+}
+
+/// A free loopback port.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+#[test]
+fn the_emulator_command_prints_its_url_serves_and_stops() {
+    // Installs the emulator if this is the first test to run.
+    rampart_testbed::emulator::ensure_installed().expect("emulator installed");
+    let port = free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rampart-emulator"))
+        .args(["--port", &port.to_string(), "--members", "1"])
+        .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start rampart-emulator");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let url = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut printed = Vec::new();
+    while !printed
+        .iter()
+        .any(|l: &String| l.contains(&format!("AWS_ENDPOINT_URL={url}")))
+    {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(line) => printed.push(line),
+            Err(e) => {
+                let _ = child.kill();
+                panic!("no endpoint printed ({e}): {printed:?}");
+            }
+        }
+    }
+    assert!(printed.iter().any(|l| l.contains(&url)), "{printed:?}");
+
+    // It answers through the SDK, with the emulator's own settings passed through: AWS managed
+    // policies exist only when MOTO_IAM_LOAD_MANAGED_POLICIES reached it.
+    let answered = rampart_testbed::block_on(async move {
+        let cfg = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_types::region::Region::new(REGION))
+            .endpoint_url(format!("http://127.0.0.1:{port}"))
+            .credentials_provider(aws_credential_types::Credentials::new(
+                "testing", "testing", None, None, "test",
+            ))
+            .load()
+            .await;
+        let who = aws_sdk_sts::Client::new(&cfg)
+            .get_caller_identity()
+            .send()
+            .await
+            .expect("GetCallerIdentity");
+        let policy = aws_sdk_iam::Client::new(&cfg)
+            .get_policy()
+            .policy_arn("arn:aws:iam::aws:policy/AWSSupportAccess")
+            .send()
+            .await;
+        let accounts = aws_sdk_organizations::Client::new(&cfg)
+            .list_accounts()
+            .send()
+            .await
+            .expect("ListAccounts")
+            .accounts()
+            .len();
+        (who.account().map(str::to_string), policy.is_ok(), accounts)
+    });
+    // The management account and the one member asked for.
+    assert_eq!(answered, (Some("123456789012".into()), true, 2));
+
+    // Stopped like Ctrl-C or a service manager would: the emulator goes with it.
+    let pid = child.id().to_string();
+    let status = Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if child.try_wait().expect("wait").is_some() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "rampart-emulator did not stop");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+        assert!(
+            Instant::now() < deadline,
+            "the emulator still listens on {port}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
