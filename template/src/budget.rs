@@ -69,6 +69,14 @@ impl Budget {
         }
     }
 
+    /// Key in the pipeline's `limits` object.
+    pub fn key(self) -> &'static str {
+        match self {
+            Budget::Time => "seconds",
+            b => b.name(),
+        }
+    }
+
     /// Unit of the limit as written in messages.
     fn unit(self) -> &'static str {
         match self {
@@ -204,12 +212,13 @@ impl Exceeded {
     /// The message without the location.
     pub fn describe(&self) -> String {
         format!(
-            "{} budget exceeded: {} (limit {}{}; raise with {})",
+            "{} budget exceeded: {} (limit {}{}; raise with {} or limits.{})",
             self.budget.name(),
             self.what,
             self.limit,
             self.budget.unit(),
-            self.budget.flag()
+            self.budget.flag(),
+            self.budget.key()
         )
     }
 
