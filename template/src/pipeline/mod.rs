@@ -142,7 +142,7 @@ pub async fn audit_job(
             let result = {
                 let _running = Running::start();
                 catch_unwind(AssertUnwindSafe(|| {
-                    let files = extract_zip_where(&bytes, |n| wanted(n, &params), Some(deadline))?;
+                    let files = extract_zip_where(&bytes, wanted(&params), Some(deadline))?;
                     audit_artifact(&files, &params, Some(deadline))
                 }))
                 .unwrap_or_else(|_| {

@@ -35,17 +35,20 @@ fn is_selected(name: &str, params: &UserParameters, globs: &[regex::Regex]) -> b
     }
 }
 
-/// Files of the artifact the job needs: the selected templates, rule packs and parameters.
-pub fn wanted(name: &str, params: &UserParameters) -> bool {
+/// Which files of the artifact the job needs: the selected templates, rule packs and
+/// parameters (the globs are compiled once, not per entry).
+pub fn wanted(params: &UserParameters) -> impl Fn(&str) -> bool + '_ {
     let globs: Vec<regex::Regex> = params
         .templates
         .iter()
         .filter_map(|g| glob_regex(g))
         .collect();
-    let own = |p: &str| p.trim_start_matches("./") == name;
-    is_selected(name, params, &globs)
-        || params.rules.iter().any(|r| own(r))
-        || params.parameters.as_deref().is_some_and(own)
+    move |name: &str| {
+        let own = |p: &str| p.trim_start_matches("./") == name;
+        is_selected(name, params, &globs)
+            || params.rules.iter().any(|r| own(r))
+            || params.parameters.as_deref().is_some_and(own)
+    }
 }
 
 /// Audit the selected files of an extracted artifact; every template's audit also ends at
