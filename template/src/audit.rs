@@ -2,14 +2,19 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::time::Instant;
 
 use serde::Serialize;
 
+use crate::budget::Deadline;
+pub use crate::budget::{Budget, Exceeded, Limits};
 use crate::model::{Issue, Model};
-use crate::parse::{parse_document, Format};
+use crate::node::Pos;
+use crate::parse::{parse_document_with, Format};
 use crate::rules::{Check, Rule, RuleMeta};
 pub use crate::score::{Decision, Thresholds};
 use crate::suppress::apply_suppressions;
+pub use crate::suppress::{SuppressionMode, SuppressionPolicy, SuppressionUse};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -27,6 +32,15 @@ pub struct Suppression {
     pub reason: String,
 }
 
+/// A suppression written for a finding that the policy did not honour.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RefusedSuppression {
+    pub source: String,
+    pub reason: String,
+    /// Why it was refused.
+    pub refused: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
     pub rule_id: String,
@@ -41,6 +55,8 @@ pub struct Finding {
     pub message: String,
     pub status: Status,
     pub suppressed: Option<Suppression>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppression_refused: Option<RefusedSuppression>,
 }
 
 impl Finding {
@@ -62,6 +78,10 @@ pub struct TemplateReport {
     /// Failed, unsuppressed rule ids (each counted once in the total).
     pub failed_rules: Vec<String>,
     pub error: Option<String>,
+    /// The budget that ended the audit, when one did (the error says the same in words).
+    pub budget: Option<Exceeded>,
+    /// Suppressions found in the template that applied to findings, or were refused.
+    pub suppressions: Vec<SuppressionUse>,
     /// Set when a file found by a directory search is not a CloudFormation template (a
     /// buildspec, a Kubernetes manifest): reported as skipped, not as an error.
     pub skipped: Option<String>,
@@ -73,6 +93,12 @@ pub struct AuditConfig {
     pub rules: Vec<Rule>,
     pub thresholds: Thresholds,
     pub parameters: HashMap<String, String>,
+    /// Budgets for each template.
+    pub limits: Limits,
+    /// An outer deadline (a pipeline job's) that also ends every template's audit.
+    pub deadline: Option<Instant>,
+    /// Which suppressions written in templates count.
+    pub suppression: SuppressionPolicy,
 }
 
 impl Default for AuditConfig {
@@ -81,6 +107,9 @@ impl Default for AuditConfig {
             rules: crate::rules::builtin_rules(),
             thresholds: Thresholds::default(),
             parameters: HashMap::new(),
+            limits: Limits::default(),
+            deadline: None,
+            suppression: SuppressionPolicy::default(),
         }
     }
 }
@@ -128,8 +157,17 @@ fn error_report(path: &str, message: String) -> TemplateReport {
         decision: Decision::Error,
         failed_rules: Vec::new(),
         error: Some(message),
+        budget: None,
+        suppressions: Vec::new(),
         skipped: None,
     }
+}
+
+/// The report of a template whose audit a budget ended.
+fn budget_report(path: &str, e: Exceeded) -> TemplateReport {
+    let mut r = error_report(path, format!("{path}:{e}"));
+    r.budget = Some(e);
+    r
 }
 
 /// Audit a template's text. Never panics: a defect in a rule becomes an error report.
@@ -141,9 +179,23 @@ pub fn audit_text(path: &str, text: &str, cfg: &AuditConfig) -> TemplateReport {
 }
 
 fn audit_inner(path: &str, text: &str, cfg: &AuditConfig) -> TemplateReport {
-    let (root, format) = match parse_document(path, text) {
+    let deadline = Deadline::start(cfg.limits.time(), cfg.deadline);
+    if deadline.passed() {
+        return budget_report(
+            path,
+            Exceeded::time(
+                &deadline,
+                Pos::new(1, 1),
+                "no time was left to audit this template",
+            ),
+        );
+    }
+    let (root, format) = match parse_document_with(path, text, &cfg.limits, deadline) {
         Ok(v) => v,
-        Err(e) => return error_report(path, e.to_string()),
+        Err(e) => match e.exceeded {
+            Some(x) => return budget_report(path, x),
+            None => return error_report(path, e.to_string()),
+        },
     };
     if !root.is_map()
         || (root.get("Resources").is_none() && root.get("AWSTemplateFormatVersion").is_none())
@@ -155,7 +207,10 @@ fn audit_inner(path: &str, text: &str, cfg: &AuditConfig) -> TemplateReport {
         r.skipped = Some("not a CloudFormation template (no Resources section)".into());
         return r;
     }
-    let model = Model::build(&root, &cfg.parameters);
+    let model = match Model::build(&root, &cfg.parameters, &cfg.limits, deadline) {
+        Ok(m) => m,
+        Err(e) => return budget_report(path, e),
+    };
     let mut issues = model.issues.clone();
     let mut findings = Vec::new();
     let key_spans: HashMap<&str, (crate::node::Pos, u32)> = model
@@ -168,6 +223,20 @@ fn audit_inner(path: &str, text: &str, cfg: &AuditConfig) -> TemplateReport {
         .collect();
     let patterns = crate::resolve::pattern::enter(model.resolver.patterns.clone());
     for rule in cfg.rules.iter().filter(|r| r.meta.active) {
+        // Each rule is linear in the template; between rules is where time is checked.
+        if deadline.passed() {
+            return budget_report(
+                path,
+                Exceeded::time(
+                    &deadline,
+                    root.pos,
+                    format!(
+                        "the template's time ran out while evaluating rule {}",
+                        rule.meta.id
+                    ),
+                ),
+            );
+        }
         for hit in rule.evaluate(&model) {
             // A finding on the logical id spans the id; elsewhere only the start is known.
             let end_col = key_spans
@@ -190,11 +259,12 @@ fn audit_inner(path: &str, text: &str, cfg: &AuditConfig) -> TemplateReport {
                     Status::Fail
                 },
                 suppressed: None,
+                suppression_refused: None,
             });
         }
     }
     drop(patterns);
-    apply_suppressions(&model, cfg, &mut findings, &mut issues);
+    let suppressions = apply_suppressions(&model, cfg, &mut findings, &mut issues);
     findings.sort_by(|a, b| (a.line, a.col, &a.rule_id).cmp(&(b.line, b.col, &b.rule_id)));
     findings.dedup();
     // Risk-0 rules are informational: reported, never listed as failed.
@@ -222,6 +292,8 @@ fn audit_inner(path: &str, text: &str, cfg: &AuditConfig) -> TemplateReport {
         decision: cfg.thresholds.decide(risk_total),
         failed_rules,
         error: None,
+        budget: None,
+        suppressions,
         skipped: None,
     }
 }

@@ -7,7 +7,9 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::audit::{audit_text, AuditConfig, Decision, TemplateReport, Thresholds};
+use crate::budget::{Budget, LimitError, Limits};
 use crate::node::{Node, Value};
+use crate::suppress::{SuppressionMode, SuppressionPolicy};
 
 /// Largest template read (CloudFormation's own limit is 1 MB; leave head-room).
 pub const MAX_TEMPLATE_BYTES: u64 = 16 * 1024 * 1024;
@@ -42,6 +44,66 @@ pub struct AuditTemplateArgs {
     /// Write the report to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Which suppressions written in templates count: any (each tool's convention; Rampart's
+    /// own needs a reason), reasoned (only those with a reason) or none.
+    #[arg(long, value_enum, default_value_t = SuppressionMode::Any)]
+    pub suppressions: SuppressionMode,
+    /// A finding whose risk is at or above RISK is never suppressed by a template.
+    #[arg(long, value_name = "RISK")]
+    pub suppression_ceiling: Option<u32>,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// Budgets for each template (see docs/template-audit.md); above the hard maxima is an error.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct LimitArgs {
+    /// Most bytes of text a template may hold after YAML alias expansion [default: 16 MiB].
+    #[arg(long, value_name = "BYTES")]
+    pub max_bytes: Option<u64>,
+    /// Most nodes a template may hold after YAML alias expansion [default: 500000].
+    #[arg(long, value_name = "N")]
+    pub max_nodes: Option<u64>,
+    /// Deepest nesting after YAML alias expansion [default: 128].
+    #[arg(long, value_name = "LEVELS")]
+    pub max_depth: Option<u64>,
+    /// Most resources after Fn::ForEach expansion [default: 10000].
+    #[arg(long, value_name = "N")]
+    pub max_resources: Option<u64>,
+    /// Most intrinsic resolution steps per template [default: 1000000].
+    #[arg(long, value_name = "N")]
+    pub max_steps: Option<u64>,
+    /// Seconds each template may take [default: no time budget].
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<f64>,
+}
+
+impl LimitArgs {
+    /// The limits these options give, checked against the hard maxima.
+    pub fn limits(&self) -> Result<Limits, LimitError> {
+        let mut l = Limits::default();
+        for (b, v) in [
+            (Budget::Bytes, self.max_bytes),
+            (Budget::Nodes, self.max_nodes),
+            (Budget::Depth, self.max_depth),
+            (Budget::Resources, self.max_resources),
+            (Budget::Steps, self.max_steps),
+        ] {
+            if let Some(v) = v {
+                l.set(b, v)?;
+            }
+        }
+        if let Some(secs) = self.timeout {
+            let ms = if secs.is_finite() && secs > 0.0 {
+                // Whole milliseconds, at least one; anything too large is refused by `set`.
+                (secs * 1000.0).ceil().min(u64::MAX as f64) as u64
+            } else {
+                0
+            };
+            l.set(Budget::Time, ms)?;
+        }
+        Ok(l)
+    }
 }
 
 /// A configuration problem that stops the run before any template is audited.
@@ -58,6 +120,8 @@ pub enum CliError {
     },
     #[error("parameters file {path}: {message}")]
     Parameters { path: String, message: String },
+    #[error(transparent)]
+    Limit(#[from] LimitError),
 }
 
 fn is_template(p: &Path) -> bool {
@@ -183,6 +247,11 @@ fn read(path: &Path) -> Result<String, CliError> {
 pub fn config_from_args(args: &AuditTemplateArgs) -> Result<AuditConfig, CliError> {
     let mut cfg = AuditConfig {
         thresholds: Thresholds::parse(&args.thresholds).map_err(CliError::Thresholds)?,
+        limits: args.limits.limits()?,
+        suppression: SuppressionPolicy {
+            mode: args.suppressions,
+            ceiling: args.suppression_ceiling,
+        },
         ..AuditConfig::default()
     };
     for p in &args.rules {

@@ -6,10 +6,12 @@
 //! ([`audit`]) with its scoring ([`score`]) and suppressions ([`suppress`]), report formats ([`report`]), the command line ([`cli`]) and, with the
 //! `pipeline` feature, the CodePipeline Lambda handler ([`pipeline`]).
 //!
-//! Templates are untrusted input: nothing here panics on them, nesting and YAML alias
-//! expansion are bounded, and every rule evaluation is linear in the template size.
+//! Templates are untrusted input: nothing here panics on them, and what one may cost is
+//! bounded by [`budget`]s counted after expansion (bytes, nodes and depth after YAML aliases,
+//! resources after `Fn::ForEach`, intrinsic resolution steps, time).
 
 pub mod audit;
+pub mod budget;
 pub mod cli;
 pub mod model;
 pub mod node;
@@ -24,4 +26,5 @@ pub mod score;
 pub mod suppress;
 
 pub use audit::{audit_text, AuditConfig, Decision, Finding, TemplateReport, Thresholds};
+pub use budget::{Budget, Limits};
 pub use cli::{run_cli, AuditTemplateArgs, OutputFormat};

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use crate::budget::{Budget, Deadline, Exceeded, Limits, Meter};
 use crate::node::{Node, Pos, Value};
 use crate::resolve::Resolver;
 
@@ -18,7 +19,7 @@ pub struct Issue {
 
 /// One resource as rules see it.
 #[derive(Debug, Clone)]
-pub struct Resource {
+pub struct Resource<'a> {
     pub id: String,
     pub kind: String,
     /// Position of the logical id key.
@@ -26,25 +27,29 @@ pub struct Resource {
     /// Properties after intrinsic resolution (an empty map when absent).
     pub props: Node,
     /// Properties as written (to see where a value came from, e.g. a `Ref` to a parameter).
-    pub raw_props: Node,
-    pub metadata: Option<Node>,
+    /// Borrowed from the document: `Fn::ForEach` copies must not multiply the template.
+    pub raw_props: &'a Node,
+    pub metadata: Option<&'a Node>,
 }
+
+/// Properties of a resource that has none.
+static NO_PROPERTIES: Node = Node {
+    value: Value::Map(Vec::new()),
+    pos: Pos { line: 0, col: 0 },
+};
 
 /// A parsed, resolved template.
 pub struct Model<'a> {
     pub root: &'a Node,
-    pub resources: Vec<Resource>,
+    pub resources: Vec<Resource<'a>>,
     pub issues: Vec<Issue>,
     pub resolver: Resolver<'a>,
     /// Security group logical id -> indices of standalone ingress resources targeting it.
     pub sg_ingress: HashMap<String, Vec<usize>>,
     pub sg_egress: HashMap<String, Vec<usize>>,
-    /// Resources added by `Fn::ForEach` expansion so far.
-    expanded: usize,
+    /// Most resources, after `Fn::ForEach` expansion.
+    max_resources: u64,
 }
-
-/// Most resources `Fn::ForEach` loops may add to one template (nested loops multiply).
-const MAX_EXPANDED: usize = 10_000;
 
 /// `${Id}` becomes the item; `&{Id}` the item with non-alphanumerics removed.
 fn substitute_key(key: &str, ident: &str, item: &str) -> String {
@@ -76,8 +81,15 @@ pub fn referenced_id(n: &Node) -> Option<&str> {
 }
 
 impl<'a> Model<'a> {
-    pub fn build(root: &'a Node, supplied: &HashMap<String, String>) -> Model<'a> {
-        let resolver = Resolver::new(root, supplied);
+    /// Resolve a parsed template within `limits` (resources, steps) and `deadline`.
+    pub fn build(
+        root: &'a Node,
+        supplied: &HashMap<String, String>,
+        limits: &Limits,
+        deadline: Deadline,
+    ) -> Result<Model<'a>, Exceeded> {
+        let meter = Meter::new(limits.steps, deadline);
+        let resolver = Resolver::with_meter(root, supplied, meter);
         let mut m = Model {
             root,
             resources: Vec::new(),
@@ -85,12 +97,27 @@ impl<'a> Model<'a> {
             resolver,
             sg_ingress: HashMap::new(),
             sg_egress: HashMap::new(),
-            expanded: 0,
+            max_resources: limits.resources,
         };
+        m.build_inner(supplied);
+        match m.resolver.meter.exceeded() {
+            Some(e) => Err(e),
+            None => Ok(m),
+        }
+    }
+
+    /// A budget has run out: stop adding work.
+    fn stopped(&self) -> bool {
+        self.resolver.meter.tripped()
+    }
+
+    fn build_inner(&mut self, supplied: &HashMap<String, String>) {
+        let m = self;
+        let root = m.root;
         if !root.is_map() {
             m.issues
                 .push(issue(None, root.pos, "template is not a mapping"));
-            return m;
+            return;
         }
         match root.get("Resources") {
             None => m
@@ -102,6 +129,9 @@ impl<'a> Model<'a> {
             }
             Some(res) => {
                 for e in res.entries() {
+                    if m.stopped() {
+                        return;
+                    }
                     if let Some(name) = e.key.strip_prefix("Fn::ForEach::") {
                         m.for_each(name, &e.value, e.key_pos);
                     } else {
@@ -113,7 +143,23 @@ impl<'a> Model<'a> {
         m.check_parameters(supplied);
         m.note_transforms();
         m.attach_sg_rules();
-        m
+    }
+
+    /// Refuse the resource that would go past the resources budget.
+    fn over_resources(&self, adding: u64, pos: Pos, what: impl FnOnce() -> String) -> bool {
+        let total = u64::try_from(self.resources.len())
+            .unwrap_or(u64::MAX)
+            .saturating_add(adding);
+        if total > self.max_resources {
+            self.resolver.meter.trip(Exceeded::new(
+                Budget::Resources,
+                self.max_resources,
+                pos,
+                what(),
+            ));
+            return true;
+        }
+        false
     }
 
     /// A `Default` or supplied value that breaks the parameter's own `AllowedPattern` or
@@ -123,6 +169,12 @@ impl<'a> Model<'a> {
             return;
         };
         for e in ps.entries() {
+            // Checking compiles the parameter's AllowedPattern: charge it like resolution.
+            let pattern = e.value.get("AllowedPattern").and_then(Node::as_str);
+            let cost = pattern.map_or(1, |p| 256 + u64::try_from(p.len()).unwrap_or(u64::MAX));
+            if !self.resolver.meter.charge(cost, e.key_pos) {
+                return;
+            }
             let ty = e
                 .value
                 .get("Type")
@@ -178,7 +230,15 @@ impl<'a> Model<'a> {
         }
     }
 
-    fn add_resource(&mut self, id: &str, body: &Node, pos: Pos) {
+    fn add_resource(&mut self, id: &str, body: &'a Node, pos: Pos) {
+        if self.stopped() {
+            return;
+        }
+        if self.over_resources(1, pos, || {
+            format!("resource {id} is one more than the template may define")
+        }) {
+            return;
+        }
         if !body.is_map() {
             self.issues.push(issue(
                 Some(id),
@@ -214,15 +274,15 @@ impl<'a> Model<'a> {
                 return;
             }
         }
-        let raw_props = body
-            .get("Properties")
-            .cloned()
-            .unwrap_or_else(|| Node::new(Value::Map(Vec::new()), pos));
+        let raw_props = body.get("Properties").unwrap_or(&NO_PROPERTIES);
         // Expanded `Fn::ForEach` names are resources too (for Ref/GetAtt classification).
         self.resolver.resources.insert(id.to_string());
-        let mut props = self.resolver.resolve(&raw_props);
+        let mut props = self.resolver.resolve(raw_props);
         if !props.is_map() {
             props = Node::new(Value::Map(Vec::new()), raw_props.pos);
+        }
+        if body.get("Properties").is_none() {
+            props.pos = pos;
         }
         self.resources.push(Resource {
             id: id.to_string(),
@@ -230,7 +290,7 @@ impl<'a> Model<'a> {
             pos,
             props,
             raw_props,
-            metadata: body.get("Metadata").cloned(),
+            metadata: body.get("Metadata"),
         });
     }
 
@@ -239,7 +299,10 @@ impl<'a> Model<'a> {
     /// list, or a list parameter with a value) is expanded item by item, with `${Identifier}`
     /// and `&{Identifier}` substituted in keys and the identifier bound for `Ref`/`Fn::Sub`.
     /// Otherwise each resource template is audited once with the identifier unknown.
-    fn for_each(&mut self, name: &str, body: &Node, pos: Pos) {
+    fn for_each(&mut self, name: &str, body: &'a Node, pos: Pos) {
+        if self.stopped() {
+            return;
+        }
         let label = format!("Fn::ForEach::{name}");
         let items = body.items();
         let (Some(ident), Some(collection), Some(templates)) = (
@@ -260,9 +323,22 @@ impl<'a> Model<'a> {
             Value::Seq(v) => v.iter().map(Node::scalar_text).collect(),
             _ => None,
         };
+        // Refuse a loop that cannot fit before doing any of its work (nested loops inside
+        // it are counted as they expand).
+        let per_item = u64::try_from(templates.entries().len()).unwrap_or(u64::MAX);
+        if let Some(v) = &values {
+            let items = u64::try_from(v.len()).unwrap_or(u64::MAX);
+            if self.over_resources(items.saturating_mul(per_item), pos, || {
+                format!(
+                    "{label} expands to {} resources ({items} items x {per_item} per item)",
+                    items.saturating_mul(per_item)
+                )
+            }) {
+                return;
+            }
+        }
         let bindings: Vec<(Option<String>, Node)> = match values {
-            Some(v) if !v.is_empty() && self.expanded + v.len() <= MAX_EXPANDED => {
-                self.expanded += v.len();
+            Some(v) if !v.is_empty() => {
                 self.issues.push(issue(
                     Some(&label),
                     pos,
@@ -276,7 +352,7 @@ impl<'a> Model<'a> {
                 self.issues.push(issue(
                     Some(&label),
                     pos,
-                    "Fn::ForEach collection unresolved (or too large): each resource in it is audited once with the loop variable unknown",
+                    "Fn::ForEach collection unresolved: each resource in it is audited once with the loop variable unknown",
                 ));
                 vec![(
                     None,
@@ -285,6 +361,9 @@ impl<'a> Model<'a> {
             }
         };
         for (item, value) in bindings {
+            if self.stopped() {
+                return;
+            }
             let previous = self.resolver.locals.insert(ident.clone(), value);
             for e in templates.entries() {
                 let key = match &item {
@@ -322,12 +401,12 @@ impl<'a> Model<'a> {
         }
     }
 
-    pub fn resource(&self, id: &str) -> Option<&Resource> {
+    pub fn resource(&self, id: &str) -> Option<&Resource<'a>> {
         self.resources.iter().find(|r| r.id == id)
     }
 
     /// Resources of one type.
-    pub fn of_type<'m>(&'m self, kind: &'m str) -> impl Iterator<Item = &'m Resource> + 'm {
+    pub fn of_type<'m>(&'m self, kind: &'m str) -> impl Iterator<Item = &'m Resource<'a>> + 'm {
         self.resources.iter().filter(move |r| r.kind == kind)
     }
 }

@@ -19,6 +19,9 @@ fn args(paths: Vec<PathBuf>) -> AuditTemplateArgs {
         parameters: None,
         thresholds: "5,10".into(),
         output: None,
+        suppressions: Default::default(),
+        suppression_ceiling: None,
+        limits: Default::default(),
     }
 }
 

@@ -144,7 +144,7 @@ fn junit_is_escaped_and_counts_failures() {
     assert!(x.starts_with("<?xml"));
     assert!(x.contains("<failure message=\"FAIL (risk"));
     assert!(x.contains("<skipped message=\"suppressed by rampart: scratch\"/>"));
-    assert!(x.contains("<error message="));
+    assert!(x.contains("<error type=\"error\" message="));
     assert!(!x.contains("<b>"), "XML special characters must be escaped");
     assert_eq!(x.matches("<testsuite ").count(), 2);
     assert_eq!(
@@ -198,4 +198,66 @@ fn junit_is_well_formed_xml() {
         cases >= 3 && failures >= 2,
         "{cases} cases, {failures} failures"
     );
+}
+
+#[test]
+fn every_format_lists_the_suppressions_applied_and_refused() {
+    use rampart_template::audit::{SuppressionMode, SuppressionPolicy};
+    let (r, cfg) = reports();
+    let text = render(OutputFormat::Text, &r, &cfg);
+    assert!(
+        text.contains("templates/sg.yaml:12:20  suppression  rampart DATA-10 of DATA-10 on V; applied to 1 finding(s); reason: scratch"),
+        "{text}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&render(OutputFormat::Json, &r, &cfg)).expect("JSON");
+    let s = &json["templates"][0]["suppressions"][0];
+    assert_eq!(
+        (&s["rule_id"], &s["resource"], &s["findings"], &s["refused"]),
+        (
+            &serde_json::json!("DATA-10"),
+            &serde_json::json!("V"),
+            &serde_json::json!(1),
+            &serde_json::Value::Null
+        )
+    );
+    let sarif: serde_json::Value =
+        serde_json::from_str(&render(OutputFormat::Sarif, &r, &cfg)).expect("SARIF");
+    let listed = &sarif["runs"][0]["properties"]["suppressions"][0];
+    assert_eq!(listed["status"], "accepted");
+    assert_eq!(listed["line"], 12);
+    let junit = render(OutputFormat::Junit, &r, &cfg);
+    assert!(
+        junit.contains("<property name=\"suppression\" value=\"rampart DATA-10 of DATA-10 on V (line 12): applied to 1 finding(s); reason: scratch\"/>"),
+        "{junit}"
+    );
+
+    // With suppressions switched off, the same entry is listed as refused and the finding
+    // scores.
+    let cfg = AuditConfig {
+        suppression: SuppressionPolicy {
+            mode: SuppressionMode::None,
+            ceiling: None,
+        },
+        ..AuditConfig::default()
+    };
+    let r = vec![audit_text("templates/sg.yaml", TEMPLATE, &cfg)];
+    assert!(r[0].failed_rules.contains(&"DATA-10".to_string()));
+    let text = render(OutputFormat::Text, &r, &cfg);
+    assert!(
+        text.contains(
+            "REFUSED for 1 finding(s): the configuration does not allow suppressions in templates"
+        ),
+        "{text}"
+    );
+    let sarif: serde_json::Value =
+        serde_json::from_str(&render(OutputFormat::Sarif, &r, &cfg)).expect("SARIF");
+    let result = sarif["runs"][0]["results"]
+        .as_array()
+        .and_then(|rs| rs.iter().find(|x| x["ruleId"] == "DATA-10"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(result["suppressions"][0]["status"], "rejected", "{result}");
+    let junit = render(OutputFormat::Junit, &r, &cfg);
+    assert!(junit.contains("refused for 1 finding(s)"), "{junit}");
 }

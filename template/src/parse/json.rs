@@ -1,18 +1,24 @@
 //! A small JSON parser that records line and column for every value and key
 //! (serde_json does not expose positions).
+//!
+//! Columns are counted incrementally from the last position asked for, so position tracking
+//! is linear in the input even when the whole template is one line.
 
-use super::{ParseError, MAX_DEPTH, MAX_NODES};
+use std::cell::Cell;
+
+use super::{len64, DocMeter, ParseError};
 use crate::node::{Entry, Node, Pos, Value};
 
-pub fn parse(file: &str, text: &str) -> Result<Node, ParseError> {
+pub(super) fn parse<'a>(text: &'a str, meter: &mut DocMeter<'a>) -> Result<Node, ParseError> {
     let mut p = Parser {
-        file,
         src: text.as_bytes(),
         text,
         i: 0,
         line: 1,
         line_start: 0,
-        nodes: 0,
+        col_at: Cell::new(0),
+        col: Cell::new(0),
+        meter,
     };
     p.ws();
     let node = p.value(0)?;
@@ -23,34 +29,47 @@ pub fn parse(file: &str, text: &str) -> Result<Node, ParseError> {
     Ok(node)
 }
 
-struct Parser<'a> {
-    file: &'a str,
+struct Parser<'a, 'm> {
     src: &'a [u8],
     text: &'a str,
     i: usize,
     line: usize,
     line_start: usize,
-    nodes: usize,
+    /// Byte offset up to which `col` characters of the current line have been counted.
+    col_at: Cell<usize>,
+    col: Cell<usize>,
+    meter: &'m mut DocMeter<'a>,
 }
 
-impl Parser<'_> {
+impl Parser<'_, '_> {
     fn pos(&self) -> Pos {
-        // Columns count characters, not bytes, so editors agree with us.
-        let col = self
-            .text
-            .get(self.line_start..self.i)
-            .map(|s| s.chars().count())
-            .unwrap_or(self.i - self.line_start);
+        // Columns count characters, not bytes, so editors agree with us. Only the bytes since
+        // the last position are counted (UTF-8 continuation bytes are not characters).
+        let (mut at, mut col) = (self.col_at.get(), self.col.get());
+        if at < self.line_start || at > self.i {
+            at = self.line_start;
+            col = 0;
+        }
+        col += self
+            .src
+            .get(at..self.i)
+            .unwrap_or_default()
+            .iter()
+            .filter(|b| (**b & 0xC0) != 0x80)
+            .count();
+        self.col_at.set(self.i);
+        self.col.set(col);
         Pos::new(self.line, col + 1)
     }
 
     fn err(&self, message: &str) -> ParseError {
         let p = self.pos();
         ParseError {
-            file: self.file.to_string(),
+            file: self.meter.file.to_string(),
             line: p.line,
             col: p.col,
             message: format!("invalid JSON: {message}"),
+            exceeded: None,
         }
     }
 
@@ -68,15 +87,11 @@ impl Parser<'_> {
         }
     }
 
+    /// A value nested in `depth` containers.
     fn value(&mut self, depth: usize) -> Result<Node, ParseError> {
-        if depth > MAX_DEPTH {
-            return Err(self.err("nesting too deep"));
-        }
-        self.nodes += 1;
-        if self.nodes > MAX_NODES {
-            return Err(self.err("document has too many values"));
-        }
         let pos = self.pos();
+        self.meter.depth(depth + 1, pos, "nesting")?;
+        self.meter.add(1, 0, pos, "the document has")?;
         match self.src.get(self.i) {
             None => Err(self.err("unexpected end of input")),
             Some(b'{') => {
@@ -94,6 +109,8 @@ impl Parser<'_> {
                     }
                     let key_pos = self.pos();
                     let key = self.string()?;
+                    self.meter
+                        .add(1, len64(&key), key_pos, "the document has")?;
                     self.ws();
                     if self.src.get(self.i) != Some(&b':') {
                         return Err(self.err("expected ':' after key"));
@@ -139,7 +156,11 @@ impl Parser<'_> {
                     }
                 }
             }
-            Some(b'"') => Ok(Node::new(Value::Str(self.string()?), pos)),
+            Some(b'"') => {
+                let s = self.string()?;
+                self.meter.add(0, len64(&s), pos, "the document has")?;
+                Ok(Node::new(Value::Str(s), pos))
+            }
             Some(b't') => self.literal("true", Value::Bool(true), pos),
             Some(b'f') => self.literal("false", Value::Bool(false), pos),
             Some(b'n') => self.literal("null", Value::Null, pos),
@@ -157,6 +178,7 @@ impl Parser<'_> {
                     self.i = start;
                     return Err(self.err("malformed number"));
                 }
+                self.meter.add(0, len64(raw), pos, "the document has")?;
                 Ok(Node::new(Value::Num(raw.to_string()), pos))
             }
             Some(_) => Err(self.err("unexpected character")),
@@ -164,7 +186,12 @@ impl Parser<'_> {
     }
 
     fn literal(&mut self, word: &str, v: Value, pos: Pos) -> Result<Node, ParseError> {
-        if self.src[self.i..].starts_with(word.as_bytes()) {
+        if self
+            .src
+            .get(self.i..)
+            .unwrap_or_default()
+            .starts_with(word.as_bytes())
+        {
             self.i += word.len();
             Ok(Node::new(v, pos))
         } else {
@@ -220,7 +247,11 @@ impl Parser<'_> {
                         b'u' => {
                             let hi = self.hex4()?;
                             let code = if (0xD800..0xDC00).contains(&hi)
-                                && self.src[self.i..].starts_with(b"\\u")
+                                && self
+                                    .src
+                                    .get(self.i..)
+                                    .unwrap_or_default()
+                                    .starts_with(b"\\u")
                             {
                                 self.i += 2;
                                 let lo = self.hex4()?;

@@ -7,15 +7,15 @@ use std::collections::HashMap;
 use yaml_rust2::parser::{Event, Parser, Tag};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
-use super::{ParseError, MAX_DEPTH, MAX_NODES};
+use super::{len64, DocMeter, ParseError};
 use crate::node::{Entry, Node, Pos, Value};
 
-pub fn parse(file: &str, text: &str) -> Result<Node, ParseError> {
+pub(super) fn parse(text: &str, meter: &mut DocMeter) -> Result<Node, ParseError> {
+    let file = meter.file;
     let mut b = Builder {
-        file,
+        meter,
         stack: Vec::new(),
         anchors: HashMap::new(),
-        nodes: 0,
         root: None,
     };
     let mut parser = Parser::new_from_str(text);
@@ -25,6 +25,7 @@ pub fn parse(file: &str, text: &str) -> Result<Node, ParseError> {
             line: to_u32(e.marker().line()),
             col: to_u32(e.marker().col() + 1),
             message: format!("invalid YAML: {}", e.info()),
+            exceeded: None,
         })?;
         match ev {
             Event::StreamEnd => break,
@@ -34,12 +35,13 @@ pub fn parse(file: &str, text: &str) -> Result<Node, ParseError> {
         }
     }
     match b.root {
-        Some(root) => Ok(root),
+        Some(root) => Ok(root.node),
         None => Err(ParseError {
             file: file.to_string(),
             line: 1,
             col: 1,
             message: "empty document".to_string(),
+            exceeded: None,
         }),
     }
 }
@@ -53,151 +55,197 @@ fn pos(m: &Marker) -> Pos {
     Pos::new(m.line(), m.col() + 1)
 }
 
-enum Frame {
-    Seq {
-        items: Vec<Node>,
-        pos: Pos,
-        tag: Option<Tag>,
-        anchor: usize,
-    },
+/// A CloudFormation short-form tag (`!Ref`) wraps its node in a one-key map: one more level.
+fn wraps(tag: &Option<Tag>) -> usize {
+    usize::from(tag.as_ref().is_some_and(|t| t.handle == "!"))
+}
+
+enum Body {
+    Seq(Vec<Node>),
     Map {
         entries: Vec<Entry>,
         key: Option<(String, Pos)>,
-        pos: Pos,
-        tag: Option<Tag>,
-        anchor: usize,
     },
 }
 
-struct Builder<'a> {
-    file: &'a str,
-    stack: Vec<Frame>,
-    anchors: HashMap<usize, (Node, usize)>,
-    nodes: usize,
-    root: Option<Node>,
+/// An open collection and what its subtree costs so far (so an anchor's cost is known in
+/// constant time when it completes, without walking it).
+struct Frame {
+    body: Body,
+    pos: Pos,
+    tag: Option<Tag>,
+    anchor: usize,
+    /// Nesting level of this collection (the root is 1), counting tag wrappers.
+    level: usize,
+    nodes: u64,
+    bytes: u64,
+    height: usize,
 }
 
-impl Builder<'_> {
+/// A finished node with the cost of its subtree.
+#[derive(Clone)]
+struct Done {
+    node: Node,
+    nodes: u64,
+    bytes: u64,
+    /// Levels from this node down to its deepest leaf (a scalar is 1).
+    height: usize,
+}
+
+struct Builder<'a, 'm> {
+    meter: &'m mut DocMeter<'a>,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, Done>,
+    root: Option<Done>,
+}
+
+impl Builder<'_, '_> {
     fn err(&self, p: Pos, message: impl Into<String>) -> ParseError {
         ParseError {
-            file: self.file.to_string(),
+            file: self.meter.file.to_string(),
             line: p.line,
             col: p.col,
             message: message.into(),
+            exceeded: None,
         }
     }
 
-    fn bump(&mut self, n: usize, p: Pos) -> Result<(), ParseError> {
-        self.nodes = self.nodes.saturating_add(n);
-        if self.nodes > MAX_NODES {
-            return Err(self.err(
-                p,
-                format!("document expands to more than {MAX_NODES} nodes (YAML alias bomb?)"),
-            ));
-        }
-        Ok(())
+    /// Level a new child of the innermost open collection would have.
+    fn child_level(&self) -> usize {
+        self.stack.last().map_or(1, |f| f.level + 1)
     }
 
     fn event(&mut self, ev: Event, mark: Marker) -> Result<(), ParseError> {
         let p = pos(&mark);
         match ev {
             Event::Scalar(text, style, anchor, tag) => {
-                self.bump(1, p)?;
+                let extra = wraps(&tag);
+                self.meter.depth(self.child_level() + extra, p, "nesting")?;
+                let bytes = len64(&text);
+                self.meter.add(1, bytes, p, "the document has")?;
                 let node = scalar(text, style, tag, p);
-                self.complete(node, anchor)
-            }
-            Event::SequenceStart(anchor, tag) => {
-                self.open(p)?;
-                self.stack.push(Frame::Seq {
-                    items: Vec::new(),
-                    pos: p,
-                    tag,
+                self.complete(
+                    Done {
+                        node,
+                        nodes: 1,
+                        bytes,
+                        height: 1 + extra,
+                    },
                     anchor,
-                });
-                Ok(())
+                )
             }
-            Event::MappingStart(anchor, tag) => {
-                self.open(p)?;
-                self.stack.push(Frame::Map {
+            Event::SequenceStart(anchor, tag) => self.open(Body::Seq(Vec::new()), p, tag, anchor),
+            Event::MappingStart(anchor, tag) => self.open(
+                Body::Map {
                     entries: Vec::new(),
                     key: None,
-                    pos: p,
-                    tag,
-                    anchor,
-                });
-                Ok(())
-            }
+                },
+                p,
+                tag,
+                anchor,
+            ),
             Event::SequenceEnd | Event::MappingEnd => match self.stack.pop() {
-                Some(Frame::Seq {
-                    items,
-                    pos,
-                    tag,
-                    anchor,
-                }) => self.complete(apply_tag(tag, Node::new(Value::Seq(items), pos)), anchor),
-                Some(Frame::Map {
-                    entries,
-                    pos,
-                    tag,
-                    anchor,
-                    ..
-                }) => self.complete(apply_tag(tag, Node::new(Value::Map(entries), pos)), anchor),
+                Some(f) => {
+                    let extra = wraps(&f.tag);
+                    let node = match f.body {
+                        Body::Seq(items) => Node::new(Value::Seq(items), f.pos),
+                        Body::Map { entries, .. } => Node::new(Value::Map(entries), f.pos),
+                    };
+                    self.complete(
+                        Done {
+                            node: apply_tag(f.tag, node),
+                            nodes: f.nodes,
+                            bytes: f.bytes,
+                            height: f.height + extra,
+                        },
+                        f.anchor,
+                    )
+                }
                 None => Err(self.err(p, "unbalanced collection end")),
             },
             Event::Alias(id) => {
-                let (node, count) = match self.anchors.get(&id) {
-                    Some((n, c)) => (n, *c),
+                let Some(anchored) = self.anchors.get(&id) else {
+                    return Err(self.err(p, "alias to an unknown anchor"));
+                };
+                let (nodes, bytes, height) = (anchored.nodes, anchored.bytes, anchored.height);
+                // Count before copying so a bomb is refused without being built.
+                self.meter.depth(
+                    (self.child_level() + height).saturating_sub(1),
+                    p,
+                    "a YAML alias expands to nesting",
+                )?;
+                self.meter
+                    .add(nodes, bytes, p, "YAML aliases expand the document to")?;
+                let mut done = match self.anchors.get(&id) {
+                    Some(d) => d.clone(),
                     None => return Err(self.err(p, "alias to an unknown anchor")),
                 };
-                // Count before cloning so a bomb is refused without being built.
-                self.nodes = self.nodes.saturating_add(count);
-                if self.nodes > MAX_NODES {
-                    return Err(self.err(
-                        p,
-                        format!("YAML aliases expand to more than {MAX_NODES} nodes (alias bomb?)"),
-                    ));
-                }
-                let mut node = node.clone();
-                node.pos = p;
-                self.complete(node, 0)
+                done.node.pos = p;
+                self.complete(done, 0)
             }
             _ => Ok(()),
         }
     }
 
-    fn open(&mut self, p: Pos) -> Result<(), ParseError> {
-        self.bump(1, p)?;
-        if self.stack.len() >= MAX_DEPTH {
-            return Err(self.err(p, "nesting too deep"));
-        }
+    fn open(
+        &mut self,
+        body: Body,
+        p: Pos,
+        tag: Option<Tag>,
+        anchor: usize,
+    ) -> Result<(), ParseError> {
+        let level = self.child_level() + wraps(&tag);
+        self.meter.depth(level, p, "nesting")?;
+        self.meter.add(1, 0, p, "the document has")?;
+        self.stack.push(Frame {
+            body,
+            pos: p,
+            tag,
+            anchor,
+            level,
+            nodes: 1,
+            bytes: 0,
+            height: 1,
+        });
         Ok(())
     }
 
-    fn complete(&mut self, node: Node, anchor: usize) -> Result<(), ParseError> {
+    fn complete(&mut self, done: Done, anchor: usize) -> Result<(), ParseError> {
         if anchor > 0 {
-            let count = node.count();
-            self.anchors.insert(anchor, (node.clone(), count));
+            // The parser keeps a copy of every anchored node: it costs like the node.
+            self.meter.add(
+                done.nodes,
+                done.bytes,
+                done.node.pos,
+                "YAML anchors and aliases hold",
+            )?;
+            self.anchors.insert(anchor, done.clone());
         }
-        match self.stack.last_mut() {
-            None => {
-                if self.root.is_none() {
-                    self.root = Some(node);
-                }
+        let Some(frame) = self.stack.last_mut() else {
+            if self.root.is_none() {
+                self.root = Some(done);
+            }
+            return Ok(());
+        };
+        frame.nodes = frame.nodes.saturating_add(done.nodes);
+        frame.bytes = frame.bytes.saturating_add(done.bytes);
+        frame.height = frame.height.max(done.height + 1);
+        match &mut frame.body {
+            Body::Seq(items) => {
+                items.push(done.node);
                 Ok(())
             }
-            Some(Frame::Seq { items, .. }) => {
-                items.push(node);
-                Ok(())
-            }
-            Some(Frame::Map { entries, key, .. }) => {
+            Body::Map { entries, key } => {
                 match key.take() {
                     Some((k, key_pos)) => entries.push(Entry {
                         key: k,
                         key_pos,
-                        value: node,
+                        value: done.node,
                     }),
                     None => {
-                        let text = match &node.value {
-                            Value::Str(s) | Value::Num(s) => s.clone(),
+                        let node = done.node;
+                        let text = match node.value {
+                            Value::Str(s) | Value::Num(s) => s,
                             Value::Bool(b) => b.to_string(),
                             Value::Null => String::new(),
                             _ => {

@@ -38,6 +38,16 @@ pub fn glob_regex(pattern: &str) -> Option<regex::Regex> {
 
 /// Files of an artifact zip: (normalised path, bytes), with size and count limits.
 pub fn extract_zip(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, PipelineError> {
+    extract_zip_where(bytes, |_| true, None)
+}
+
+/// Files of an artifact zip whose normalised path `keep` accepts (the others are never
+/// decompressed), with size and count limits, stopping at `deadline`.
+pub fn extract_zip_where(
+    bytes: &[u8],
+    keep: impl Fn(&str) -> bool,
+    deadline: Option<std::time::Instant>,
+) -> Result<Vec<(String, Vec<u8>)>, PipelineError> {
     let zerr = |e: &dyn std::fmt::Display| PipelineError::Zip(e.to_string());
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| zerr(&e))?;
     if archive.len() > MAX_ARTIFACT_FILES {
@@ -48,6 +58,11 @@ pub fn extract_zip(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, PipelineError
     let mut out = Vec::new();
     let mut total: u64 = 0;
     for i in 0..archive.len() {
+        if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
+            return Err(PipelineError::Zip(
+                "the job's time ran out while extracting the artifact".into(),
+            ));
+        }
         let mut f = archive.by_index(i).map_err(|e| zerr(&e))?;
         if f.is_dir() {
             continue;
@@ -57,6 +72,9 @@ pub fn extract_zip(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, PipelineError
             continue;
         };
         let name = name.to_string_lossy().replace('\\', "/");
+        if !keep(&name) {
+            continue;
+        }
         let mut buf = Vec::new();
         // Read at most the limit + 1 so a lying header cannot make us read more.
         (&mut f)

@@ -2,6 +2,8 @@
 
 use aws_sdk_codepipeline::types::{ExecutionDetails, FailureDetails, FailureType};
 
+use std::time::Instant;
+
 use super::artifact::glob_regex;
 use super::event::UserParameters;
 use super::{PipelineError, MAX_FAILURE_MESSAGE, MAX_SUMMARY};
@@ -22,10 +24,39 @@ fn is_template_name(n: &str) -> bool {
         .any(|e| l.ends_with(e))
 }
 
-/// Audit the selected files of an extracted artifact.
+/// Whether `name` is audited under `params` (given `globs` compiled from `params.templates`).
+fn is_selected(name: &str, params: &UserParameters, globs: &[regex::Regex]) -> bool {
+    if params.templates.is_empty() {
+        is_template_name(name)
+            && !params.rules.iter().any(|r| r == name)
+            && params.parameters.as_deref() != Some(name)
+    } else {
+        globs.iter().any(|g| g.is_match(name))
+    }
+}
+
+/// Which files of the artifact the job needs: the selected templates, rule packs and
+/// parameters (the globs are compiled once, not per entry).
+pub fn wanted(params: &UserParameters) -> impl Fn(&str) -> bool + '_ {
+    let globs: Vec<regex::Regex> = params
+        .templates
+        .iter()
+        .filter_map(|g| glob_regex(g))
+        .collect();
+    move |name: &str| {
+        let own = |p: &str| p.trim_start_matches("./") == name;
+        is_selected(name, params, &globs)
+            || params.rules.iter().any(|r| own(r))
+            || params.parameters.as_deref().is_some_and(own)
+    }
+}
+
+/// Audit the selected files of an extracted artifact; every template's audit also ends at
+/// `deadline` (the job's), reported as that template's time budget.
 pub fn audit_artifact(
     files: &[(String, Vec<u8>)],
     params: &UserParameters,
+    deadline: Option<Instant>,
 ) -> Result<ArtifactAudit, PipelineError> {
     let find = |path: &str| {
         files
@@ -36,8 +67,20 @@ pub fn audit_artifact(
     };
     let mut cfg = AuditConfig {
         thresholds: params.thresholds,
+        limits: params.limits,
+        deadline,
+        suppression: params.suppression,
         ..AuditConfig::default()
     };
+    // A pack inside the artifact is written by whoever wrote the change under review: it may
+    // only change the rules when the pipeline's own configuration says so.
+    if !params.rules.is_empty() && !params.allow_artifact_rules {
+        return Err(PipelineError::Config(format!(
+            "rule pack(s) {} are inside the artifact under review; the pipeline configuration \
+             must set \"allowArtifactRules\": true to use them",
+            params.rules.join(", ")
+        )));
+    }
     for r in &params.rules {
         let rules = crate::rules::pack::parse_pack(r, &find(r)?, &crate::rules::builtin_lookup)
             .map_err(|e| PipelineError::Config(e.to_string()))?;
@@ -54,15 +97,7 @@ pub fn audit_artifact(
         .collect();
     let selected: Vec<&(String, Vec<u8>)> = files
         .iter()
-        .filter(|(n, _)| {
-            if params.templates.is_empty() {
-                is_template_name(n)
-                    && !params.rules.iter().any(|r| r == n)
-                    && params.parameters.as_deref() != Some(n.as_str())
-            } else {
-                globs.iter().any(|g| g.is_match(n))
-            }
-        })
+        .filter(|(n, _)| is_selected(n, params, &globs))
         .collect();
     if selected.is_empty() {
         return Err(PipelineError::NoTemplates(params.templates.clone()));
@@ -132,6 +167,35 @@ fn findings_lines(a: &ArtifactAudit) -> String {
                 f.rule_id, f.risk, f.resource, f.line, f.message
             ));
         }
+        // The gate says which of the template's own suppressions it honoured or refused.
+        for s in &r.suppressions {
+            let outcome = match &s.refused {
+                None => "applied".to_string(),
+                Some(why) => format!("refused ({why})"),
+            };
+            out.push_str(&format!(
+                "  suppression of {} on {} line {} {outcome}: {}\n",
+                s.rule_id, s.resource, s.line, s.reason
+            ));
+        }
+    }
+    out
+}
+
+/// The suppressions the templates used (or tried to), one line each.
+fn suppression_lines(a: &ArtifactAudit) -> String {
+    let mut out = String::new();
+    for r in &a.reports {
+        for s in &r.suppressions {
+            let outcome = match &s.refused {
+                None => "applied".to_string(),
+                Some(why) => format!("refused ({why})"),
+            };
+            out.push_str(&format!(
+                "{}: suppression of {} on {} line {} {outcome}: {}\n",
+                r.path, s.rule_id, s.resource, s.line, s.reason
+            ));
+        }
     }
     out
 }
@@ -157,7 +221,12 @@ pub fn job_result(outcome: &Result<ArtifactAudit, PipelineError>) -> JobResult {
             match a.decision {
                 Decision::Pass => JobResult::Success {
                     summary: truncate(
-                        &format!("Rampart: minimal or no risk detected (highest template risk {total}, approval at {})", a.thresholds.approval),
+                        format!(
+                            "Rampart: minimal or no risk detected (highest template risk {total}, approval at {})\n{}",
+                            a.thresholds.approval,
+                            suppression_lines(a)
+                        )
+                        .trim_end(),
                         MAX_SUMMARY,
                     ),
                 },

@@ -37,6 +37,25 @@ pub fn render(reports: &[TemplateReport]) -> String {
             "  <testsuite name=\"{path}\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\">",
             r.findings.len() + 1
         );
+        // Suppressions written in the template, applied or refused, as suite properties.
+        if !r.suppressions.is_empty() {
+            out.push_str("    <properties>\n");
+            for s in &r.suppressions {
+                let outcome = match &s.refused {
+                    None => format!("applied to {} finding(s)", s.findings),
+                    Some(why) => format!("refused for {} finding(s): {why}", s.findings),
+                };
+                let _ = writeln!(
+                    out,
+                    "      <property name=\"suppression\" value=\"{}\"/>",
+                    escape(&format!(
+                        "{} {} of {} on {} (line {}): {outcome}; reason: {}",
+                        s.source, s.id, s.rule_id, s.resource, s.line, s.reason
+                    ))
+                );
+            }
+            out.push_str("    </properties>\n");
+        }
         for f in &r.findings {
             let _ = write!(
                 out,
@@ -71,9 +90,13 @@ pub fn render(reports: &[TemplateReport]) -> String {
         let summary = format!("{} (risk {})", r.decision.as_str(), r.risk_total);
         match r.decision {
             Decision::Error => {
+                let kind = match &r.budget {
+                    Some(b) => format!("budget/{}", b.budget.name()),
+                    None => "error".to_string(),
+                };
                 let _ = write!(
                     out,
-                    "<error message=\"{}\"/>",
+                    "<error type=\"{kind}\" message=\"{}\"/>",
                     escape(r.error.as_deref().unwrap_or("error"))
                 );
             }

@@ -22,6 +22,10 @@ struct JsonReport<'a> {
     tool: &'static str,
     version: &'static str,
     thresholds: crate::audit::Thresholds,
+    /// The budgets each template was audited within.
+    limits: crate::budget::Limits,
+    /// Which suppressions written in templates counted.
+    suppression_policy: crate::suppress::SuppressionPolicy,
     decision: Decision,
     templates: &'a [TemplateReport],
 }
@@ -32,6 +36,8 @@ pub fn json(reports: &[TemplateReport], cfg: &AuditConfig) -> String {
         tool: "rampart",
         version: env!("CARGO_PKG_VERSION"),
         thresholds: cfg.thresholds,
+        limits: cfg.limits,
+        suppression_policy: cfg.suppression,
         decision: overall(reports),
         templates: reports,
     };

@@ -94,15 +94,36 @@ pub fn render(reports: &[TemplateReport], cfg: &AuditConfig) -> String {
         .collect();
     let mut results = Vec::new();
     let mut notifications = Vec::new();
+    let mut suppression_list = Vec::new();
     for r in reports {
         let uri = repo_relative(&r.path);
         if let Some(e) = &r.error {
-            notifications.push(json!({
-                "level": "error",
-                "message": {"text": e},
-                "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"}}}]
-            }));
+            let mut physical = json!({"artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"}});
+            let mut note = json!({"level": "error", "message": {"text": e}});
+            // A budget error says which budget and where: keep both machine-readable.
+            if let Some(b) = &r.budget {
+                physical["region"] =
+                    json!({"startLine": b.line.max(1), "startColumn": b.col.max(1)});
+                note["properties"] = json!({"budget": b.budget, "limit": b.limit});
+            }
+            note["locations"] = json!([{ "physicalLocation": physical }]);
+            notifications.push(note);
             continue;
+        }
+        for s in &r.suppressions {
+            suppression_list.push(json!({
+                "uri": uri,
+                "line": s.line,
+                "column": s.col,
+                "source": s.source,
+                "id": s.id,
+                "ruleId": s.rule_id,
+                "resource": s.resource,
+                "reason": s.reason,
+                "findings": s.findings,
+                "status": if s.refused.is_some() { "rejected" } else { "accepted" },
+                "refused": s.refused,
+            }));
         }
         let mut seen: HashMap<String, usize> = HashMap::new();
         for f in &r.findings {
@@ -144,7 +165,11 @@ pub fn render(reports: &[TemplateReport], cfg: &AuditConfig) -> String {
                 res["ruleIndex"] = json!(i);
             }
             if let Some(s) = &f.suppressed {
-                res["suppressions"] = json!([{"kind": "inSource", "justification": format!("{}: {}", s.source, s.reason)}]);
+                res["suppressions"] = json!([{"kind": "inSource", "status": "accepted", "justification": format!("{}: {}", s.source, s.reason)}]);
+            } else if let Some(s) = &f.suppression_refused {
+                // Written in the template but not honoured: the result stays open.
+                res["suppressions"] = json!([{"kind": "inSource", "status": "rejected",
+                    "justification": format!("{}: {} (refused: {})", s.source, s.reason, s.refused)}]);
             }
             results.push(res);
         }
@@ -163,7 +188,12 @@ pub fn render(reports: &[TemplateReport], cfg: &AuditConfig) -> String {
                 "toolExecutionNotifications": notifications
             }],
             "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "repository root"}}},
-            "results": results
+            "results": results,
+            "properties": {
+                "limits": cfg.limits,
+                "suppressionPolicy": cfg.suppression,
+                "suppressions": suppression_list
+            }
         }]
     });
     serde_json::to_string_pretty(&doc).unwrap_or_default()

@@ -1,4 +1,5 @@
-//! Human-readable report: `file:line:col  RULE  risk N  resource  message`, then the decision.
+//! Human-readable report: `file:line:col  RULE  risk N  resource  message`, the suppressions
+//! written in the template (applied or refused), then the decision.
 
 use std::fmt::Write;
 
@@ -23,10 +24,33 @@ pub fn render(reports: &[TemplateReport], cfg: &AuditConfig) -> String {
             if let Some(s) = &f.suppressed {
                 let _ = write!(tail, " [SUPPRESSED by {}: {}]", s.source, s.reason);
             }
+            if let Some(s) = &f.suppression_refused {
+                let _ = write!(
+                    tail,
+                    " [suppression by {} refused: {}]",
+                    s.source, s.refused
+                );
+            }
             let _ = writeln!(
                 out,
                 "{}:{}:{}  {}  risk {}  {}  {}{}",
                 r.path, f.line, f.col, f.rule_id, f.risk, f.resource, f.message, tail
+            );
+        }
+        for s in &r.suppressions {
+            let outcome = match &s.refused {
+                None => format!("applied to {} finding(s)", s.findings),
+                Some(why) => format!("REFUSED for {} finding(s): {why}", s.findings),
+            };
+            let reason = if s.reason.is_empty() {
+                "no reason given".to_string()
+            } else {
+                format!("reason: {}", s.reason)
+            };
+            let _ = writeln!(
+                out,
+                "{}:{}:{}  suppression  {} {} of {} on {}; {outcome}; {reason}",
+                r.path, s.line, s.col, s.source, s.id, s.rule_id, s.resource
             );
         }
         for i in &r.issues {

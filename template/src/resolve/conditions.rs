@@ -13,6 +13,12 @@ pub(super) enum CondState {
 impl Resolver<'_> {
     /// Decide a named condition; `None` when it depends on something unknown.
     pub fn condition(&self, name: &str) -> Option<bool> {
+        self.condition_at(name, 0)
+    }
+
+    /// [`Self::condition`] reached at resolution depth `depth`: the depth carries through
+    /// conditions, so chains of `Fn::If` and `Condition` cannot recurse past the limit.
+    pub(super) fn condition_at(&self, name: &str, depth: usize) -> Option<bool> {
         if let Some(state) = self.memo.borrow().get(name) {
             return match state {
                 CondState::Done(v) => *v,
@@ -23,17 +29,24 @@ impl Resolver<'_> {
         // A long chain of conditions referring to each other would otherwise recurse once
         // per link; past the limit the condition is simply undecided (not memoised, so a
         // shallower path can still decide it).
-        if self.cond_depth.get() >= MAX_DEPTH {
+        if self.cond_depth.get() >= MAX_DEPTH || depth > MAX_DEPTH {
+            return None;
+        }
+        // Finding the condition scans the Conditions section.
+        let scanned = self.conditions.map_or(0, |c| c.entries().len());
+        let node = self.conditions.and_then(|c| c.get(name));
+        let at = node.map_or_else(Default::default, |n| n.pos);
+        if !self
+            .meter
+            .charge(u64::try_from(scanned).unwrap_or(u64::MAX), at)
+        {
             return None;
         }
         self.memo
             .borrow_mut()
             .insert(name.to_string(), CondState::InProgress);
         self.cond_depth.set(self.cond_depth.get() + 1);
-        let v = self
-            .conditions
-            .and_then(|c| c.get(name))
-            .and_then(|n| self.eval_condition(n, 0));
+        let v = node.and_then(|n| self.eval_condition(n, depth + 1));
         self.cond_depth.set(self.cond_depth.get().saturating_sub(1));
         self.memo
             .borrow_mut()
@@ -42,11 +55,11 @@ impl Resolver<'_> {
     }
 
     fn eval_condition(&self, n: &Node, depth: usize) -> Option<bool> {
-        if depth > MAX_DEPTH {
+        if depth > MAX_DEPTH || !self.meter.charge(1, n.pos) {
             return None;
         }
         match n.intrinsic() {
-            Some(("Condition", c)) => self.condition(c.as_str()?),
+            Some(("Condition", c)) => self.condition_at(c.as_str()?, depth + 1),
             Some(("Fn::Equals", args)) => {
                 let a = self.res(args.items().first()?, depth + 1);
                 let b = self.res(args.items().get(1)?, depth + 1);

@@ -15,6 +15,7 @@ pub mod pattern;
 
 use conditions::CondState;
 
+use crate::budget::Meter;
 use crate::node::{Entry, Node, Pos, Value};
 
 /// Deepest intrinsic nesting followed; deeper values become unknown instead of recursing.
@@ -42,6 +43,48 @@ pub struct Resolver<'a> {
     pub locals: HashMap<String, Node>,
     /// `AllowedPattern`s of String parameters that have no value (see [`pattern`]).
     pub patterns: HashMap<String, regex::Regex>,
+    /// Steps and deadline. Once a budget is exceeded every further resolution is an unknown
+    /// value produced in constant time, and the caller reports the budget error.
+    pub meter: Meter,
+}
+
+/// Steps charged for compiling one `AllowedPattern` (on top of its length): compiling is
+/// the most expensive thing a parameter can ask for.
+const PATTERN_STEPS: u64 = 256;
+
+/// Nodes and bytes of text in `n`, counted up to `cap` (so measuring never costs more than
+/// the budget that remains).
+fn cost(n: &Node, cap: u64) -> u64 {
+    fn walk(n: &Node, acc: &mut u64, cap: u64) {
+        if *acc > cap {
+            return;
+        }
+        *acc = acc.saturating_add(1);
+        match &n.value {
+            Value::Str(s) | Value::Num(s) | Value::Opaque(s) | Value::Unknown(s) => {
+                *acc = acc.saturating_add(u64::try_from(s.len() / 64).unwrap_or(u64::MAX));
+            }
+            Value::Seq(items) | Value::Alt(items) => {
+                for i in items {
+                    walk(i, acc, cap);
+                }
+            }
+            Value::Map(entries) => {
+                for e in entries {
+                    *acc = acc.saturating_add(u64::try_from(e.key.len() / 64).unwrap_or(0));
+                    walk(&e.value, acc, cap);
+                }
+            }
+            Value::Null | Value::Bool(_) | Value::Absent => {}
+        }
+    }
+    let mut acc = 0;
+    walk(n, &mut acc, cap);
+    acc
+}
+
+fn count64(n: usize) -> u64 {
+    u64::try_from(n).unwrap_or(u64::MAX)
 }
 
 /// Most AllowedValues turned into alternatives (beyond that, the value is unknown).
@@ -83,7 +126,13 @@ fn unsupplied_value(
 }
 
 impl<'a> Resolver<'a> {
+    /// A resolver without budgets (for tests and trusted input).
     pub fn new(root: &'a Node, supplied: &HashMap<String, String>) -> Self {
+        Resolver::with_meter(root, supplied, Meter::unlimited())
+    }
+
+    /// A resolver whose work is charged to `meter`.
+    pub fn with_meter(root: &'a Node, supplied: &HashMap<String, String>, meter: Meter) -> Self {
         let mut params = HashMap::new();
         let mut patterns = HashMap::new();
         if let Some(ps) = root.get("Parameters") {
@@ -114,13 +163,13 @@ impl<'a> Resolver<'a> {
                     _ => v,
                 });
                 if value.is_none() && ty == "String" {
-                    if let Some(re) = e
-                        .value
-                        .get("AllowedPattern")
-                        .and_then(Node::as_str)
-                        .and_then(pattern::compile)
-                    {
-                        patterns.insert(e.key.clone(), re);
+                    let pat = e.value.get("AllowedPattern").and_then(Node::as_str);
+                    if let Some(p) = pat {
+                        if meter.charge(PATTERN_STEPS + count64(p.len()), e.key_pos) {
+                            if let Some(re) = pattern::compile(p) {
+                                patterns.insert(e.key.clone(), re);
+                            }
+                        }
                     }
                 }
                 params.insert(
@@ -147,6 +196,35 @@ impl<'a> Resolver<'a> {
             cond_depth: std::cell::Cell::new(0),
             locals: HashMap::new(),
             patterns,
+            meter,
+        }
+    }
+
+    /// Charge for copying `n`; `false` when a budget is exceeded.
+    fn charge_copy(&self, n: &Node) -> bool {
+        self.meter.charge(cost(n, self.meter.remaining()), n.pos)
+    }
+
+    /// A copy of `n` at `pos`, charged; unknown when a budget is exceeded.
+    fn copy_at(&self, n: &Node, pos: Pos) -> Node {
+        if self.charge_copy(n) {
+            Node::new(n.value.clone(), pos)
+        } else {
+            Self::exhausted(pos)
+        }
+    }
+
+    /// What resolution yields once a budget is exceeded (the audit reports the budget).
+    fn exhausted(pos: Pos) -> Node {
+        Node::new(Value::Unknown("${...}".into()), pos)
+    }
+
+    /// A string node built by resolution, charged by its length.
+    fn built(&self, kind: Kind, text: String, pos: Pos) -> Node {
+        if self.meter.charge_text(text.len(), pos) {
+            kind.node(text, pos)
+        } else {
+            Self::exhausted(pos)
         }
     }
 
@@ -156,6 +234,9 @@ impl<'a> Resolver<'a> {
     }
 
     fn res(&self, n: &Node, depth: usize) -> Node {
+        if !self.meter.charge(1, n.pos) {
+            return Self::exhausted(n.pos);
+        }
         if depth > MAX_DEPTH {
             return Node::new(Value::Unknown("${...}".into()), n.pos);
         }
@@ -187,7 +268,7 @@ impl<'a> Resolver<'a> {
                     .collect();
                 Node::new(Value::Seq(out), n.pos)
             }
-            _ => n.clone(),
+            _ => self.copy_at(n, n.pos),
         }
     }
 
@@ -238,7 +319,7 @@ impl<'a> Resolver<'a> {
                                 t
                             })
                             .collect();
-                        kind.node(texts.join(delim), pos)
+                        self.built(kind, texts.join(delim), pos)
                     }
                     Value::Opaque(t) => Node::new(Value::Opaque(t.clone()), pos),
                     _ => Self::unknown("${Fn::Join}", pos),
@@ -256,7 +337,7 @@ impl<'a> Resolver<'a> {
                     &list.value,
                 ) {
                     (Some(i), Value::Seq(v)) => match v.get(i) {
-                        Some(x) => x.clone(),
+                        Some(x) => self.copy_at(x, x.pos),
                         None => Self::unknown("${Fn::Select}", pos),
                     },
                     (_, Value::Opaque(t)) => Node::new(Value::Opaque(t.clone()), pos),
@@ -270,10 +351,16 @@ impl<'a> Resolver<'a> {
                 };
                 let src = self.res(src, depth);
                 match (delim.as_str(), &src.value) {
-                    (Some(d), Value::Str(s)) if !d.is_empty() => Node::new(
-                        Value::Seq(s.split(d).map(|p| Node::str(p, pos)).collect()),
-                        pos,
-                    ),
+                    (Some(d), Value::Str(s)) if !d.is_empty() => {
+                        let parts = count64(s.split(d).count());
+                        if !self.meter.charge(parts, pos) || !self.meter.charge_text(s.len(), pos) {
+                            return Some(Self::exhausted(pos));
+                        }
+                        Node::new(
+                            Value::Seq(s.split(d).map(|p| Node::str(p, pos)).collect()),
+                            pos,
+                        )
+                    }
                     (_, Value::Opaque(t)) => Node::new(Value::Opaque(t.clone()), pos),
                     _ => Self::unknown("${Fn::Split}", pos),
                 }
@@ -285,7 +372,7 @@ impl<'a> Resolver<'a> {
                 else {
                     return Some(Self::unknown("${Fn::If}", pos));
                 };
-                match cond.as_str().and_then(|c| self.condition(c)) {
+                match cond.as_str().and_then(|c| self.condition_at(c, depth)) {
                     Some(true) => self.res(a, depth),
                     Some(false) => self.res(b, depth),
                     None => {
@@ -316,7 +403,10 @@ impl<'a> Resolver<'a> {
             },
             "Fn::ToJsonString" => {
                 let v = self.res(arg, depth);
-                Node::str(v.to_json().to_string(), pos)
+                if self.meter.tripped() {
+                    return Some(Self::exhausted(pos));
+                }
+                self.built(Kind::Known, v.to_json().to_string(), pos)
             }
             // Condition functions only mean something inside Conditions; keep them as data.
             "Condition" | "Fn::Equals" | "Fn::And" | "Fn::Or" | "Fn::Not" => return None,
@@ -327,12 +417,12 @@ impl<'a> Resolver<'a> {
     /// Value of `Ref: name`.
     pub fn reference(&self, name: &str, pos: Pos) -> Node {
         if let Some(v) = self.locals.get(name) {
-            return Node::new(v.value.clone(), pos);
+            return self.copy_at(v, pos);
         }
         if let Some(p) = self.params.get(name) {
             return match &p.value {
                 // Defaults are literals; not resolving them also rules out `Ref` cycles.
-                Some(v) => Node::new(v.value.clone(), pos),
+                Some(v) => self.copy_at(v, pos),
                 None => Self::unknown(format!("${{{name}}}"), pos),
             };
         }
@@ -357,6 +447,10 @@ impl<'a> Resolver<'a> {
             },
             _ => return Self::unknown("${Fn::Sub}", pos),
         };
+        if !self.meter.charge_text(template.len(), pos) {
+            return Self::exhausted(pos);
+        }
+        let var_count = count64(vars.map_or(0, |v| v.entries().len()));
         let mut out = String::with_capacity(template.len());
         let mut kind = Kind::Known;
         let mut rest = template;
@@ -377,6 +471,10 @@ impl<'a> Resolver<'a> {
                 out.push('}');
                 continue;
             }
+            // Each lookup scans the variable map.
+            if !self.meter.charge(var_count, pos) {
+                return Self::exhausted(pos);
+            }
             let value = match vars.and_then(|v| v.get(var)) {
                 Some(v) => self.res(v, depth),
                 None if var.contains('.') => {
@@ -391,6 +489,10 @@ impl<'a> Resolver<'a> {
             };
             let (t, k) = text_of(&value);
             kind = kind.max(k);
+            // The text grows with every substitution: charge it as it is built.
+            if !self.meter.charge_text(t.len(), pos) {
+                return Self::exhausted(pos);
+            }
             out.push_str(&t);
         }
         out.push_str(rest);
@@ -403,21 +505,62 @@ impl<'a> Resolver<'a> {
         let (Some(map), Some(top), Some(second)) = (keys.first(), keys.get(1), keys.get(2)) else {
             return Self::unknown("${Fn::FindInMap}", pos);
         };
+        if self.meter.tripped() {
+            return Self::exhausted(pos);
+        }
+        // Lookups scan the mapping's entries: charge the scan, not just the call.
+        let mappings = self.mappings.map_or(0, |m| m.entries().len());
+        if !self.meter.charge(count64(mappings), pos) {
+            return Self::exhausted(pos);
+        }
         let Some(mapping) = map.as_str().and_then(|m| self.mappings?.get(m)) else {
             return Self::unknown("${Fn::FindInMap}", pos);
         };
         let second = second.scalar_text();
         match (top.scalar_text(), second) {
-            (Some(t), Some(s)) => match mapping.get(&t).and_then(|m| m.get(&s)) {
-                Some(v) => self.res(v, depth),
-                None => Self::unknown("${Fn::FindInMap}", pos),
-            },
+            (Some(t), Some(s)) => {
+                let top = mapping.get(&t);
+                let scanned = mapping.entries().len() + top.map_or(0, |m| m.entries().len());
+                if !self.meter.charge(count64(scanned), pos) {
+                    return Self::exhausted(pos);
+                }
+                match top.and_then(|m| m.get(&s)) {
+                    Some(v) => self.res(v, depth),
+                    None => Self::unknown("${Fn::FindInMap}", pos),
+                }
+            }
             // Top key unknown (typically the region): if every entry agrees, that is the value.
             (None, Some(s)) => {
+                let scanned: usize = mapping
+                    .entries()
+                    .iter()
+                    .map(|e| 1 + e.value.entries().len())
+                    .sum();
+                if !self.meter.charge(count64(scanned), pos) {
+                    return Self::exhausted(pos);
+                }
                 let mut values = mapping.entries().iter().filter_map(|e| e.value.get(&s));
                 match values.next() {
-                    Some(first) if values.all(|v| v.value == first.value) => self.res(first, depth),
-                    _ => Self::unknown("${Fn::FindInMap}", pos),
+                    Some(first) => {
+                        // Every comparison may walk the whole value.
+                        let each = cost(first, self.meter.remaining());
+                        let mut agree = true;
+                        for v in values {
+                            if !self.meter.charge(each, pos) {
+                                return Self::exhausted(pos);
+                            }
+                            if v.value != first.value {
+                                agree = false;
+                                break;
+                            }
+                        }
+                        if agree {
+                            self.res(first, depth)
+                        } else {
+                            Self::unknown("${Fn::FindInMap}", pos)
+                        }
+                    }
+                    None => Self::unknown("${Fn::FindInMap}", pos),
                 }
             }
             _ => Self::unknown("${Fn::FindInMap}", pos),

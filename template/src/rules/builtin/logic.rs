@@ -148,7 +148,7 @@ fn vpc_flow_logs(m: &Model, out: &mut Vec<Hit>) {
     for f in m.of_type("AWS::EC2::FlowLog") {
         logged.extend(f.raw_props.get("ResourceId").and_then(referenced_id));
         logged.extend(
-            present(&f.raw_props, "ResourceIds.*")
+            present(f.raw_props, "ResourceIds.*")
                 .into_iter()
                 .filter_map(referenced_id),
         );

@@ -122,7 +122,7 @@ fn walk<'n>(n: &'n Node, out: &mut Vec<(&'n str, &'n Node)>) {
 fn secret_props(m: &Model, out: &mut Vec<Hit>, which: Source) {
     for r in &m.resources {
         let mut found = Vec::new();
-        walk(&r.raw_props, &mut found);
+        walk(r.raw_props, &mut found);
         for (key, v) in found {
             match which {
                 Source::Literal => {
@@ -261,7 +261,7 @@ fn user_data_re() -> &'static Regex {
     })
 }
 
-fn user_data_of(r: &Resource) -> Vec<&Node> {
+fn user_data_of<'r>(r: &'r Resource) -> Vec<&'r Node> {
     let mut v = present(&r.props, "UserData");
     v.extend(present(&r.props, "LaunchTemplateData.UserData"));
     v
