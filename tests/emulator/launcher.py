@@ -564,6 +564,60 @@ def patch_eni_groups():
     Instance.security_groups = property(get_groups, set_groups)
 
 
+# --- Organizations -------------------------------------------------------------------------
+#
+# Two gaps against the Organizations API reference:
+# - An account that belongs to no organization gets AWSOrganizationsNotInUseException from
+#   ListAccounts, ListDelegatedAdministrators and ListDelegatedServicesForAccount
+#   (https://docs.aws.amazon.com/organizations/latest/APIReference/API_ListAccounts.html, Errors);
+#   moto answers with empty lists, so "the organization cannot be asked" looked like "nobody is a
+#   member".
+# - Security Hub, CloudTrail, Inspector, Detective and CloudFormation StackSets support a
+#   delegated administrator (https://docs.aws.amazon.com/organizations/latest/userguide/
+#   orgs_integrate_services_list.html); moto refuses to register one for them.
+
+_MORE_DELEGATED_SERVICES = (
+    "securityhub.amazonaws.com",
+    "cloudtrail.amazonaws.com",
+    "inspector2.amazonaws.com",
+    "detective.amazonaws.com",
+    "member.org.stacksets.cloudformation.amazonaws.com",
+)
+
+
+def patch_organizations():
+    from moto.organizations.exceptions import AWSOrganizationsNotInUseException
+    from moto.organizations.models import (
+        FakeDelegatedAdministrator,
+        OrganizationsBackend,
+        organizations_backends,
+    )
+
+    for service in _MORE_DELEGATED_SERVICES:
+        if service not in FakeDelegatedAdministrator.SUPPORTED_SERVICES:
+            FakeDelegatedAdministrator.SUPPORTED_SERVICES.append(service)
+
+    def in_use(backend):
+        return backend.org is not None or backend.account_id in organizations_backends.master_accounts
+
+    def requiring_organization(method):
+        def wrapped(self, *args, **kwargs):
+            if not in_use(self):
+                raise AWSOrganizationsNotInUseException
+            return method(self, *args, **kwargs)
+
+        wrapped.__name__ = method.__name__
+        wrapped.__doc__ = method.__doc__
+        return wrapped
+
+    for name in (
+        "list_accounts",
+        "list_delegated_administrators",
+        "list_delegated_services_for_account",
+    ):
+        setattr(OrganizationsBackend, name, requiring_organization(getattr(OrganizationsBackend, name)))
+
+
 # --- server ---------------------------------------------------------------------------------
 
 
@@ -604,6 +658,7 @@ def warm(app):
 def application():
     patch_s3_versioning()
     patch_eni_groups()
+    patch_organizations()
     app = DomainDispatcherApplication(create_backend_app)
     app.debug = True
     threading.Thread(target=warm, args=(app,), daemon=True).start()

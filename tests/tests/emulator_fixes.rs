@@ -645,3 +645,63 @@ fn the_emulator_command_prints_its_url_serves_and_stops() {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+/// Organizations: no organization is an error, not an empty list; Security Hub (like AWS)
+/// accepts a delegated administrator.
+#[test]
+fn organizations_not_in_use_and_security_hub_delegation() {
+    rampart_testbed::block_on(async {
+        let emu = Emulator::start().expect("emulator");
+        let base = emu.sdk_config(REGION).await;
+        let orgs = aws_sdk_organizations::Client::new(&base);
+        let not_in_use = |code: Option<&str>| code == Some("AWSOrganizationsNotInUseException");
+        let e = orgs
+            .list_accounts()
+            .send()
+            .await
+            .expect_err("no organization");
+        assert!(
+            not_in_use(e.as_service_error().and_then(|s| s.meta().code())),
+            "{e:?}"
+        );
+        let e = orgs
+            .list_delegated_administrators()
+            .send()
+            .await
+            .expect_err("no organization");
+        assert!(
+            not_in_use(e.as_service_error().and_then(|s| s.meta().code())),
+            "{e:?}"
+        );
+
+        let org = fixtures::create_org(&base, &[no_plants()], &[REGION])
+            .await
+            .expect("org");
+        let member = org.members[0].id.clone();
+        orgs.register_delegated_administrator()
+            .account_id(&member)
+            .service_principal("securityhub.amazonaws.com")
+            .send()
+            .await
+            .expect("Security Hub supports a delegated administrator");
+        let admins = orgs
+            .list_delegated_administrators()
+            .service_principal("securityhub.amazonaws.com")
+            .send()
+            .await
+            .expect("ListDelegatedAdministrators");
+        let ids: Vec<_> = admins
+            .delegated_administrators()
+            .iter()
+            .filter_map(|a| a.id())
+            .collect();
+        assert_eq!(ids, vec![member.as_str()]);
+        assert!(!orgs
+            .list_accounts()
+            .send()
+            .await
+            .expect("ListAccounts")
+            .accounts()
+            .is_empty());
+    });
+}

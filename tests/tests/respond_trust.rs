@@ -150,7 +150,7 @@ fn no_member_can_make_the_hub_act_in_another_account() {
 async fn body() {
     let emu = Emulator::start().expect("emulator");
     let base = emu.sdk_config(REGION).await;
-    let org = fixtures::create_org(&base, &vec![Profile::default(); 3], &[REGION])
+    let org = fixtures::create_org(&base, &vec![Profile::default(); 4], &[REGION])
         .await
         .expect("org");
     let attacker = org.members[0].id.clone();
@@ -163,6 +163,14 @@ async fn body() {
         .send()
         .await
         .expect("register the GuardDuty delegated administrator");
+    let sh_admin = org.members[3].id.clone();
+    aws_sdk_organizations::Client::new(&base)
+        .register_delegated_administrator()
+        .account_id(&sh_admin)
+        .service_principal("securityhub.amazonaws.com")
+        .send()
+        .await
+        .expect("register the Security Hub delegated administrator");
     let hub = hub_resources(&base).await.expect("hub resources");
     let mut cfg = config(&hub);
     cfg.allowed_regions = Some(vec![REGION.into()]);
@@ -435,6 +443,38 @@ async fn body() {
         ))
         .await;
     rejected_because(&o, "not a trusted administrator");
+
+    // Positive control 3: the Security Hub delegated administrator's custom action on the
+    // victim's finding isolates the victim's instance...
+    let third = launch(&victim_cfg).await;
+    let third_arn = format!("arn:aws:ec2:{REGION}:{victim}:instance/{third}");
+    let o = r
+        .handle_value(&custom_action(
+            "a1000000-0000-4000-8000-00000000000e",
+            &sh_admin,
+            &victim,
+            &third_arn,
+        ))
+        .await;
+    assert_eq!(o.disposition, Disposition::Acted, "{o:#?}");
+    assert_eq!(o.account.as_deref(), Some(victim.as_str()));
+    let state = instance_state(&victim_ec2, &third).await;
+    assert!(state["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|t| t == "rampart:isolated"));
+    // ...but not a resource of yet another account inside the victim's finding.
+    let attacker_instance = launch(&member_config(&base, &attacker, REGION).await).await;
+    let o = r
+        .handle_value(&custom_action(
+            "a1000000-0000-4000-8000-00000000000f",
+            &sh_admin,
+            &victim,
+            &format!("arn:aws:ec2:{REGION}:{attacker}:instance/{attacker_instance}"),
+        ))
+        .await;
+    rejected_because(&o, &attacker);
 }
 
 #[test]
