@@ -1,12 +1,15 @@
 //! rampart-common: the shared vocabulary of Rampart.
 //!
 //! It owns the ASFF finding model and its limits, the check catalog and benchmark tables,
-//! check results, configuration, and IAM permission declarations. Nothing here calls AWS:
+//! check results, configuration, the response event envelopes and identity parsing, and IAM
+//! permission declarations. Nothing here calls AWS:
 //! `member` and `hub` build on these types.
 
 pub mod asff;
 pub mod catalog;
 pub mod config;
+pub mod event;
+pub mod identity;
 pub mod outcome;
 pub mod permissions;
 pub mod response;

@@ -1,6 +1,6 @@
 //! Configuration of event-driven response (the `[response]` table of the config file).
 //!
-//! Safe defaults: the priority actions of the seed's playbooks act (restart logging, enrol MFA,
+//! Safe defaults: the priority actions of the built-in playbooks act (restart logging, enrol MFA,
 //! isolate), countermeasures against people are off until configured.
 
 use serde::{Deserialize, Serialize};
@@ -170,6 +170,18 @@ pub struct ResponseConfig {
 }
 
 impl ResponseConfig {
+    /// The mode of the playbook whose mode lives at `key` (`cloudtrail_tamper`, `auto_mfa`,
+    /// `isolation`) [default: enforce].
+    pub fn mode_of(&self, key: &str) -> Mode {
+        match key {
+            "cloudtrail_tamper" => self.cloudtrail_tamper,
+            "auto_mfa" => self.auto_mfa,
+            "isolation" => self.isolation,
+            _ => None,
+        }
+        .unwrap_or_default()
+    }
+
     pub fn role_name(&self) -> &str {
         self.role_name.as_deref().unwrap_or(DEFAULT_RESPONSE_ROLE)
     }

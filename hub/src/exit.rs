@@ -33,3 +33,12 @@ impl From<rampart_common::ConfigError> for CliError {
         CliError::Usage(e.to_string())
     }
 }
+
+impl From<crate::service::ServiceError> for CliError {
+    fn from(e: crate::service::ServiceError) -> Self {
+        match e {
+            crate::service::ServiceError::Usage(m) => CliError::Usage(m),
+            crate::service::ServiceError::Aws(m) => CliError::Runtime(anyhow::anyhow!(m)),
+        }
+    }
+}

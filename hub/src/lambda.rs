@@ -9,12 +9,13 @@
 //! Settings come from the same `RAMPART_*` environment variables (and `RAMPART_CONFIG` file)
 //! as the CLI; docs/lambda.md shows how to wire both triggers.
 
-use crate::cli::{self, GlobalArgs};
+use crate::cli::GlobalArgs;
 use crate::exit::CliError;
 use crate::fleet;
 use crate::org::Account;
 use crate::progress::{Mode, Progress};
 use crate::report;
+use crate::service;
 use clap::Parser;
 use rampart_common::{Config, Severity};
 use rampart_member::benchmark::CIS_V3_0_0;
@@ -54,6 +55,8 @@ pub enum LambdaError {
     Rule(#[from] RuleError),
     #[error(transparent)]
     Setup(#[from] CliError),
+    #[error(transparent)]
+    Service(#[from] service::ServiceError),
     #[error("account {account} could not be assessed: {reason}")]
     Unreachable { account: String, reason: String },
     #[error("the Lambda has no region (AWS_REGION is unset)")]
@@ -123,10 +126,10 @@ async fn scheduled(args: &LambdaArgs, base: aws_config::SdkConfig) -> Result<Val
         "none" => None,
         s => s.parse::<Severity>().ok(),
     };
-    let run_id = cli::new_run_id();
-    let fleet = cli::connect_with(base, cfg, &run_id).await?;
-    let accounts = cli::discover(&fleet, false).await?;
-    let plan = cli::plan_for(&fleet, &run_id, None);
+    let run_id = service::new_run_id();
+    let fleet = service::connect(base, cfg, &run_id).await?;
+    let accounts = service::discover(&fleet, false).await?;
+    let plan = service::plan_for(&fleet, &run_id, None);
     tracing::info!(accounts = accounts.len(), regions = %plan.regions.join(","), run_id = %run_id, publish = plan.publish, "scheduled assessment starting");
     let mut progress = Progress::new(Mode::Log, accounts.len());
     let report = fleet::run_observed(&fleet.sessions, &accounts, &plan, &mut |a| {
@@ -134,7 +137,7 @@ async fn scheduled(args: &LambdaArgs, base: aws_config::SdkConfig) -> Result<Val
     })
     .await;
     let report_url = match &fleet.cfg.report_bucket {
-        Some(bucket) => cli::upload_report(&fleet.base, &fleet.cfg, bucket, &report).await,
+        Some(bucket) => service::upload_report(&fleet.base, &fleet.cfg, bucket, &report).await,
         None => None,
     };
     let counts = report::counts(&report);
@@ -177,9 +180,9 @@ async fn config_rule_run(
     cfg.regions = Some(vec![region.clone()]);
     cfg.home_region = Some(region.clone());
     cfg.publish = Some(inv.flag("publish").unwrap_or(false));
-    let run_id = cli::new_run_id();
-    let fleet = cli::connect_with(base, cfg, &run_id).await?;
-    let plan = cli::plan_for(&fleet, &run_id, None);
+    let run_id = service::new_run_id();
+    let fleet = service::connect(base, cfg, &run_id).await?;
+    let plan = service::plan_for(&fleet, &run_id, None);
     let account = Account {
         id: inv.account_id.clone(),
         name: inv.account_id.clone(),
@@ -207,8 +210,7 @@ async fn config_rule_run(
         .open(&inv.account_id)
         .await
         .map_err(unreachable)?;
-    let client = aws_sdk_config::Client::new(&in_region(&member, &region));
-    config_rule::put(&client, inv, &verdict).await?;
+    config_rule::put(&in_region(&member, &region), inv, &verdict).await?;
     tracing::info!(account = %inv.account_id, compliance = verdict.compliance.as_str(), annotation = %verdict.annotation, test_mode = inv.test_mode(), "evaluation sent");
     Ok(json!({
         "trigger": "config-rule",

@@ -137,7 +137,7 @@ fn hostile_resource_names_stay_text_in_the_browser() {
     };
     let dir = tempfile::tempdir().expect("dir");
     let html = dir.path().join("evil.html");
-    std::fs::write(&html, rampart_hub::cli::html_report(&report)).expect("write");
+    std::fs::write(&html, rampart_hub::service::html_report(&report)).expect("write");
     let dom = dump_dom(&html);
     assert!(dom.contains("data-rendered=\"true\""));
     assert!(!dom.contains("data-pwned=\""), "injected script ran");

@@ -229,11 +229,13 @@ pub fn evaluation(inv: &Invocation, v: &AccountVerdict) -> Result<Evaluation, Ru
 }
 
 /// Sends the evaluation; `client` must act in the rule's account and region.
+/// Sends the verdict to AWS Config in the account `member`'s credentials belong to.
 pub async fn put(
-    client: &aws_sdk_config::Client,
+    member: &aws_config::SdkConfig,
     inv: &Invocation,
     v: &AccountVerdict,
 ) -> Result<(), RuleError> {
+    let client = aws_sdk_config::Client::new(member);
     let out = client
         .put_evaluations()
         .evaluations(evaluation(inv, v)?)

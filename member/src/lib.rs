@@ -3,6 +3,7 @@
 //! Collectors read an account's configuration into a serializable snapshot (API -> data),
 //! checks evaluate snapshots (pure functions, data -> verdicts), and the publisher imports
 //! findings into that account's own Security Hub and closes the ones that no longer apply.
+//! The response playbooks (`respond`) act in one account too, as entries of one registry.
 //! This crate never knows about other accounts: the hub hands it credentials.
 
 pub mod benchmark;
@@ -15,6 +16,9 @@ pub mod evaluate;
 pub mod metric_filter;
 pub mod publish;
 pub mod ratelimit;
+pub mod regions;
+pub mod respond;
+pub mod roles;
 pub mod securityhub;
 pub mod snapshot;
 

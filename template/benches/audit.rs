@@ -186,9 +186,7 @@ fn main() {
     let quick = !std::env::args().any(|a| a == "--bench");
     let corpus = std::env::var_os("RAMPART_CORPUS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/cfn-templates")
-        });
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("corpus/cfn-templates"));
     let files = collect_files(std::slice::from_ref(&corpus));
     let corpus_s = corpus.display().to_string();
     let null = "/dev/null".to_string();

@@ -1,4 +1,4 @@
-//! Renders a resource as pretty JSON in source key order: the text the seed's regex rules
+//! Renders a resource as pretty JSON in source key order: the text regex rules
 //! were written against (after intrinsic resolution, so `Ref`s to parameters show values).
 
 use crate::model::Resource;

@@ -1,4 +1,4 @@
-//! Scoring: risk thresholds and the decision they give (the seed's PASS / APPROVAL / FAIL).
+//! Scoring: risk thresholds and the decision they give (PASS / APPROVAL / FAIL).
 
 use serde::Serialize;
 

@@ -9,13 +9,11 @@ use std::path::PathBuf;
 use rampart_template::audit::{AuditConfig, Decision, Status};
 use rampart_template::cli::{audit_paths, collect_files};
 
-/// `../shared/corpus/cfn-templates` beside the repository, or `RAMPART_CORPUS`.
+/// The vendored corpus `template/corpus/cfn-templates`, or `RAMPART_CORPUS`.
 fn corpus() -> PathBuf {
     std::env::var_os("RAMPART_CORPUS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/cfn-templates")
-        })
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("corpus/cfn-templates"))
 }
 
 #[test]

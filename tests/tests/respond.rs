@@ -648,8 +648,7 @@ fn new_users_are_denied_everything_until_they_enrol_mfa() {
             .create_policy()
             .policy_name("RampartRequireMFA")
             .policy_document(
-                rampart_hub::respond::playbooks::auto_mfa::require_mfa_policy_document()
-                    .to_string(),
+                rampart_member::respond::auto_mfa::require_mfa_policy_document().to_string(),
             )
             .send()
             .await

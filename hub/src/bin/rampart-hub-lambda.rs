@@ -12,7 +12,8 @@
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use rampart_hub::cli::{init_logging, LogFormat};
 use rampart_hub::respond::record::Disposition;
-use rampart_hub::respond::{config_with_env, HubIdentity, MemberAccess, Responder};
+use rampart_hub::respond::Responder;
+use rampart_hub::service;
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -22,39 +23,22 @@ async fn init() -> Result<Responder, Error> {
         _ => rampart_common::Config::default(),
     };
     cfg.validate()?;
-    let rcfg = config_with_env(cfg.response());
-    rcfg.validate()?;
     let base = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let region = base
-        .region()
-        .map(|r| r.to_string())
-        .ok_or("AWS_REGION is not set")?;
-    let identity = match std::env::var("RAMPART_HUB_ACCOUNT") {
-        // The stack passes the hub role's ARN through RAMPART_HUB_ROLE_ARN (config_with_env).
-        Ok(a) if !a.is_empty() => HubIdentity {
-            account: a,
-            role_arns: Vec::new(),
-        },
-        _ => HubIdentity::of(&base).await?,
-    };
-    let access = MemberAccess::Roles {
-        base: base.clone(),
-        hub_account: identity.account.clone(),
-        role_name: rcfg.role_name().to_string(),
-        external_id: std::env::var("RAMPART_EXTERNAL_ID")
-            .ok()
-            .filter(|v| !v.is_empty())
-            .or_else(|| cfg.external_id.clone()),
-        sts_region: region,
-    };
-    Ok(Responder::new(
-        &base,
-        identity,
-        access,
-        rcfg,
-        cfg.role_name(),
-        false,
-    ))
+    if base.region().is_none() {
+        return Err("AWS_REGION is not set".into());
+    }
+    // The ExternalId of the deployment wins over the file's.
+    let mut cfg = cfg;
+    if let Ok(id) = std::env::var("RAMPART_EXTERNAL_ID") {
+        if !id.is_empty() {
+            cfg.external_id = Some(id);
+        }
+    }
+    // RAMPART_HUB_ACCOUNT saves the STS call at cold start.
+    let hub_account = std::env::var("RAMPART_HUB_ACCOUNT")
+        .ok()
+        .filter(|a| !a.is_empty());
+    Ok(service::responder(&base, &cfg, hub_account, false).await?)
 }
 
 #[tokio::main]

@@ -7,26 +7,25 @@
 //! budget, act in the member through its response role, alert, audit.
 
 pub mod alert;
-pub mod event;
-pub mod identity;
-pub mod playbooks;
-pub mod record;
 pub mod store;
-pub mod totp;
-pub mod trails;
 pub mod trust;
+
+/// The outcome of one event and its action records (kept by the member's recorder).
+pub use rampart_member::respond::record;
 
 use crate::session::{session_name, SessionSpec, Sessions};
 use aws_config::SdkConfig;
-use event::{ApiCall, Event, Kind};
-use playbooks::{Ctx, Run};
+use rampart_common::event::{self, ApiCall, Event, Kind};
+use rampart_common::identity::{self, OwnRoles};
 use rampart_common::response::Mode;
 use rampart_common::ResponseConfig;
+use rampart_member::respond::registry::{self, Job};
+use rampart_member::respond::{auto_mfa, trails, Ctx, Run};
 use record::{ActionRecord, Disposition, Outcome, Stage, Status};
 use serde_json::Value;
 use std::time::{Duration, Instant};
 use store::{Claim, Store};
-use trust::{Directory, OwnRoles, Refusal, Trust};
+use trust::{Directory, Refusal, Trust};
 
 /// IAM actions the hub's own role needs for response (hub account).
 pub fn hub_permissions() -> Vec<rampart_common::Permissions> {
@@ -202,21 +201,32 @@ pub struct Target {
     job: Job,
 }
 
-/// The playbook a guarded run executes.
-#[derive(Debug, Clone, PartialEq)]
-enum Job {
-    Tamper(Box<ApiCall>),
-    Mfa(String),
-    Isolate { instance: String, trigger: String },
+/// A target that passed the intake gate: leased (unless planned), budgeted, member reached.
+struct Ready {
+    o: Outcome,
+    t: Target,
+    plan: bool,
+    token: Option<String>,
+    member: SdkConfig,
 }
 
-impl Job {
-    fn playbook(&self) -> &'static str {
-        match self {
-            Job::Tamper(_) => "cloudtrail-tamper",
-            Job::Mfa(_) => "auto-mfa",
-            Job::Isolate { .. } => "isolate",
-        }
+/// An action record of the hub's own intake steps (budget, session, lease bookkeeping).
+fn intake_record(
+    stage: Stage,
+    action: &str,
+    target: &str,
+    status: Status,
+    detail: &str,
+) -> ActionRecord {
+    ActionRecord {
+        stage,
+        action: action.into(),
+        target: target.into(),
+        status,
+        detail: detail.into(),
+        prior_state: None,
+        started_at: record::now(),
+        millis: 0,
     }
 }
 
@@ -246,7 +256,7 @@ impl HubIdentity {
             .ok_or_else(|| "sts:GetCallerIdentity returned no account".to_string())?;
         let role_arns = out
             .arn()
-            .and_then(trust::role_arn_of_session)
+            .and_then(identity::role_arn_of_session)
             .into_iter()
             .collect();
         Ok(HubIdentity { account, role_arns })
@@ -424,7 +434,7 @@ impl Responder {
     fn schedule_is_ours(&self, e: &Event) -> Result<(), String> {
         let hub = self.trust.hub_account();
         let rule = self.cfg.schedule_rule_arn(
-            playbooks::partition(&self.hub_region),
+            rampart_common::asff::partition_of(&self.hub_region),
             &self.hub_region,
             hub,
         );
@@ -461,54 +471,24 @@ impl Responder {
                     "https://console.aws.amazon.com/cloudtrail/home?region={}#/events/{}",
                     c.region, c.event_id
                 ));
-                if c.event_source == "cloudtrail.amazonaws.com"
-                    && playbooks::cloudtrail_tamper::TRIGGERS.contains(&c.event_name.as_str())
-                {
-                    // A trail named by ARN must be the calling account's own.
-                    if let Some(name) = playbooks::cloudtrail_tamper::trail_of(c) {
-                        if let Some(acct) = event::arn_account(&name) {
-                            if acct != c.account {
-                                return Route::Reject(format!(
-                                    "requestParameters.name names trail {name} of account {acct}, not of {}",
-                                    c.account
-                                ));
-                            }
-                        }
-                    }
-                    return Route::Act {
-                        playbook: "cloudtrail-tamper",
+                match registry::api_call_job(c) {
+                    None => Route::Ignore(format!(
+                        "no playbook for {} {}",
+                        c.event_source, c.event_name
+                    )),
+                    Some(Err(why)) => Route::Reject(why),
+                    Some(Ok(job)) => Route::Act {
+                        playbook: job.playbook().name,
                         targets: vec![Target {
                             account: c.account.clone(),
                             region: c.region.clone(),
                             claim,
-                            job: Job::Tamper(c.clone()),
+                            job,
                         }],
                         call: Some(c.clone()),
                         link,
-                    };
+                    },
                 }
-                if c.event_source == "iam.amazonaws.com" && c.event_name == "CreateUser" {
-                    return match c.request_parameters.get("userName").and_then(Value::as_str) {
-                        Some(u) if !u.is_empty() => Route::Act {
-                            playbook: "auto-mfa",
-                            targets: vec![Target {
-                                account: c.account.clone(),
-                                region: c.region.clone(),
-                                claim,
-                                job: Job::Mfa(u.to_string()),
-                            }],
-                            call: Some(c.clone()),
-                            link,
-                        },
-                        _ => Route::Reject(
-                            "CreateUser event without requestParameters.userName".into(),
-                        ),
-                    };
-                }
-                Route::Ignore(format!(
-                    "no playbook for {} {}",
-                    c.event_source, c.event_name
-                ))
             }
             Kind::GuardDuty(g) => {
                 if g.sample {
@@ -535,7 +515,7 @@ impl Responder {
                     ));
                 }
                 Route::Act {
-                    playbook: "isolate",
+                    playbook: registry::ISOLATE.name,
                     targets: vec![Target {
                         account: g.account.clone(),
                         region: g.region.clone(),
@@ -581,7 +561,7 @@ impl Responder {
                     return Route::Ignore("the selected findings name no EC2 instance".into());
                 }
                 Route::Act {
-                    playbook: "isolate",
+                    playbook: registry::ISOLATE.name,
                     targets,
                     call: None,
                     link: findings.first().map(|f| finding_link(&f.region, &f.id)),
@@ -615,7 +595,7 @@ impl Responder {
                     );
                 }
                 Route::Act {
-                    playbook: "isolate",
+                    playbook: registry::ISOLATE.name,
                     targets,
                     call: None,
                     link: findings.first().map(|f| finding_link(&f.region, &f.id)),
@@ -637,153 +617,178 @@ impl Responder {
         }
     }
 
-    fn mode_of(&self, job: &Job) -> Mode {
-        match job {
-            Job::Tamper(_) => self.cfg.cloudtrail_tamper,
-            Job::Mfa(_) => self.cfg.auto_mfa,
-            Job::Isolate { .. } => self.cfg.isolation,
+    /// Runs one admitted target: the intake gate, then the playbook.
+    async fn guarded(
+        &self,
+        o: Outcome,
+        t: Target,
+        call: Option<&ApiCall>,
+        started: Instant,
+    ) -> Outcome {
+        match self.gate(o, t, call, started).await {
+            Ok(ready) => self.run(ready, started).await,
+            Err(mut done) => {
+                done.millis = elapsed(started);
+                self.finish(done).await
+            }
         }
-        .unwrap_or_default()
     }
 
-    /// Runs one admitted target: region, own-session and mode checks, then the lease, the
-    /// playbook's budget, the member session and the playbook. A lease is completed only when
-    /// the playbook finished; it is released whenever it did not, so a retry acts.
-    async fn guarded(
+    /// The intake gate for one target: region, own role and mode checks, then the lease, the
+    /// playbook's budget and the member session. Returns the target ready to run, or the
+    /// finished outcome (with any lease it took released, so a retry acts).
+    async fn gate(
         &self,
         mut o: Outcome,
         t: Target,
         call: Option<&ApiCall>,
         started: Instant,
-    ) -> Outcome {
-        let account = t.account.as_str();
-        let region = t.region.as_str();
+    ) -> Result<Ready, Outcome> {
+        let account = t.account.clone();
+        let region = t.region.clone();
         let playbook = t.job.playbook();
-        o.account = Some(account.to_string());
-        o.region = Some(region.to_string());
-        o.playbook = Some(playbook.to_string());
+        o.account = Some(account.clone());
+        o.region = Some(region.clone());
+        o.playbook = Some(playbook.name.to_string());
         let end = |mut o: Outcome, d: Disposition, why: String| {
             o.disposition = d;
             o.reason = Some(why);
             o.millis = elapsed(started);
             o
         };
-        if !self.cfg.region_allowed(region) {
+        if !self.cfg.region_allowed(&region) {
             let why = format!("region {region} is not in response.allowed_regions");
-            return self.finish(end(o, Disposition::Rejected, why)).await;
+            return Err(end(o, Disposition::Rejected, why));
         }
         if let Some(c) = call {
             let actor = identity::Actor::parse(&c.user_identity);
-            if self.own.is_own(&actor, account) {
+            if self.own.is_own(&actor, &account) {
                 let why = format!("{} is Rampart's own role", actor.describe());
-                return self.finish(end(o, Disposition::Ignored, why)).await;
+                return Err(end(o, Disposition::Ignored, why));
             }
         }
-        let mode = self.mode_of(&t.job);
+        let mode = playbook.mode(&self.cfg);
         if mode == Mode::Off {
-            let why = format!("playbook {playbook} is off");
-            return self.finish(end(o, Disposition::Ignored, why)).await;
+            let why = format!("playbook {} is off", playbook.name);
+            return Err(end(o, Disposition::Ignored, why));
         }
         let plan = self.plan || mode == Mode::Plan;
         // Plans are not claimed: a later enforce run of the same event must still act.
-        let mut token = None;
-        if !plan {
+        let token = if plan {
+            None
+        } else {
             match self
                 .store
                 .claim(&t.claim, &o.event_id, self.cfg.lease_secs())
                 .await
             {
-                Ok(Claim::Acquired { token: tk }) => token = Some(tk),
+                Ok(Claim::Acquired { token }) => Some(token),
                 Ok(Claim::Done { by }) => {
                     let why = format!("already handled ({}, by event {by})", t.claim);
-                    return self.finish(end(o, Disposition::Duplicate, why)).await;
+                    return Err(end(o, Disposition::Duplicate, why));
                 }
                 Ok(Claim::Held { by, until }) => {
                     let why = format!(
                         "event {by} holds the lease on {} until {until}; retry later",
                         t.claim
                     );
-                    return self.finish(end(o, Disposition::Deferred, why)).await;
+                    return Err(end(o, Disposition::Deferred, why));
                 }
+                // Without a claim the event could be acted on twice; fail so it is retried.
                 Err(e) => {
-                    // Without a claim the event could be acted on twice; fail so it is retried.
-                    let why = format!("cannot claim the event: {e}");
-                    return self.finish(end(o, Disposition::Failed, why)).await;
+                    return Err(end(
+                        o,
+                        Disposition::Failed,
+                        format!("cannot claim the event: {e}"),
+                    ))
                 }
             }
-            let cap = self.cfg.rate_cap_for(playbook);
-            match self.store.take_budget(account, playbook, cap).await {
+        };
+        // From here on a refusal gives the lease back.
+        let (claim, held) = (t.claim.clone(), token.clone());
+        let refuse = |mut o: Outcome, d: Disposition, why: String, record: Option<ActionRecord>| async move {
+            self.release(&claim, held.as_deref(), &mut o).await;
+            o.actions.extend(record);
+            Err(end(o, d, why))
+        };
+        if !plan {
+            let cap = self.cfg.rate_cap_for(playbook.name);
+            match self.store.take_budget(&account, playbook.name, cap).await {
                 Ok(true) => {}
                 Ok(false) => {
-                    self.release(&t.claim, token.as_deref(), &mut o).await;
-                    o.resource = Some(account.to_string());
+                    o.resource = Some(account.clone());
                     let why = format!(
-                        "action budget of {playbook} in {account} is spent ({cap} per hour); deferred for a retry"
+                        "action budget of {} in {account} is spent ({cap} per hour); deferred for a retry",
+                        playbook.name
                     );
-                    o.actions.push(ActionRecord {
-                        stage: Stage::Intake,
-                        action: "action budget".into(),
-                        target: account.to_string(),
-                        status: Status::Skipped,
-                        detail: why.clone(),
-                        prior_state: None,
-                        started_at: record::now(),
-                        millis: 0,
-                    });
-                    return self.finish(end(o, Disposition::Deferred, why)).await;
+                    let rec = intake_record(
+                        Stage::Intake,
+                        "action budget",
+                        &account,
+                        Status::Skipped,
+                        &why,
+                    );
+                    return refuse(o, Disposition::Deferred, why, Some(rec)).await;
                 }
                 Err(e) => {
-                    self.release(&t.claim, token.as_deref(), &mut o).await;
                     let why = format!("cannot check the action budget: {e}");
-                    return self.finish(end(o, Disposition::Failed, why)).await;
+                    return refuse(o, Disposition::Failed, why, None).await;
                 }
             }
         }
         let member = match self
             .members
-            .open(account, "rampart-respond", &o.event_id)
+            .open(&account, "rampart-respond", &o.event_id)
             .await
         {
             Ok(c) => c
                 .to_builder()
-                .region(aws_types::region::Region::new(region.to_string()))
+                .region(aws_types::region::Region::new(region.clone()))
                 .build(),
             Err(e) => {
-                self.release(&t.claim, token.as_deref(), &mut o).await;
-                o.actions.push(ActionRecord {
-                    stage: Stage::PriorityAction,
-                    action: "sts:AssumeRole".into(),
-                    target: account.to_string(),
-                    status: Status::Failed,
-                    detail: e.clone(),
-                    prior_state: None,
-                    started_at: record::now(),
-                    millis: 0,
-                });
+                let rec = intake_record(
+                    Stage::PriorityAction,
+                    "sts:AssumeRole",
+                    &account,
+                    Status::Failed,
+                    &e,
+                );
                 let why = format!("cannot reach account {account}: {e}");
-                return self.finish(end(o, Disposition::Failed, why)).await;
+                return refuse(o, Disposition::Failed, why, Some(rec)).await;
             }
         };
+        Ok(Ready {
+            o,
+            t,
+            plan,
+            token,
+            member,
+        })
+    }
+
+    /// Runs the playbook of a target that passed the gate, then completes or releases its lease.
+    async fn run(&self, ready: Ready, started: Instant) -> Outcome {
+        let Ready {
+            mut o,
+            t,
+            plan,
+            token,
+            member,
+        } = ready;
         let incident = o.incident_id.clone();
         let event_id = o.event_id.clone();
         let ctx = Ctx {
             cfg: &self.cfg,
             store: &self.store,
             member: &member,
-            account,
-            region,
+            account: &t.account,
+            region: &t.region,
             event_id: &event_id,
             incident_id: &incident,
             own: &self.own,
             plan,
         };
-        let run: Run = match &t.job {
-            Job::Tamper(c) => playbooks::cloudtrail_tamper::run(&ctx, c).await,
-            Job::Mfa(user) => playbooks::auto_mfa::run(&ctx, user).await,
-            Job::Isolate { instance, trigger } => {
-                playbooks::isolate::run(&ctx, instance, trigger).await
-            }
-        };
+        let run: Run = t.job.run(&ctx).await;
         o.resource = Some(run.resource);
         o.forensics = run.forensics;
         o.disposition = if run.rec.failed() {
@@ -803,16 +808,13 @@ impl Responder {
             } else if let Err(e) = self.store.complete(&t.claim, tk).await {
                 // The work is done; a retry after the lease expires finds it done (idempotent).
                 tracing::warn!(error = %e, claim = %t.claim, "could not mark the claim done");
-                o.actions.push(ActionRecord {
-                    stage: Stage::Log,
-                    action: "complete claim".into(),
-                    target: t.claim.clone(),
-                    status: Status::Skipped,
-                    detail: format!("{e}; the lease expires after response.lease_secs"),
-                    prior_state: None,
-                    started_at: record::now(),
-                    millis: 0,
-                });
+                o.actions.push(intake_record(
+                    Stage::Log,
+                    "complete claim",
+                    &t.claim,
+                    Status::Skipped,
+                    &format!("{e}; the lease expires after response.lease_secs"),
+                ));
             }
         }
         o.millis = elapsed(started);
@@ -826,16 +828,13 @@ impl Responder {
         };
         if let Err(e) = self.store.release(claim, token).await {
             tracing::warn!(error = %e, claim, "could not release the claim");
-            o.actions.push(ActionRecord {
-                stage: Stage::Log,
-                action: "release claim".into(),
-                target: claim.to_string(),
-                status: Status::Skipped,
-                detail: format!("{e}; the lease expires after response.lease_secs"),
-                prior_state: None,
-                started_at: record::now(),
-                millis: 0,
-            });
+            o.actions.push(intake_record(
+                Stage::Log,
+                "release claim",
+                claim,
+                Status::Skipped,
+                &format!("{e}; the lease expires after response.lease_secs"),
+            ));
         }
     }
 
@@ -938,94 +937,9 @@ impl Responder {
         };
         let mut out = Vec::new();
         if self.cfg.mfa_mode() == rampart_common::response::MfaMode::Enrol {
-            out.extend(playbooks::auto_mfa::sweep_seeds(&member, &self.cfg, plan).await);
+            out.extend(auto_mfa::sweep_seeds(&member, &self.cfg, plan).await);
         }
-        let ct = aws_sdk_cloudtrail::Client::new(&member);
-        let configs = match trails::read_all(&ct, account).await {
-            Ok(c) => c,
-            Err(e) => {
-                out.push(fail(e));
-                return out;
-            }
-        };
-        for live in configs {
-            let target = format!("{account}/{region}/{}", live.name);
-            let rec =
-                |action: &str, status: Status, detail: String, prior: Option<Value>| ActionRecord {
-                    stage: Stage::Forensics,
-                    action: action.into(),
-                    target: target.clone(),
-                    status,
-                    detail,
-                    prior_state: prior,
-                    started_at: record::now(),
-                    millis: u64::try_from(t.elapsed().as_millis()).unwrap_or(u64::MAX),
-                };
-            let recorded = match self.store.trail_record(account, region, &live.name).await {
-                Ok(r) => r.and_then(|v| serde_json::from_value::<trails::TrailConfig>(v).ok()),
-                Err(e) => {
-                    out.push(rec("record trail configuration", Status::Failed, e, None));
-                    continue;
-                }
-            };
-            let drift = recorded.as_ref().map(|r| r.drift_all(&live));
-            match drift {
-                Some(d) if d.is_empty() => continue,
-                Some(d) if !accept_drift => {
-                    out.push(rec(
-                        "trail drift",
-                        Status::Skipped,
-                        format!(
-                            "{} differ from the recorded configuration; the record is kept \
-                             (the tamper playbook restores it; `rampart record-trails --accept-drift` adopts the live one)",
-                            d.join(", ")
-                        ),
-                        recorded.as_ref().and_then(|r| serde_json::to_value(r).ok()),
-                    ));
-                    continue;
-                }
-                _ => {}
-            }
-            if plan {
-                out.push(rec(
-                    "record trail configuration",
-                    Status::Planned,
-                    "plan only: not recorded".into(),
-                    None,
-                ));
-                continue;
-            }
-            let value = match serde_json::to_value(&live) {
-                Ok(v) => v,
-                Err(e) => {
-                    out.push(rec(
-                        "record trail configuration",
-                        Status::Failed,
-                        e.to_string(),
-                        None,
-                    ));
-                    continue;
-                }
-            };
-            let prior = recorded.as_ref().and_then(|r| serde_json::to_value(r).ok());
-            match self
-                .store
-                .put_trail_record(account, region, &live.name, &value)
-                .await
-            {
-                Ok(()) => out.push(rec(
-                    "record trail configuration",
-                    Status::Done,
-                    if prior.is_some() {
-                        "drift accepted: the live configuration is the new record".into()
-                    } else {
-                        "recorded".into()
-                    },
-                    prior,
-                )),
-                Err(e) => out.push(rec("record trail configuration", Status::Failed, e, None)),
-            }
-        }
+        out.extend(trails::record(&member, &self.store, account, region, plan, accept_drift).await);
         out
     }
 
@@ -1042,7 +956,7 @@ impl Responder {
     pub async fn isolate(&self, account: &str, region: &str, instance: &str) -> Outcome {
         let started = Instant::now();
         let event_id = format!("cli-{}", uuid::Uuid::new_v4());
-        let o = self.operator_outcome(&event_id, "isolate");
+        let o = self.operator_outcome(&event_id, registry::ISOLATE.name);
         if let Err(r) = self.trust.directory.require_active(account, "target").await {
             return self.refuse(o, r, started).await;
         }
@@ -1067,12 +981,12 @@ impl Responder {
             .members
             .open(account, "rampart-mfa", &uuid::Uuid::new_v4().to_string())
             .await?;
-        let users = playbooks::auto_mfa::users_without_mfa(&member).await?;
+        let users = auto_mfa::users_without_mfa(&member).await?;
         let mut out = Vec::new();
         for user in users {
             let started = Instant::now();
             let event_id = format!("cli-{}", uuid::Uuid::new_v4());
-            let o = self.operator_outcome(&event_id, "auto-mfa");
+            let o = self.operator_outcome(&event_id, registry::AUTO_MFA.name);
             let t = Target {
                 account: account.to_string(),
                 region: self.hub_region.clone(),

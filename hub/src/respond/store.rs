@@ -16,6 +16,7 @@ use aws_sdk_dynamodb::types::{
     ScalarAttributeType, Select, TransactWriteItem,
 };
 use aws_sdk_dynamodb::Client;
+use futures::future::BoxFuture;
 use rampart_member::error_text::{describe, is_code};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -517,4 +518,33 @@ fn from_item(item: &HashMap<String, AttributeValue>) -> Option<AuditItem> {
             _ => 0,
         },
     })
+}
+/// The playbooks' memory between events lives in the state table.
+impl rampart_member::respond::Memory for Store {
+    fn trail_record<'a>(
+        &'a self,
+        account: &'a str,
+        region: &'a str,
+        name: &'a str,
+    ) -> BoxFuture<'a, Result<Option<serde_json::Value>, String>> {
+        Box::pin(Store::trail_record(self, account, region, name))
+    }
+
+    fn put_trail_record<'a>(
+        &'a self,
+        account: &'a str,
+        region: &'a str,
+        name: &'a str,
+        config: &'a serde_json::Value,
+    ) -> BoxFuture<'a, Result<(), String>> {
+        Box::pin(Store::put_trail_record(self, account, region, name, config))
+    }
+
+    fn record_offence<'a>(
+        &'a self,
+        actor: &'a str,
+        event_id: &'a str,
+    ) -> BoxFuture<'a, Result<usize, String>> {
+        Box::pin(Store::record_offence(self, actor, event_id))
+    }
 }

@@ -9,8 +9,7 @@
 //! Rampart's own calls are recognised by the role that made them, never by a session name
 //! (which any caller chooses).
 
-use super::event::{Event, Kind};
-use super::identity::Actor;
+use rampart_common::event::{Event, Kind};
 use rampart_member::error_text::describe;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::{Duration, Instant};
@@ -277,7 +276,7 @@ impl Trust {
         if let Kind::CustomAction { action_arn, .. } = &event.kind {
             // A custom action is an operator's request only in a trusted administrator's
             // Security Hub; any member can create one with the same id in its own.
-            let owner = super::event::arn_account(action_arn).unwrap_or_default();
+            let owner = rampart_common::event::arn_account(action_arn).unwrap_or_default();
             if &owner != sender {
                 return Err(Refusal::Rejected(format!(
                     "custom action {} does not belong to the delivering account {sender}",
@@ -314,137 +313,6 @@ impl Trust {
     }
 }
 
-/// Rampart's own roles: its member roles by name (in the account where the call was made) and
-/// the hub's roles by ARN.
-#[derive(Debug, Clone, Default)]
-pub struct OwnRoles {
-    pub member_role_names: Vec<String>,
-    pub hub_role_arns: Vec<String>,
-}
-
-impl OwnRoles {
-    /// True when the actor is one of Rampart's roles acting in `account`. Acting on those would
-    /// loop; a role *named* like Rampart's in another account, or a session named `rampart-*`,
-    /// is nobody special.
-    pub fn is_own(&self, actor: &Actor, account: &str) -> bool {
-        let Actor::AssumedRole { arn, role_arn, .. } = actor else {
-            return false;
-        };
-        let role = if role_arn.is_empty() {
-            role_arn_of_session(arn)
-        } else {
-            Some(role_arn.clone())
-        };
-        let Some(role) = role else {
-            return false;
-        };
-        if self.hub_role_arns.iter().any(|r| same_role(r, &role)) {
-            return true;
-        }
-        let Some((role_account, name)) = split_role_arn(&role) else {
-            return false;
-        };
-        role_account == account && self.member_role_names.iter().any(|n| n == name)
-    }
-}
-
-/// `arn:aws:sts::<account>:assumed-role/<role>/<session>` -> the role's ARN (without a path,
-/// which the session ARN does not carry).
-pub fn role_arn_of_session(session_arn: &str) -> Option<String> {
-    let (prefix, rest) = session_arn.split_once(":assumed-role/")?;
-    let role = rest.split('/').next().filter(|r| !r.is_empty())?;
-    let prefix = prefix.replacen(":sts:", ":iam:", 1);
-    Some(format!("{prefix}:role/{role}"))
-}
-
-/// (account, role name) of `arn:<p>:iam::<account>:role/<path/>name`.
-fn split_role_arn(arn: &str) -> Option<(&str, &str)> {
-    let mut parts = arn.splitn(6, ':');
-    if parts.next() != Some("arn") {
-        return None;
-    }
-    let service = parts.nth(1)?;
-    let account = parts.nth(1)?;
-    let resource = parts.next()?;
-    if service != "iam" {
-        return None;
-    }
-    let path = resource.strip_prefix("role/")?;
-    Some((account, path.rsplit('/').next().unwrap_or(path)))
-}
-
-/// Two role ARNs name the same role: same account and name (role names are unique in an
-/// account whatever their path).
-fn same_role(a: &str, b: &str) -> bool {
-    matches!((split_role_arn(a), split_role_arn(b)), (Some(x), Some(y)) if x == y)
-}
-
 fn truncate(s: &str, n: usize) -> String {
     s.chars().take(n).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn session(role_arn: &str, arn: &str) -> Actor {
-        Actor::parse(&json!({"type":"AssumedRole","arn":arn,
-            "sessionContext":{"sessionIssuer":{"type":"Role","arn":role_arn}}}))
-    }
-
-    #[test]
-    fn own_sessions_are_known_by_role_not_by_session_name() {
-        let own = OwnRoles {
-            member_role_names: vec!["RampartResponder".into()],
-            hub_role_arns: vec!["arn:aws:iam::999999999999:role/RampartHub".into()],
-        };
-        let a = "111111111111";
-        let responder = session(
-            "arn:aws:iam::111111111111:role/RampartResponder",
-            "arn:aws:sts::111111111111:assumed-role/RampartResponder/anything",
-        );
-        assert!(own.is_own(&responder, a));
-        // Same role name, other account: not Rampart's role in the account acted on.
-        assert!(!own.is_own(&responder, "222222222222"));
-        // A session named like Rampart's on an ordinary role.
-        let admin = session(
-            "arn:aws:iam::111111111111:role/Admin",
-            "arn:aws:sts::111111111111:assumed-role/Admin/rampart-respond-x",
-        );
-        assert!(!own.is_own(&admin, a));
-        // The hub's role, also with a path in the configured ARN.
-        let hub = session(
-            "arn:aws:iam::999999999999:role/RampartHub",
-            "arn:aws:sts::999999999999:assumed-role/RampartHub/h",
-        );
-        assert!(own.is_own(&hub, "999999999999"));
-        let pathed = OwnRoles {
-            hub_role_arns: vec!["arn:aws:iam::999999999999:role/ops/RampartHub".into()],
-            ..Default::default()
-        };
-        assert!(pathed.is_own(&hub, "999999999999"));
-        // No session issuer: the role comes from the session ARN's role part.
-        let bare = Actor::parse(&json!({"type":"AssumedRole",
-            "arn":"arn:aws:sts::111111111111:assumed-role/RampartResponder/x"}));
-        assert!(own.is_own(&bare, a));
-        let user = Actor::parse(
-            &json!({"type":"IAMUser","arn":"arn:aws:iam::111111111111:user/RampartResponder"}),
-        );
-        assert!(!own.is_own(&user, a));
-    }
-
-    #[test]
-    fn role_arns_split() {
-        assert_eq!(
-            split_role_arn("arn:aws:iam::111111111111:role/a/b/Name"),
-            Some(("111111111111", "Name"))
-        );
-        assert_eq!(split_role_arn("arn:aws:iam::111111111111:user/Name"), None);
-        assert_eq!(split_role_arn("nonsense"), None);
-        assert_eq!(
-            role_arn_of_session("arn:aws-us-gov:sts::1:assumed-role/R/s").as_deref(),
-            Some("arn:aws-us-gov:iam::1:role/R")
-        );
-    }
 }

@@ -1,5 +1,5 @@
 //! The CodePipeline stage: a Lambda invoke action that audits templates in the input artifact
-//! and gates the pipeline with the seed's thresholds.
+//! and gates the pipeline with the PASS / APPROVAL / FAIL risk thresholds.
 //!
 //! Flow for one job: read the job event, download the input artifact zip from S3 with the
 //! job's artifact credentials, audit the templates selected by UserParameters (on a thread of

@@ -1,5 +1,5 @@
 //! Rules: metadata, the three kinds of check (built-in Rust logic, regex over the rendered
-//! resource JSON as in the seed, structured property checks) and rule-pack loading.
+//! resource JSON, structured property checks) and rule-pack loading.
 
 mod builtin;
 pub mod pack;
@@ -47,7 +47,7 @@ pub type BuiltinFn = fn(&Model, &mut Vec<Hit>);
 #[derive(Debug, Clone)]
 pub enum Check {
     Builtin(BuiltinFn),
-    /// The seed's rule type: a regex over each resource rendered as JSON (after resolution).
+    /// The original rule type: a regex over each resource rendered as JSON (after resolution).
     Regex {
         types: Vec<String>,
         re: Regex,

@@ -1,6 +1,6 @@
 //! Rule packs as data files (YAML or JSON).
 //!
-//! The seed's format works unchanged:
+//! The original regex rule-pack format works unchanged:
 //! `{rule, category, ruletype: regex, active: Y|N, riskvalue, ruledata}`.
 //! Rampart adds `ruletype: structured` (`resource`, `path`, `operator`, `value`, `default`,
 //! `when`), `ruletype: builtin` (metadata for a rule implemented in Rust), and the metadata

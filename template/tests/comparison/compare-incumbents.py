@@ -7,7 +7,7 @@ Usage (checkov and cfn-lint installed in a venv outside the repository):
         --rampart /root/.cache/rampart-target/release/rampart \
         --venv /root/.cache/rampart/incumbents
     python3 template/tests/comparison/compare-incumbents.py corpus \
-        --corpus ../shared/corpus/cfn-templates --checkov-json checkov.json \
+        --corpus template/corpus/cfn-templates --checkov-json checkov.json \
         --rampart-json rampart.json [--checkov-dir DIR]
 
 `labelled` runs the three tools on every file of this directory and prints, per file, the

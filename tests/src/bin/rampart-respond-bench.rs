@@ -204,7 +204,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let t = Instant::now();
     let reps = 20_000;
     for _ in 0..reps {
-        let e = rampart_hub::respond::event::parse(raw.as_bytes());
+        let e = rampart_common::event::parse(raw.as_bytes());
         std::hint::black_box(&e);
     }
     let parse_us = t.elapsed().as_secs_f64() * 1e6 / f64::from(reps);

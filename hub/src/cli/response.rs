@@ -1,11 +1,12 @@
 //! The response commands of the `rampart` CLI: `handle-event`, `isolate`, `mfa enforce` and
 //! `audit`. They build the same `Responder` the hub Lambda runs.
 
+use super::{effective_config, GlobalArgs, OutputFormat};
 use crate::aws::{self, AwsOptions};
-use crate::cli::{effective_config, GlobalArgs, OutputFormat};
 use crate::exit::{self, CliError};
 use crate::respond::record::{Disposition, Outcome};
-use crate::respond::{self, HubIdentity, MemberAccess, Responder};
+use crate::respond::Responder;
+use crate::service;
 use anyhow::Context;
 use std::io::Read;
 
@@ -28,8 +29,6 @@ pub async fn responder(
     plan: bool,
 ) -> Result<Responder, CliError> {
     let cfg = effective_config(global, None)?;
-    let rcfg = respond::config_with_env(cfg.response());
-    rcfg.validate().map_err(CliError::Usage)?;
     let opts = AwsOptions {
         profile: global.profile.clone(),
         region: hub_region,
@@ -38,31 +37,7 @@ pub async fn responder(
         max_attempts: cfg.max_attempts(),
     };
     let base = aws::load(&opts).await;
-    let Some(region) = base.region().map(|r| r.to_string()) else {
-        return Err(CliError::Usage(
-            "no region: pass --region or set AWS_REGION".into(),
-        ));
-    };
-    let identity = HubIdentity::of(&base).await.map_err(|e| {
-        CliError::Runtime(anyhow::anyhow!(
-            "cannot identify the hub's credentials: {e}"
-        ))
-    })?;
-    let access = MemberAccess::Roles {
-        base: base.clone(),
-        hub_account: identity.account.clone(),
-        role_name: rcfg.role_name().to_string(),
-        external_id: cfg.external_id.clone(),
-        sts_region: region,
-    };
-    Ok(Responder::new(
-        &base,
-        identity,
-        access,
-        rcfg,
-        cfg.role_name(),
-        plan,
-    ))
+    Ok(service::responder(&base, &cfg, None, plan).await?)
 }
 
 fn print_json<T: serde::Serialize>(v: &T) -> Result<(), CliError> {

@@ -6,7 +6,7 @@ use serde_json::Value;
 use std::future::Future;
 use std::time::Instant;
 
-/// The talk's anatomy, made explicit.
+/// The stages every incident goes through, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Stage {

@@ -1,19 +1,55 @@
-//! The response playbooks, one module each, every stage explicit.
+//! Response actions inside one member account: the playbooks, entries of one registry.
+//!
+//! Each playbook acts in one account and region with that account's credentials, stage by
+//! stage (priority action, forensics, countermeasure), recording every action with the state
+//! it found. The hub decides *whether* and *where* a playbook runs (trust, leases, budgets) and
+//! reaches the playbooks only through [`registry`]; the little state a playbook keeps across
+//! events (trail records, offence counts) it reaches through [`Memory`], which the hub provides.
 
 pub mod auto_mfa;
 pub mod cloudtrail_tamper;
 pub mod isolate;
+pub mod record;
+pub mod registry;
+pub mod totp;
+pub mod trails;
 
-use super::record::Recorder;
-use super::store::Store;
 use aws_config::SdkConfig;
+use futures::future::BoxFuture;
+use rampart_common::identity::OwnRoles;
 use rampart_common::ResponseConfig;
+use record::Recorder;
 use serde_json::Value;
+
+/// The state playbooks keep between events, kept by the hub (a DynamoDB table).
+pub trait Memory: Send + Sync {
+    /// The recorded configuration of trail `name` (home region `region`), if any.
+    fn trail_record<'a>(
+        &'a self,
+        account: &'a str,
+        region: &'a str,
+        name: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Value>, String>>;
+    /// Records a trail's configuration as the baseline to restore.
+    fn put_trail_record<'a>(
+        &'a self,
+        account: &'a str,
+        region: &'a str,
+        name: &'a str,
+        config: &'a Value,
+    ) -> BoxFuture<'a, Result<(), String>>;
+    /// Counts an offence of `actor` (once per event); returns the count including this one.
+    fn record_offence<'a>(
+        &'a self,
+        actor: &'a str,
+        event_id: &'a str,
+    ) -> BoxFuture<'a, Result<usize, String>>;
+}
 
 /// What a playbook needs to act in one member account and region.
 pub struct Ctx<'a> {
     pub cfg: &'a ResponseConfig,
-    pub store: &'a Store,
+    pub store: &'a dyn Memory,
     /// Member credentials, region set to `region`.
     pub member: &'a SdkConfig,
     pub account: &'a str,
@@ -21,7 +57,7 @@ pub struct Ctx<'a> {
     pub event_id: &'a str,
     pub incident_id: &'a str,
     /// Rampart's own roles (never acted against).
-    pub own: &'a super::trust::OwnRoles,
+    pub own: &'a OwnRoles,
     pub plan: bool,
 }
 
@@ -133,19 +169,16 @@ pub const MEMBER_DENIES: &[Scope] = &[Scope {
 /// The member response role's policy, generated from the playbooks' declarations.
 pub fn member_policy() -> Result<serde_json::Value, rampart_common::permissions::PolicyError> {
     let mut perms = member_permissions();
-    perms.push(rampart_common::Permissions {
-        component: "session check",
-        actions: &["sts:GetCallerIdentity"],
-    });
+    perms.push(crate::roles::SESSION_CHECK);
     rampart_common::permissions::policy_document("Playbooks", &perms, MEMBER_SCOPES, MEMBER_DENIES)
 }
 
-/// Every IAM action the member response role needs, by playbook.
+/// Every IAM action the member response role needs: each registry entry's declaration, and
+/// the trail recording the schedule does.
 pub fn member_permissions() -> Vec<rampart_common::Permissions> {
-    vec![
-        cloudtrail_tamper::PERMISSIONS,
-        auto_mfa::PERMISSIONS,
-        isolate::PERMISSIONS,
-        super::trails::RECORD_PERMISSIONS,
-    ]
+    registry::PLAYBOOKS
+        .iter()
+        .map(|p| p.permissions)
+        .chain([trails::RECORD_PERMISSIONS])
+        .collect()
 }

@@ -1,21 +1,21 @@
 //! Playbook 1: someone stopped, deleted or reconfigured a protected trail.
 //!
-//! Priority action first (the seed parsed the identity first and crashed on root before ever
-//! restarting the trail): recreate a deleted trail, restart logging, restore changed settings
+//! Priority action first, before the actor is even looked at (an unusual identity must never
+//! delay restarting the trail): recreate a deleted trail, restart logging, restore changed settings
 //! and selectors from the last recorded configuration or the baseline. Then forensics, then the
 //! configured countermeasure against the actor.
 
 use super::{exempt, partition, Ctx, Run};
-use crate::respond::event::ApiCall;
-use crate::respond::identity::{mfa_used, Actor, Forensics};
+use crate::error_text::describe;
 use crate::respond::record::{Stage, Status};
 use crate::respond::trails::{self, name_and_region, selectors_to_sdk, TrailConfig};
+use rampart_common::event::ApiCall;
+use rampart_common::identity::{mfa_used, Actor, Forensics};
 use rampart_common::response::Countermeasure;
-use rampart_member::error_text::describe;
 use serde_json::json;
 
 pub const PERMISSIONS: rampart_common::Permissions = rampart_common::Permissions {
-    component: "hub/respond/cloudtrail-tamper (member)",
+    component: "member/respond/cloudtrail-tamper",
     actions: &[
         "cloudtrail:DescribeTrails",
         "cloudtrail:GetTrailStatus",

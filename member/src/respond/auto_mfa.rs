@@ -13,14 +13,14 @@
 //! The schedule deletes a seed once the user has signed in, or after `mfa_seed_max_age_hours`.
 
 use super::{exempt, partition, Ctx, Run};
+use crate::error_text::{describe, is_code};
 use crate::respond::record::{Stage, Status};
 use crate::respond::totp;
 use rampart_common::response::MfaMode;
-use rampart_member::error_text::{describe, is_code};
 use serde_json::json;
 
 pub const PERMISSIONS: rampart_common::Permissions = rampart_common::Permissions {
-    component: "hub/respond/auto-mfa (member)",
+    component: "member/respond/auto-mfa",
     actions: &[
         "iam:GetUser",
         "iam:ListUserTags",
@@ -667,8 +667,8 @@ pub async fn sweep_seeds(
 /// Users of the account without MFA, from one credential report (no per-user calls).
 pub async fn users_without_mfa(member: &aws_config::SdkConfig) -> Result<Vec<String>, String> {
     let iam = aws_sdk_iam::Client::new(member);
-    let rl = rampart_member::ratelimit::RateLimiter::new(10.0, 20);
-    let report = rampart_member::collect::credential_report::collect(&iam, &rl)
+    let rl = crate::ratelimit::RateLimiter::new(10.0, 20);
+    let report = crate::collect::credential_report::collect(&iam, &rl)
         .await
         .map_err(|e| format!("credential report: {e}"))?;
     Ok(report

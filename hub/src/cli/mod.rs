@@ -1,16 +1,14 @@
 //! The `rampart` command line. Flags override `RAMPART_*` environment variables, which
 //! override the config file, which overrides the defaults (docs/configuration.md).
 
+pub mod response;
+
 use crate::aws::{self, AwsOptions};
 use crate::exit::{self, CliError};
-use crate::fleet::{self, FleetPlan};
-use crate::org;
+use crate::fleet;
 use crate::progress::{self, Progress};
-use crate::regions;
 use crate::report;
-use crate::report_html;
-use crate::report_upload;
-use crate::session::{self, SessionSpec, Sessions};
+use crate::service::{self, html_report, Fleet};
 use crate::snapshots;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -19,7 +17,6 @@ use rampart_member::benchmark::CIS_V3_0_0;
 use rampart_member::checks::Settings;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -205,11 +202,12 @@ pub enum Command {
         plan: bool,
     },
     /// Print an IAM policy generated from the code's permission declarations
-    /// (`rampart iam-policy respond`; the stack templates carry the same documents).
+    /// (`rampart iam-policy assess|respond|hub|require-mfa`, or `--role NAME`; the stack
+    /// templates carry the same documents).
     IamPolicy {
-        /// Which role's policy.
+        /// Which role's policy (also accepted as `--role`).
         #[arg(value_enum)]
-        role: PolicyRole,
+        role: Option<PolicyRole>,
     },
     /// List the response audit log (DynamoDB).
     Audit {
@@ -227,6 +225,8 @@ pub enum Command {
 /// Roles whose policies are generated from the declarations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum PolicyRole {
+    /// The member assessment role (collectors, publishing; read-only).
+    Assess,
     /// The member response role (playbooks).
     Respond,
     /// The hub's response Lambda role.
@@ -406,15 +406,7 @@ pub fn effective_config(
     Ok(cfg)
 }
 
-/// Everything a command needs to reach the fleet.
-pub(crate) struct Fleet {
-    pub(crate) cfg: Config,
-    pub(crate) base: aws_config::SdkConfig,
-    pub(crate) sessions: Sessions,
-    pub(crate) regions: Vec<String>,
-    pub(crate) home_region: String,
-}
-
+/// Connects with the credentials and endpoint the flags and environment select.
 async fn connect(global: &GlobalArgs, cfg: Config, run_id: &str) -> Result<Fleet, CliError> {
     let opts = AwsOptions {
         profile: global.profile.clone(),
@@ -423,79 +415,7 @@ async fn connect(global: &GlobalArgs, cfg: Config, run_id: &str) -> Result<Fleet
         retry_mode: cfg.retry_mode.clone().unwrap_or_else(|| "adaptive".into()),
         max_attempts: cfg.max_attempts(),
     };
-    connect_with(aws::load(&opts).await, cfg, run_id).await
-}
-
-/// As `connect`, from an already loaded base config (the Lambda's).
-pub(crate) async fn connect_with(
-    mut base: aws_config::SdkConfig,
-    cfg: Config,
-    run_id: &str,
-) -> Result<Fleet, CliError> {
-    let hub_region = match base.region() {
-        Some(r) => r.to_string(),
-        None => match cfg
-            .regions
-            .as_ref()
-            .and_then(|r| r.iter().find(|r| *r != "all"))
-        {
-            Some(r) => {
-                base = base
-                    .to_builder()
-                    .region(aws_types::region::Region::new(r.clone()))
-                    .build();
-                r.clone()
-            }
-            None => {
-                return Err(CliError::Usage(
-                    "no region: pass --region or set AWS_REGION".into(),
-                ))
-            }
-        },
-    };
-    let ec2 = aws_sdk_ec2::Client::new(&base);
-    let regions = regions::resolve(&ec2, &cfg.region_selection())
-        .await
-        .map_err(|e| match e {
-            regions::RegionError::Api(m) => CliError::Runtime(anyhow::anyhow!(m)),
-            other => CliError::Usage(other.to_string()),
-        })?;
-    let home_region = cfg
-        .home_region
-        .clone()
-        .unwrap_or_else(|| regions.first().cloned().unwrap_or(hub_region.clone()));
-    if !regions.contains(&home_region) {
-        return Err(CliError::Usage(format!(
-            "home_region {home_region} is not among the assessed regions ({})",
-            regions.join(", ")
-        )));
-    }
-    let hub_account = session::caller_account(&base).await.map_err(|e| {
-        CliError::Runtime(anyhow::anyhow!(
-            "cannot identify the hub's credentials: {e}"
-        ))
-    })?;
-    let spec = SessionSpec {
-        role_name: cfg.role_name().to_string(),
-        external_id: cfg.external_id.clone(),
-        session_name: session::session_name("rampart-assess", run_id),
-        duration: Duration::from_secs(u64::from(cfg.session_duration_secs())),
-        sts_region: hub_region,
-    };
-    Ok(Fleet {
-        sessions: Sessions::new(base.clone(), hub_account, spec),
-        base,
-        cfg,
-        regions,
-        home_region,
-    })
-}
-
-/// A run id that sorts by time and is unique enough to name sessions.
-pub fn new_run_id() -> String {
-    let now = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
-    let uuid = uuid::Uuid::new_v4().simple().to_string();
-    format!("{now}-{}", &uuid[..8])
+    Ok(service::connect(aws::load(&opts).await, cfg, run_id).await?)
 }
 
 /// Runs a parsed command line and returns the exit code.
@@ -513,30 +433,45 @@ pub async fn run(cli: Cli) -> Result<u8, CliError> {
             Ok(u8::try_from(rampart_template::cli::run_cli(args)).unwrap_or(exit::RUNTIME))
         }
         Command::HandleEvent { file, plan } => {
-            crate::respond_cli::handle_event(&cli.global, file, *plan).await
+            response::handle_event(&cli.global, file, *plan).await
         }
         Command::Isolate {
             account,
             instance,
             plan,
-        } => crate::respond_cli::isolate(&cli.global, account, instance, *plan).await,
+        } => response::isolate(&cli.global, account, instance, *plan).await,
         Command::Mfa {
             command: MfaCommand::Enforce { account, plan },
-        } => crate::respond_cli::mfa_enforce(&cli.global, account, *plan).await,
+        } => response::mfa_enforce(&cli.global, account, *plan).await,
         Command::Audit {
             account,
             since,
             format,
-        } => crate::respond_cli::audit(&cli.global, account.as_deref(), since, *format).await,
+        } => response::audit(&cli.global, account.as_deref(), since, *format).await,
         Command::RecordTrails { accept_drift, plan } => {
-            crate::respond_cli::record_trails(&cli.global, *accept_drift, *plan).await
+            response::record_trails(&cli.global, *accept_drift, *plan).await
         }
         Command::IamPolicy { role } => {
+            // `--role` is also the global member-role flag; here it names the policy.
+            let role = match (role, cli.global.role_name.as_deref()) {
+                (Some(r), _) => *r,
+                (None, Some(name)) => PolicyRole::from_str(name, true).map_err(|_| {
+                    CliError::Usage(format!(
+                        "--role {name}: expected assess, respond, hub or require-mfa"
+                    ))
+                })?,
+                (None, None) => {
+                    return Err(CliError::Usage(
+                        "which policy? assess, respond, hub or require-mfa".into(),
+                    ))
+                }
+            };
             let doc = match role {
-                PolicyRole::Respond => crate::respond::playbooks::member_policy(),
+                PolicyRole::Assess => rampart_member::roles::assess_policy(),
+                PolicyRole::Respond => rampart_member::roles::respond_policy(),
                 PolicyRole::Hub => crate::respond::hub_policy(),
                 PolicyRole::RequireMfa => {
-                    Ok(crate::respond::playbooks::auto_mfa::require_mfa_policy_document())
+                    Ok(rampart_member::respond::auto_mfa::require_mfa_policy_document())
                 }
             }
             .map_err(|e| CliError::Runtime(anyhow::anyhow!(e)))?;
@@ -549,21 +484,11 @@ pub async fn run(cli: Cli) -> Result<u8, CliError> {
     }
 }
 
-pub(crate) async fn discover(fleet: &Fleet, with_ous: bool) -> Result<Vec<org::Account>, CliError> {
-    let client = aws_sdk_organizations::Client::new(&fleet.base);
-    org::discover(&client, &fleet.cfg, with_ous)
-        .await
-        .map_err(|e| match e {
-            org::DiscoveryError::Empty => CliError::Usage(e.to_string()),
-            org::DiscoveryError::Api(_) => CliError::Runtime(anyhow::anyhow!(e)),
-        })
-}
-
 async fn accounts(global: &GlobalArgs, format: OutputFormat) -> Result<u8, CliError> {
     let cfg = effective_config(global, None)?;
-    let run_id = new_run_id();
+    let run_id = service::new_run_id();
     let fleet = connect(global, cfg, &run_id).await?;
-    let accounts = discover(&fleet, true).await?;
+    let accounts = service::discover(&fleet, true).await?;
     let checks =
         futures::future::join_all(accounts.iter().map(|a| fleet.sessions.open(&a.id))).await;
     let rows: Vec<serde_json::Value> = accounts
@@ -611,10 +536,10 @@ async fn accounts(global: &GlobalArgs, format: OutputFormat) -> Result<u8, CliEr
 async fn assess(global: &GlobalArgs, args: &AssessArgs) -> Result<u8, CliError> {
     let cfg = effective_config(global, Some(args))?;
     let fail_on = parse_fail_on(cfg.fail_on.as_deref())?;
-    let run_id = new_run_id();
+    let run_id = service::new_run_id();
     let fleet = connect(global, cfg, &run_id).await?;
-    let accounts = discover(&fleet, false).await?;
-    let plan = plan_for(&fleet, &run_id, args.save_snapshots.clone());
+    let accounts = service::discover(&fleet, false).await?;
+    let plan = service::plan_for(&fleet, &run_id, args.save_snapshots.clone());
     tracing::info!(accounts = accounts.len(), regions = %plan.regions.join(","), run_id = %run_id, "assessment starting");
     let mut progress = Progress::new(
         progress::Mode::for_stderr(global.log_format == LogFormat::Json),
@@ -634,7 +559,7 @@ async fn assess(global: &GlobalArgs, args: &AssessArgs) -> Result<u8, CliError> 
         write_html(&report, path)?;
     }
     let uploaded = match &fleet.cfg.report_bucket {
-        Some(bucket) => upload_report(&fleet.base, &fleet.cfg, bucket, &report)
+        Some(bucket) => service::upload_report(&fleet.base, &fleet.cfg, bucket, &report)
             .await
             .is_some(),
         None => true,
@@ -646,71 +571,11 @@ async fn assess(global: &GlobalArgs, args: &AssessArgs) -> Result<u8, CliError> 
     })
 }
 
-/// Uploads the run's HTML report and prints where it is (standard error); the URL, or None
-/// when the upload failed (reported).
-pub async fn upload_report(
-    base: &aws_config::SdkConfig,
-    cfg: &Config,
-    bucket: &str,
-    report: &fleet::FleetReport,
-) -> Option<String> {
-    let spec = report_upload::UploadSpec {
-        bucket: bucket.to_string(),
-        key: report_upload::object_key(cfg.report_prefix(), &report.run_id),
-        kms_key: cfg.report_kms_key.clone(),
-        url_lifetime: Duration::from_secs(u64::from(cfg.report_url_hours()) * 3600),
-    };
-    match report_upload::upload(base, &spec, html_report(report)).await {
-        Ok(up) => {
-            if let Some(w) = &up.warning {
-                eprintln!("warning: {w}");
-            }
-            let valid = match &up.validity {
-                report_upload::Validity::Shortened(d) => report_upload::human(*d),
-                _ => report_upload::human(spec.url_lifetime),
-            };
-            eprintln!(
-                "HTML report uploaded to {}; pre-signed URL (valid {valid}):",
-                up.s3_uri
-            );
-            eprintln!("{}", up.url);
-            Some(up.url)
-        }
-        Err(e) => {
-            eprintln!("error: HTML report not uploaded: {e}");
-            None
-        }
-    }
-}
-
-/// The HTML report of a run, stamped with this build's version.
-pub fn html_report(report: &fleet::FleetReport) -> String {
-    report_html::render(report, &CIS_V3_0_0, env!("CARGO_PKG_VERSION"))
-}
-
 fn write_html(report: &fleet::FleetReport, path: &std::path::Path) -> Result<(), CliError> {
     std::fs::write(path, html_report(report))
         .with_context(|| format!("writing {}", path.display()))?;
     eprintln!("HTML report written to {}", path.display());
     Ok(())
-}
-
-/// The fleet plan a configured run follows (CIS v3.0.0, publishing as configured).
-pub(crate) fn plan_for(fleet: &Fleet, run_id: &str, snapshot_dir: Option<PathBuf>) -> FleetPlan {
-    FleetPlan {
-        benchmark: &CIS_V3_0_0,
-        regions: fleet.regions.clone(),
-        home_region: fleet.home_region.clone(),
-        concurrency: fleet.cfg.concurrency(),
-        rate_limit: fleet.cfg.rate_limit(),
-        rate_burst: fleet.cfg.rate_burst(),
-        publish: fleet.cfg.publish.unwrap_or(false),
-        enable_security_hub: fleet.cfg.enable_security_hub.unwrap_or(false),
-        settings: Settings::from_thresholds(fleet.cfg.thresholds.as_ref()),
-        run_id: run_id.to_string(),
-        now: crate::time::now(),
-        snapshot_dir,
-    }
 }
 
 fn parse_fail_on(s: Option<&str>) -> Result<Option<Severity>, CliError> {

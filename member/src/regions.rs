@@ -1,11 +1,11 @@
 //! Region selection: a configured list (validated against the regions EC2 knows) or every
-//! region enabled in the hub account.
+//! region enabled in the account whose credentials ask (the hub's, for a fleet run).
 
+use crate::error_text::describe;
 use rampart_common::config::RegionSelection;
-use rampart_member::error_text::describe;
 
 pub const PERMISSIONS: rampart_common::Permissions = rampart_common::Permissions {
-    component: "hub/regions",
+    component: "regions",
     actions: &["ec2:DescribeRegions"],
 };
 
@@ -19,10 +19,12 @@ pub enum RegionError {
     Api(String),
 }
 
+/// The regions to work in, asked of the account `config`'s credentials belong to.
 pub async fn resolve(
-    ec2: &aws_sdk_ec2::Client,
+    config: &aws_config::SdkConfig,
     sel: &RegionSelection,
 ) -> Result<Vec<String>, RegionError> {
+    let ec2 = &aws_sdk_ec2::Client::new(config);
     match sel {
         RegionSelection::AllEnabled => {
             let mut r = list(ec2, false).await?;

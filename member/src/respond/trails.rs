@@ -3,12 +3,13 @@
 //! The scheduled event records every trail's configuration in the state table; the tamper
 //! playbook restores from that record, or from the configured baseline when there is none.
 
+use super::record::{ActionRecord, Stage, Status};
+use crate::error_text::describe;
 use aws_sdk_cloudtrail::types::{DataResource, EventSelector, ReadWriteType, Trail};
-use rampart_member::error_text::describe;
 use serde::{Deserialize, Serialize};
 
 pub const RECORD_PERMISSIONS: rampart_common::Permissions = rampart_common::Permissions {
-    component: "hub/respond/trail-records (member)",
+    component: "member/respond/trail-records",
     actions: &["cloudtrail:DescribeTrails", "cloudtrail:GetEventSelectors"],
 };
 
@@ -280,6 +281,113 @@ pub async fn read_all(
         ));
     }
     Ok(configs)
+}
+
+/// Records every trail the account owns in this region: the baseline the tamper playbook
+/// restores. A trail seen for the first time is recorded; one that differs from its record is
+/// reported as drift and never silently recorded over (a tamperer's change must not become the
+/// baseline) unless `accept_drift` (an operator's explicit choice).
+pub async fn record(
+    member: &aws_config::SdkConfig,
+    memory: &dyn super::Memory,
+    account: &str,
+    region: &str,
+    plan: bool,
+    accept_drift: bool,
+) -> Vec<ActionRecord> {
+    let t = std::time::Instant::now();
+    let rec = |target: String,
+               action: &str,
+               status: Status,
+               detail: String,
+               prior: Option<serde_json::Value>| {
+        ActionRecord {
+            stage: Stage::Forensics,
+            action: action.into(),
+            target,
+            status,
+            detail,
+            prior_state: prior,
+            started_at: super::record::now(),
+            millis: u64::try_from(t.elapsed().as_millis()).unwrap_or(u64::MAX),
+        }
+    };
+    const RECORD: &str = "record trail configuration";
+    let ct = aws_sdk_cloudtrail::Client::new(member);
+    let configs = match read_all(&ct, account).await {
+        Ok(c) => c,
+        Err(e) => {
+            return vec![rec(
+                format!("{account}/{region}"),
+                RECORD,
+                Status::Failed,
+                e,
+                None,
+            )]
+        }
+    };
+    let mut out = Vec::new();
+    for live in configs {
+        let target = format!("{account}/{region}/{}", live.name);
+        let recorded = match memory.trail_record(account, region, &live.name).await {
+            Ok(r) => r.and_then(|v| serde_json::from_value::<TrailConfig>(v).ok()),
+            Err(e) => {
+                out.push(rec(target, RECORD, Status::Failed, e, None));
+                continue;
+            }
+        };
+        let prior = recorded.as_ref().and_then(|r| serde_json::to_value(r).ok());
+        match recorded.as_ref().map(|r| r.drift_all(&live)) {
+            Some(d) if d.is_empty() => continue,
+            Some(d) if !accept_drift => {
+                out.push(rec(
+                    target,
+                    "trail drift",
+                    Status::Skipped,
+                    format!(
+                        "{} differ from the recorded configuration; the record is kept \
+                         (the tamper playbook restores it; `rampart record-trails --accept-drift` adopts the live one)",
+                        d.join(", ")
+                    ),
+                    prior,
+                ));
+                continue;
+            }
+            _ => {}
+        }
+        if plan {
+            out.push(rec(
+                target,
+                RECORD,
+                Status::Planned,
+                "plan only: not recorded".into(),
+                None,
+            ));
+            continue;
+        }
+        let value = match serde_json::to_value(&live) {
+            Ok(v) => v,
+            Err(e) => {
+                out.push(rec(target, RECORD, Status::Failed, e.to_string(), None));
+                continue;
+            }
+        };
+        match memory
+            .put_trail_record(account, region, &live.name, &value)
+            .await
+        {
+            Ok(()) => {
+                let detail = if prior.is_some() {
+                    "drift accepted: the live configuration is the new record"
+                } else {
+                    "recorded"
+                };
+                out.push(rec(target, RECORD, Status::Done, detail.into(), prior))
+            }
+            Err(e) => out.push(rec(target, RECORD, Status::Failed, e, None)),
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -7,16 +7,16 @@
 //! instance profile is removed when configured. Each step is idempotent.
 
 use super::{exempt, Ctx, Run};
+use crate::error_text::describe;
 use crate::respond::record::{Stage, Status};
 use aws_sdk_ec2::types::{
     AttributeBooleanValue, Filter, Instance, IpPermission, ResourceType, Tag, TagSpecification,
 };
-use rampart_member::error_text::describe;
 use serde_json::json;
 use std::collections::BTreeMap;
 
 pub const PERMISSIONS: rampart_common::Permissions = rampart_common::Permissions {
-    component: "hub/respond/isolate (member)",
+    component: "member/respond/isolate",
     actions: &[
         "ec2:DescribeInstances",
         "ec2:DescribeInstanceAttribute",
