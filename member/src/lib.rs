@@ -5,7 +5,6 @@
 //! findings into that account's own Security Hub and closes the ones that no longer apply.
 //! This crate never knows about other accounts: the hub hands it credentials.
 
-pub mod benchmark;
 pub mod checks;
 pub mod collect;
 pub mod config_rule;
