@@ -20,6 +20,15 @@ pub const CIS_TYPE: &str =
 pub const GENERATOR_PREFIX: &str = "rampart/";
 /// ProductFields key holding the check id.
 pub const CHECK_ID_FIELD: &str = "rampart/CheckId";
+/// ProductFields key holding the benchmark key (`cis-7.0.0`); findings without it were
+/// written before benchmarks were versioned.
+pub const BENCHMARK_FIELD: &str = "rampart/Benchmark";
+/// ProductFields key holding the benchmark name and version, for people reading the finding.
+pub const BENCHMARK_NAME_FIELD: &str = "rampart/BenchmarkName";
+/// ProductFields key holding [`Finding::fingerprint`] of the finding as last imported.
+pub const FINGERPRINT_FIELD: &str = "rampart/Fingerprint";
+/// ProductFields key holding the run that produced the finding.
+pub const RUN_ID_FIELD: &str = "rampart/RunId";
 
 /// Limits from the ASFF documentation.
 pub mod limits {
@@ -133,11 +142,23 @@ pub fn product_arn(partition: &str, region: &str, account_id: &str) -> String {
     format!("arn:{partition}:securityhub:{region}:{account_id}:product/{account_id}/default")
 }
 
-/// Deterministic finding id: readable prefix, hashed resource so any resource id fits.
-pub fn finding_id(check_id: &str, account_id: &str, region: &str, resource_id: &str) -> String {
+/// Deterministic finding id: readable prefix (with the benchmark key, so findings of two
+/// versions coexist and close independently), hashed resource so any resource id fits.
+pub fn finding_id(
+    benchmark_key: &str,
+    check_id: &str,
+    account_id: &str,
+    region: &str,
+    resource_id: &str,
+) -> String {
     let digest = Sha256::digest(resource_id.as_bytes());
     let short = hex::encode(&digest[..12]);
-    format!("rampart/{account_id}/{region}/{check_id}/{short}")
+    format!("rampart/{account_id}/{region}/{benchmark_key}/{check_id}/{short}")
+}
+
+/// The GeneratorId of a check's findings under one benchmark version.
+pub fn generator_id(benchmark_key: &str, check_id: &str) -> String {
+    format!("{GENERATOR_PREFIX}{benchmark_key}/{check_id}")
 }
 
 /// The partition of a region (`aws`, `aws-cn`, `aws-us-gov`).
@@ -164,22 +185,54 @@ pub struct FindingContext<'a> {
 }
 
 impl Finding {
-    /// A FAILED finding for one verdict of a check.
+    /// A PASSED or FAILED finding for one verdict of a check.
     pub fn from_verdict(meta: &CheckMeta, ctx: &FindingContext<'_>, verdict: &Verdict) -> Finding {
-        let partition = partition_of(ctx.region);
         let status = if verdict.passed { "PASSED" } else { "FAILED" };
+        Finding::build(meta, ctx, &verdict.resource, status, &verdict.reason)
+    }
+
+    /// A NOT_AVAILABLE finding: the check could not decide (manual requirement, or the data
+    /// could not be read), with the reason. Never PASSED.
+    pub fn not_available(
+        meta: &CheckMeta,
+        ctx: &FindingContext<'_>,
+        resource: &ResourceRef,
+        reason: &str,
+    ) -> Finding {
+        Finding::build(meta, ctx, resource, "NOT_AVAILABLE", reason)
+    }
+
+    fn build(
+        meta: &CheckMeta,
+        ctx: &FindingContext<'_>,
+        res: &ResourceRef,
+        status: &str,
+        reason: &str,
+    ) -> Finding {
+        let partition = partition_of(ctx.region);
         let mut product_fields = BTreeMap::new();
         product_fields.insert(CHECK_ID_FIELD.to_string(), meta.id.to_string());
-        product_fields.insert("rampart/RunId".to_string(), ctx.run_id.to_string());
+        product_fields.insert(RUN_ID_FIELD.to_string(), ctx.run_id.to_string());
+        product_fields.insert(BENCHMARK_FIELD.to_string(), ctx.benchmark.key.to_string());
+        product_fields.insert(
+            BENCHMARK_NAME_FIELD.to_string(),
+            ctx.benchmark.name.to_string(),
+        );
         let description = truncate(
-            &format!("{} {}", meta.description, verdict.reason),
+            &format!("{} {}", meta.description, reason),
             limits::DESCRIPTION_MAX,
         );
         Finding {
             schema_version: SCHEMA_VERSION.into(),
-            id: finding_id(meta.id, ctx.account_id, ctx.region, &verdict.resource.id),
+            id: finding_id(
+                ctx.benchmark.key,
+                meta.id,
+                ctx.account_id,
+                ctx.region,
+                &res.id,
+            ),
             product_arn: product_arn(partition, ctx.region, ctx.account_id),
-            generator_id: format!("{GENERATOR_PREFIX}{}", meta.id),
+            generator_id: generator_id(ctx.benchmark.key, meta.id),
             aws_account_id: ctx.account_id.into(),
             region: ctx.region.into(),
             types: vec![CIS_TYPE.into()],
@@ -198,7 +251,7 @@ impl Finding {
                 },
             },
             product_fields,
-            resources: vec![resource(&verdict.resource, partition, ctx.region)],
+            resources: vec![resource(res, partition, ctx.region)],
             compliance: Compliance {
                 status: status.into(),
                 security_control_id: meta.security_control_id.map(str::to_string),
@@ -206,6 +259,48 @@ impl Finding {
             },
             record_state: "ACTIVE".into(),
         }
+    }
+
+    /// The benchmark key recorded in ProductFields (`None` for findings written before
+    /// benchmarks were versioned).
+    pub fn benchmark_key(&self) -> Option<&str> {
+        self.product_fields.get(BENCHMARK_FIELD).map(String::as_str)
+    }
+
+    /// A digest of what a reader sees in the finding (status, record state, title,
+    /// description, resources, requirements, control, severity), leaving out the run id and
+    /// timestamps: two runs that found the same thing give the same fingerprint.
+    pub fn fingerprint(&self) -> String {
+        let mut h = Sha256::new();
+        let mut put = |s: &str| {
+            h.update(s.as_bytes());
+            h.update([0u8]);
+        };
+        put(&self.id);
+        put(&self.generator_id);
+        put(&self.compliance.status);
+        put(&self.record_state);
+        put(&self.title);
+        put(&self.description);
+        put(&self.severity.label);
+        put(self.compliance.security_control_id.as_deref().unwrap_or(""));
+        for r in &self.compliance.related_requirements {
+            put(r);
+        }
+        for r in &self.resources {
+            put(&r.kind);
+            put(&r.id);
+            put(&r.region);
+        }
+        put(&self.remediation.recommendation.text);
+        hex::encode(&h.finalize()[..16])
+    }
+
+    /// The fingerprint recorded when the finding was last imported, if any.
+    pub fn recorded_fingerprint(&self) -> Option<&str> {
+        self.product_fields
+            .get(FINGERPRINT_FIELD)
+            .map(String::as_str)
     }
 
     /// The check id recorded in ProductFields, if this is a Rampart finding.
@@ -363,14 +458,16 @@ mod tests {
             "https://docs.aws.amazon.com/securityhub/latest/userguide/ec2-controls.html#ec2-53",
     };
     const BENCH: Benchmark = Benchmark {
+        key: "cis-3.0.0",
         name: "CIS AWS Foundations Benchmark v3.0.0",
         requirements: &[Requirement {
             id: "5.2",
             title: "t",
+            section: "Networking",
             level: 1,
             automated: true,
             checks: &["ec2.sg-admin-ports-ipv4"],
-            not_available_reason: None,
+            control: Some("EC2.53"),
         }],
     };
 
@@ -414,6 +511,19 @@ mod tests {
         assert_eq!(f.compliance.security_control_id.as_deref(), Some("EC2.53"));
         assert_eq!(f.compliance.status, "FAILED");
         assert_eq!(f.check_id(), Some("ec2.sg-admin-ports-ipv4"));
+        assert_eq!(f.benchmark_key(), Some("cis-3.0.0"));
+        assert_eq!(f.generator_id, "rampart/cis-3.0.0/ec2.sg-admin-ports-ipv4");
+        assert!(
+            f.id.contains("/cis-3.0.0/ec2.sg-admin-ports-ipv4/"),
+            "{}",
+            f.id
+        );
+        assert_eq!(
+            f.product_fields
+                .get(BENCHMARK_NAME_FIELD)
+                .map(String::as_str),
+            Some("CIS AWS Foundations Benchmark v3.0.0")
+        );
         assert_eq!(f.resources[0].kind, "AwsEc2SecurityGroup");
         f.validate().unwrap();
         let json = serde_json::to_value(&f).unwrap();
@@ -423,14 +533,16 @@ mod tests {
 
     #[test]
     fn ids_are_deterministic_and_distinct() {
-        let a = finding_id("c", "1", "r", "res-a");
-        assert_eq!(a, finding_id("c", "1", "r", "res-a"));
-        assert_ne!(a, finding_id("c", "1", "r", "res-b"));
-        assert_ne!(a, finding_id("c", "2", "r", "res-a"));
-        assert_ne!(a, finding_id("c", "1", "r2", "res-a"));
-        assert_ne!(a, finding_id("d", "1", "r", "res-a"));
+        let a = finding_id("b", "c", "1", "r", "res-a");
+        assert_eq!(a, finding_id("b", "c", "1", "r", "res-a"));
+        assert_ne!(a, finding_id("b", "c", "1", "r", "res-b"));
+        assert_ne!(a, finding_id("b", "c", "2", "r", "res-a"));
+        assert_ne!(a, finding_id("b", "c", "1", "r2", "res-a"));
+        assert_ne!(a, finding_id("b", "d", "1", "r", "res-a"));
+        // Two benchmark versions never share a finding.
+        assert_ne!(a, finding_id("b2", "c", "1", "r", "res-a"));
         // Long resource ids still give a bounded id.
-        assert!(finding_id("c", "1", "r", &"x".repeat(5000)).len() < 100);
+        assert!(finding_id("cis-7.0.0", "c", "1", "r", &"x".repeat(5000)).len() < 120);
     }
 
     #[test]
@@ -440,7 +552,7 @@ mod tests {
         assert_eq!(
             f.validate(),
             Err(AsffError::TooLong {
-                id: f.id.clone(),
+                id: truncate(&f.id, 80),
                 field: "Title",
                 len: 300,
                 max: 256
@@ -465,6 +577,25 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("RelatedRequirements has 33 entries"));
+    }
+
+    #[test]
+    fn fingerprints_ignore_the_run_and_see_the_content() {
+        let a = Finding::from_verdict(&META, &ctx(), &verdict("sg-1"));
+        let mut later = ctx();
+        later.run_id = "r2";
+        later.now = "2026-02-01T00:00:00Z";
+        let b = Finding::from_verdict(&META, &later, &verdict("sg-1"));
+        assert_eq!(a.fingerprint(), b.fingerprint());
+        let mut v = verdict("sg-1");
+        v.passed = true;
+        let c = Finding::from_verdict(&META, &ctx(), &v);
+        assert_eq!(c.compliance.status, "PASSED");
+        assert_ne!(a.fingerprint(), c.fingerprint());
+        let na = Finding::not_available(&META, &ctx(), &v.resource, "AccessDenied");
+        assert_eq!(na.compliance.status, "NOT_AVAILABLE");
+        assert_ne!(na.fingerprint(), c.fingerprint());
+        na.validate().unwrap();
     }
 
     #[test]

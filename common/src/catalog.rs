@@ -96,18 +96,26 @@ pub struct Requirement {
     /// Requirement id within the benchmark, e.g. `5.2`.
     pub id: &'static str,
     pub title: &'static str,
+    /// Top-level section of the benchmark, e.g. `Networking`.
+    pub section: &'static str,
+    /// Whether CIS assesses it automatically (false: manual). Manual requirements are still
+    /// decided by checks where an API answers them; otherwise a `manual.*` check reports
+    /// NOT_AVAILABLE with the reason.
+    pub automated: bool,
     /// CIS profile level (1 or 2).
     pub level: u8,
-    pub automated: bool,
-    /// Checks that together decide this requirement. Empty means no API can answer it.
+    /// Checks that together decide this requirement (never empty).
     pub checks: &'static [&'static str],
-    /// Why the requirement cannot be evaluated, when `checks` is empty.
-    pub not_available_reason: Option<&'static str>,
+    /// Security Hub control id, where Security Hub has one (e.g. `EC2.53`).
+    pub control: Option<&'static str>,
 }
 
-/// A benchmark version: a name and its requirements.
+/// A benchmark version: a short key, a name and its requirements.
 #[derive(Debug, Clone, Copy)]
 pub struct Benchmark {
+    /// Short, stable key used on the command line, in finding ids and generator ids,
+    /// e.g. `cis-3.0.0`. Never rename.
+    pub key: &'static str,
     /// Name as used in `Compliance.RelatedRequirements`, e.g. `CIS AWS Foundations Benchmark v3.0.0`.
     pub name: &'static str,
     pub requirements: &'static [Requirement],
@@ -116,11 +124,29 @@ pub struct Benchmark {
 impl Benchmark {
     /// `Compliance.RelatedRequirements` entries for a check: `<benchmark name>/<requirement id>`.
     pub fn related_requirements(&self, check_id: &str) -> Vec<String> {
-        self.requirements
-            .iter()
-            .filter(|r| r.checks.contains(&check_id))
+        self.requirements_of(check_id)
             .map(|r| format!("{}/{}", self.name, r.id))
             .collect()
+    }
+
+    /// The requirements a check serves.
+    pub fn requirements_of<'a>(
+        &'a self,
+        check_id: &'a str,
+    ) -> impl Iterator<Item = &'static Requirement> + 'a {
+        self.requirements
+            .iter()
+            .filter(move |r| r.checks.contains(&check_id))
+    }
+
+    /// The requirement with this id.
+    pub fn requirement(&self, id: &str) -> Option<&'static Requirement> {
+        self.requirements.iter().find(|r| r.id == id)
+    }
+
+    /// The version part of the name, e.g. `v3.0.0`.
+    pub fn version(&self) -> &'static str {
+        self.name.rsplit(' ').next().unwrap_or(self.name)
     }
 
     /// Every check id the benchmark uses, in table order, without duplicates.
@@ -144,23 +170,26 @@ mod tests {
     use super::*;
 
     const B: Benchmark = Benchmark {
+        key: "test-1",
         name: "Test v1",
         requirements: &[
             Requirement {
                 id: "1.1",
                 title: "a",
+                section: "S",
                 level: 1,
                 automated: true,
                 checks: &["x", "y"],
-                not_available_reason: None,
+                control: None,
             },
             Requirement {
                 id: "1.2",
                 title: "b",
+                section: "S",
                 level: 1,
                 automated: true,
                 checks: &["y"],
-                not_available_reason: None,
+                control: None,
             },
         ],
     };

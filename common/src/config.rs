@@ -85,7 +85,21 @@ pub struct Config {
     pub report_url_hours: Option<u32>,
     /// KMS key (id, ARN or alias) for SSE-KMS on the report; SSE-S3 (AES256) when unset.
     pub report_kms_key: Option<String>,
+    /// Benchmark versions to assess (`cis-3.0.0` ... `cis-7.0.0`), several at once allowed.
+    /// Default: the newest.
+    pub benchmark: Option<Vec<String>>,
+    /// Publish only FAILED findings (and close stale ones), as before PASSED and
+    /// NOT_AVAILABLE findings were published.
+    pub only_failed: Option<bool>,
+    /// An unchanged finding is re-imported once its last import is this many days old, so
+    /// Security Hub (which deletes findings not updated for 90 days) keeps it (1-89).
+    pub finding_refresh_days: Option<u32>,
 }
+
+/// Security Hub deletes a finding that has not been updated for this many days.
+pub const SECURITY_HUB_FINDING_RETENTION_DAYS: u32 = 90;
+/// Default age at which an unchanged finding is re-imported anyway.
+pub const DEFAULT_FINDING_REFRESH_DAYS: u32 = 75;
 
 /// The CIS thresholds a check compares against. Unset keys keep the CIS v3.0.0 values:
 /// 14 characters (1.8), 24 passwords (1.9), 45 days unused (1.12), 90 days key age (1.14),
@@ -181,6 +195,9 @@ impl Config {
             report_prefix: self.report_prefix.or(base.report_prefix),
             report_url_hours: self.report_url_hours.or(base.report_url_hours),
             report_kms_key: self.report_kms_key.or(base.report_kms_key),
+            benchmark: self.benchmark.or(base.benchmark),
+            only_failed: self.only_failed.or(base.only_failed),
+            finding_refresh_days: self.finding_refresh_days.or(base.finding_refresh_days),
         }
     }
 
@@ -196,6 +213,18 @@ impl Config {
 
     pub fn role_name(&self) -> &str {
         self.role_name.as_deref().unwrap_or(DEFAULT_ROLE_NAME)
+    }
+
+    /// The benchmark versions to assess (validated by [`Config::validate`]; the default on
+    /// an unknown name).
+    pub fn benchmarks(&self) -> Vec<&'static crate::Benchmark> {
+        crate::benchmarks::select(self.benchmark.as_deref())
+            .unwrap_or_else(|_| vec![crate::benchmarks::DEFAULT])
+    }
+
+    pub fn finding_refresh_days(&self) -> u32 {
+        self.finding_refresh_days
+            .unwrap_or(DEFAULT_FINDING_REFRESH_DAYS)
     }
 
     pub fn concurrency(&self) -> usize {
@@ -280,6 +309,15 @@ impl Config {
                 }
             }
         }
+        crate::benchmarks::select(self.benchmark.as_deref())
+            .map_err(|e| ConfigError::Invalid(format!("benchmark: {e}")))?;
+        let r = self.finding_refresh_days();
+        if !(1..SECURITY_HUB_FINDING_RETENTION_DAYS).contains(&r) {
+            return Err(ConfigError::Invalid(format!(
+                "finding_refresh_days must be within 1..={} (Security Hub deletes findings not updated for {SECURITY_HUB_FINDING_RETENTION_DAYS} days), got {r}",
+                SECURITY_HUB_FINDING_RETENTION_DAYS - 1
+            )));
+        }
         let h = self.report_url_hours();
         if !(1..=MAX_REPORT_URL_HOURS).contains(&h) {
             return Err(ConfigError::Invalid(format!(
@@ -347,6 +385,9 @@ report_bucket = "rampart-reports-111122223333"
 report_prefix = "cis/"
 report_url_hours = 24
 report_kms_key = "alias/rampart"
+benchmark = ["cis-3.0.0", "cis-7.0.0"]
+only_failed = false
+finding_refresh_days = 60
 
 [thresholds]
 password_min_length = 16
@@ -384,6 +425,14 @@ log_file_validation = true
         c.validate().unwrap();
         assert_eq!(c.role_name(), "RampartMember");
         assert_eq!(c.concurrency(), 8);
+        let keys: Vec<&str> = c.benchmarks().iter().map(|b| b.key).collect();
+        assert_eq!(keys, vec!["cis-3.0.0", "cis-7.0.0"]);
+        assert_eq!(c.finding_refresh_days(), 60);
+        assert_eq!(
+            Config::default().benchmarks()[0].key,
+            "cis-7.0.0",
+            "the newest version by default"
+        );
         assert_eq!(
             c.region_selection(),
             RegionSelection::List(vec!["eu-west-1".into(), "us-east-1".into()])
@@ -418,6 +467,15 @@ log_file_validation = true
         );
         let c = Config::parse("report_url_hours = 0").unwrap();
         assert!(c.validate().is_err());
+        let c = Config::parse("benchmark = ['cis-2.0.0']").unwrap();
+        let err = c.validate().unwrap_err().to_string();
+        assert!(
+            err.contains("benchmark") && err.contains("cis-2.0.0"),
+            "{err}"
+        );
+        let c = Config::parse("finding_refresh_days = 90").unwrap();
+        let err = c.validate().unwrap_err().to_string();
+        assert!(err.contains("finding_refresh_days"), "{err}");
         let c = Config::parse("report_bucket = 'Not_A_Bucket'").unwrap();
         assert!(c
             .validate()

@@ -6,6 +6,7 @@
 //! `member` and `hub` build on these types.
 
 pub mod asff;
+pub mod benchmarks;
 pub mod catalog;
 pub mod config;
 pub mod event;

@@ -10,7 +10,7 @@ use futures::stream::{self, StreamExt};
 use rampart_common::{Benchmark, CheckOutcome};
 use rampart_member::checks::Settings;
 use rampart_member::collect::{self, in_region};
-use rampart_member::evaluate::{self, checks_of};
+use rampart_member::evaluate::{self, checks_for, FindingScope};
 use rampart_member::publish::{self, PublishReport, PublishRequest, RanCheck};
 use rampart_member::{securityhub, RateLimiter};
 use serde::{Deserialize, Serialize};
@@ -22,7 +22,8 @@ const SECURITYHUB_BURST: u32 = 30;
 /// What one fleet run does.
 #[derive(Debug, Clone)]
 pub struct FleetPlan {
-    pub benchmark: &'static Benchmark,
+    /// Benchmark versions assessed; their checks run once, findings are per version.
+    pub benchmarks: Vec<&'static Benchmark>,
     pub regions: Vec<String>,
     /// Region that receives account-level (global) findings.
     pub home_region: String,
@@ -31,6 +32,11 @@ pub struct FleetPlan {
     pub rate_burst: u32,
     pub publish: bool,
     pub enable_security_hub: bool,
+    /// Publish FAILED findings only (`--only-failed`).
+    pub only_failed: bool,
+    /// Re-import an unchanged finding only once its last import is this many days old
+    /// (`None`: every run).
+    pub refresh_after_days: Option<u32>,
     pub settings: Settings,
     pub run_id: String,
     /// RFC 3339 time of the run.
@@ -70,10 +76,69 @@ pub struct FleetReport {
     /// When the last account finished (absent in reports of older versions).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<String>,
+    /// Names of the benchmark versions, comma-separated (display).
     pub benchmark: String,
+    /// Keys of the benchmark versions assessed (`cis-7.0.0`); absent in reports of older
+    /// versions, which name one benchmark in `benchmark`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub benchmarks: Vec<String>,
     pub regions: Vec<String>,
     pub home_region: String,
     pub accounts: Vec<AccountResult>,
+}
+
+impl FleetPlan {
+    /// The display name of the plan's benchmarks.
+    pub fn benchmark_names(&self) -> String {
+        names(&self.benchmarks)
+    }
+
+    /// The plan's benchmark keys.
+    pub fn benchmark_keys(&self) -> Vec<String> {
+        self.benchmarks.iter().map(|b| b.key.to_string()).collect()
+    }
+
+    fn scope(&self) -> FindingScope {
+        if self.only_failed {
+            FindingScope::OnlyFailed
+        } else {
+            FindingScope::Complete
+        }
+    }
+}
+
+/// Benchmark names joined for display.
+pub fn names(benchmarks: &[&Benchmark]) -> String {
+    benchmarks
+        .iter()
+        .map(|b| b.name)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl FleetReport {
+    /// The benchmark tables the run assessed: from `benchmarks`, or the one `benchmark`
+    /// names in older reports (v3.0.0 when it names none Rampart knows).
+    pub fn benchmark_tables(&self) -> Vec<&'static Benchmark> {
+        let from_keys: Vec<&'static Benchmark> = self
+            .benchmarks
+            .iter()
+            .filter_map(|k| rampart_common::benchmarks::by_name(k).ok())
+            .collect();
+        if !from_keys.is_empty() {
+            return from_keys;
+        }
+        let from_names: Vec<&'static Benchmark> = self
+            .benchmark
+            .split(", ")
+            .filter_map(|n| rampart_common::benchmarks::by_name(n).ok())
+            .collect();
+        if from_names.is_empty() {
+            vec![&rampart_common::benchmarks::CIS_V3_0_0]
+        } else {
+            from_names
+        }
+    }
 }
 
 /// Runs the plan over `accounts`; results come back sorted by account id.
@@ -89,13 +154,29 @@ pub async fn run_observed(
     on_account: &mut (dyn FnMut(&AccountResult) + Send),
 ) -> FleetReport {
     let total = accounts.len();
+    let checks = checks_for(&plan.benchmarks);
+    // Organization-level requirements: judged once, from the hub's own credentials (the
+    // management account or a delegated administrator), owned by the hub's account.
+    let org_outcomes = if evaluate::has_organization_checks(&checks) {
+        Some(organization_outcomes(sessions, &checks, plan).await)
+    } else {
+        None
+    };
+    let hub_account = sessions.hub_account().to_string();
+    let hub_assessed = accounts.iter().any(|a| a.id == hub_account);
     let mut done = 0usize;
     let mut failing = 0usize;
     let mut results = Vec::with_capacity(total);
     // Owned items keep the stream's future `Send` (borrowed items trip a higher-ranked
     // lifetime limitation when the run is spawned onto a runtime).
     let mut stream = stream::iter(accounts.iter().cloned())
-        .map(|a| async move { Box::pin(assess_account(sessions, &a, plan)).await })
+        .map(|a| {
+            let extra = match &org_outcomes {
+                Some(o) if a.id == hub_account => o.clone(),
+                _ => Vec::new(),
+            };
+            async move { Box::pin(assess_account(sessions, &a, plan, extra)).await }
+        })
         .buffer_unordered(plan.concurrency.max(1));
     while let Some(r) = stream.next().await {
         done += 1;
@@ -113,19 +194,84 @@ pub async fn run_observed(
         on_account(&r);
         results.push(r);
     }
+    drop(stream);
+    // The hub's account is not among the targets: its organization findings still go to its
+    // own Security Hub, in a row of their own.
+    if let (Some(outcomes), false) = (org_outcomes, hub_assessed) {
+        let mut r = AccountResult {
+            account_id: hub_account.clone(),
+            name: "organization (hub account)".into(),
+            error: None,
+            snapshot_error: None,
+            outcomes,
+            publish: Vec::new(),
+        };
+        if plan.publish {
+            match sessions.open(&hub_account).await {
+                Ok(cfg) => {
+                    r.publish = vec![
+                        publish_outcomes(
+                            &cfg,
+                            &hub_account,
+                            &plan.home_region,
+                            &r.outcomes,
+                            plan,
+                            None,
+                        )
+                        .await,
+                    ]
+                }
+                Err(e) => r.error = Some(e),
+            }
+        }
+        on_account(&r);
+        results.push(r);
+    }
     results.sort_by(|a, b| a.account_id.cmp(&b.account_id));
     FleetReport {
         run_id: plan.run_id.clone(),
         started_at: plan.now.clone(),
         finished_at: Some(crate::time::now()),
-        benchmark: plan.benchmark.name.to_string(),
+        benchmark: plan.benchmark_names(),
+        benchmarks: plan.benchmark_keys(),
         regions: plan.regions.clone(),
         home_region: plan.home_region.clone(),
         accounts: results,
     }
 }
 
-async fn assess_account(sessions: &Sessions, account: &Account, plan: &FleetPlan) -> AccountResult {
+/// Reads the organization with the hub's credentials and judges the organization checks.
+async fn organization_outcomes(
+    sessions: &Sessions,
+    checks: &[rampart_member::checks::Check],
+    plan: &FleetPlan,
+) -> Vec<CheckOutcome> {
+    let hub = sessions.hub_account();
+    let snap = match sessions.open(hub).await {
+        Ok(cfg) => {
+            let rl = RateLimiter::new(plan.rate_limit, plan.rate_burst);
+            collect::organization::collect(&in_region(&cfg, &plan.home_region), hub, &rl).await
+        }
+        Err(e) => {
+            let mut s = rampart_member::snapshot::OrgSnapshot::empty(hub);
+            s.organization = rampart_member::Collected::Err(e);
+            s
+        }
+    };
+    if let Some(dir) = &plan.snapshot_dir {
+        if let Err(e) = snapshots::save_org(dir, &snap) {
+            tracing::warn!(error = %e, "organization snapshot not saved");
+        }
+    }
+    evaluate::evaluate_organization(checks, &snap, &plan.home_region, &plan.settings)
+}
+
+async fn assess_account(
+    sessions: &Sessions,
+    account: &Account,
+    plan: &FleetPlan,
+    extra: Vec<CheckOutcome>,
+) -> AccountResult {
     let mut result = AccountResult {
         account_id: account.id.clone(),
         name: account.name.clone(),
@@ -142,7 +288,7 @@ async fn assess_account(sessions: &Sessions, account: &Account, plan: &FleetPlan
             return result;
         }
     };
-    let checks = checks_of(plan.benchmark);
+    let checks = checks_for(&plan.benchmarks);
     // Global services (IAM) have their own quota, separate from any region's; each region
     // gets its own bucket.
     let global = RateLimiter::new(plan.rate_limit, plan.rate_burst);
@@ -172,17 +318,28 @@ async fn assess_account(sessions: &Sessions, account: &Account, plan: &FleetPlan
                 rampart_member::Collected::Ok(on) => Some(*on),
                 rampart_member::Collected::Err(_) => None,
             };
-            (outcomes, saved, hub_enabled)
+            (outcomes, saved, hub_enabled, snap)
         }
     }));
     let ((mut outcomes, saved), regional) = tokio::join!(account_part, region_parts);
     let mut save_errors: Vec<String> = saved.err().into_iter().collect();
     let mut hub_enabled = Vec::with_capacity(regional.len());
-    for (o, saved, enabled) in regional {
+    let mut snaps = Vec::with_capacity(regional.len());
+    for (o, saved, enabled, snap) in regional {
         outcomes.extend(o);
         save_errors.extend(saved.err());
         hub_enabled.push(enabled);
+        snaps.push(snap);
     }
+    let refs: Vec<&rampart_member::RegionSnapshot> = snaps.iter().collect();
+    outcomes.extend(evaluate::evaluate_across_regions(
+        &checks,
+        &account.id,
+        &plan.home_region,
+        &refs,
+        &plan.settings,
+    ));
+    outcomes.extend(extra);
     if !save_errors.is_empty() {
         result.snapshot_error = Some(save_errors.join("; "));
     }
@@ -242,21 +399,34 @@ pub async fn publish_outcomes(
         }
         Err(e) => return fail(e),
     }
-    let findings = evaluate::findings(plan.benchmark, &here, &plan.now, &plan.run_id);
-    let ran_checks = here
-        .iter()
-        .filter(|o| o.ran())
-        .map(|o| RanCheck {
-            check_id: o.check_id.clone(),
-            resources: o.verdicts().iter().map(|v| v.resource.id.clone()).collect(),
-        })
-        .collect();
+    let mut findings = Vec::new();
+    let mut ran_checks = Vec::new();
+    for b in &plan.benchmarks {
+        findings.extend(evaluate::findings(
+            b,
+            &here,
+            &plan.now,
+            &plan.run_id,
+            plan.scope(),
+        ));
+        ran_checks.extend(
+            here.iter()
+                .filter(|o| o.ran() && b.requirements_of(&o.check_id).next().is_some())
+                .map(|o| RanCheck {
+                    benchmark: b.key.to_string(),
+                    check_id: o.check_id.clone(),
+                    resources: o.verdicts().iter().map(|v| v.resource.id.clone()).collect(),
+                }),
+        );
+    }
     let req = PublishRequest {
         account_id: account_id.to_string(),
         region: region.to_string(),
         findings,
         ran_checks,
+        benchmarks: plan.benchmark_keys(),
         now: plan.now.clone(),
+        refresh_after_days: plan.refresh_after_days,
     };
     let rl = RateLimiter::new(SECURITYHUB_RATE, SECURITYHUB_BURST);
     let report = publish::publish(&client, &req, &rl).await;

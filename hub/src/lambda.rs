@@ -18,7 +18,6 @@ use crate::report;
 use crate::service;
 use clap::Parser;
 use rampart_common::{Config, Severity};
-use rampart_member::benchmark::CIS_V3_0_0;
 use rampart_member::collect::in_region;
 use rampart_member::config_rule::{self, Invocation, RuleError};
 use serde_json::{json, Value};
@@ -37,6 +36,9 @@ pub struct LambdaArgs {
     pub publish: Option<bool>,
     #[arg(long, env = "RAMPART_ENABLE_SECURITY_HUB")]
     pub enable_security_hub: Option<bool>,
+    /// Publish FAILED findings only.
+    #[arg(long, env = "RAMPART_ONLY_FAILED")]
+    pub only_failed: Option<bool>,
     #[arg(long, env = "RAMPART_REPORT_BUCKET")]
     pub report_bucket: Option<String>,
     #[arg(long, env = "RAMPART_REPORT_PREFIX")]
@@ -95,6 +97,7 @@ impl LambdaArgs {
         let mut flags = self.global.as_config();
         flags.publish = self.publish;
         flags.enable_security_hub = self.enable_security_hub;
+        flags.only_failed = self.only_failed;
         flags.report_bucket = self.report_bucket.clone();
         flags.report_prefix = self.report_prefix.clone();
         flags.report_url_hours = self.report_url_hours;
@@ -195,15 +198,23 @@ async fn config_rule_run(
         account: inv.account_id.clone(),
         reason,
     };
+    // The organization's own row (organization-level requirements) may sort first.
     let result = report
         .accounts
-        .first()
+        .iter()
+        .find(|a| a.account_id == inv.account_id)
         .ok_or_else(|| unreachable("no result".into()))?;
     if let Some(e) = &result.error {
         // Without a session in the account there is no way to answer the rule in it either.
         return Err(unreachable(e.clone()));
     }
-    let verdict = config_rule::verdict(&CIS_V3_0_0, &result.outcomes);
+    // The rule answers for the first configured version.
+    let benchmark = plan
+        .benchmarks
+        .first()
+        .copied()
+        .unwrap_or(rampart_common::benchmarks::DEFAULT);
+    let verdict = config_rule::verdict(benchmark, &result.outcomes);
     // The hub's own account uses its own credentials; any other is the member role.
     let member = fleet
         .sessions

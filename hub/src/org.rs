@@ -23,6 +23,8 @@ pub enum DiscoveryError {
     Api(String),
     #[error("the organization has no ACTIVE accounts to assess after filtering (include/exclude accounts and OUs)")]
     Empty,
+    #[error("the hub's account is not in an organization (AWSOrganizationsNotInUseException): no ACTIVE accounts to assess")]
+    NotInUse,
 }
 
 /// One account of the organization.
@@ -52,7 +54,11 @@ pub async fn discover(
             .send()
             .await
             .map_err(|e| {
-                DiscoveryError::Api(format!("organizations:ListAccounts: {}", describe(&e)))
+                if rampart_member::error_text::is_code(&e, "AWSOrganizationsNotInUseException") {
+                    DiscoveryError::NotInUse
+                } else {
+                    DiscoveryError::Api(format!("organizations:ListAccounts: {}", describe(&e)))
+                }
             })?;
         for a in page.accounts() {
             if is_active(a) {

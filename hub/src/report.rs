@@ -61,6 +61,7 @@ pub fn table(report: &FleetReport) -> String {
         report.regions.join(", ")
     );
     let _ = writeln!(out);
+    let benchmarks = report.benchmark_tables();
     let _ = writeln!(
         out,
         "{:<14} {:<28} {:>6} {:>6} {:>6} {:>6}  PUBLISHED",
@@ -73,8 +74,11 @@ pub fn table(report: &FleetReport) -> String {
             .iter()
             .map(|p| p.report.resolved + p.report.archived)
             .sum();
+        let unchanged: usize = a.publish.iter().map(|p| p.report.unchanged).sum();
         let published = if a.publish.is_empty() {
             "-".to_string()
+        } else if unchanged > 0 {
+            format!("{imported} imported, {unchanged} unchanged, {resolved} closed")
         } else {
             format!("{imported} imported, {resolved} closed")
         };
@@ -85,33 +89,27 @@ pub fn table(report: &FleetReport) -> String {
             c.passed, c.failed, c.not_available, c.errors
         );
     }
-    // Requirement -> accounts failing it.
-    let mut by_req: BTreeMap<String, std::collections::BTreeSet<&str>> = BTreeMap::new();
-    for a in &report.accounts {
-        for o in &a.outcomes {
-            if o.failures().next().is_none() {
-                continue;
-            }
-            let reqs = rampart_member::benchmark::CIS_V3_0_0.related_requirements(&o.check_id);
-            for r in reqs {
-                by_req
-                    .entry(r.rsplit('/').next().unwrap_or(&r).to_string())
-                    .or_default()
-                    .insert(&a.account_id);
+    // Requirement -> accounts failing it, per benchmark version.
+    for bench in &benchmarks {
+        let mut by_req: BTreeMap<&str, std::collections::BTreeSet<&str>> = BTreeMap::new();
+        for a in &report.accounts {
+            for o in &a.outcomes {
+                if o.failures().next().is_none() {
+                    continue;
+                }
+                for r in bench.requirements_of(&o.check_id) {
+                    by_req.entry(r.id).or_default().insert(&a.account_id);
+                }
             }
         }
-    }
-    if !by_req.is_empty() {
-        let _ = writeln!(out, "\nFailing accounts per requirement:");
+        if by_req.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "\nFailing accounts per requirement ({}):", bench.name);
         let mut rows: Vec<_> = by_req.into_iter().collect();
-        rows.sort_by(|a, b| cmp_req(&a.0, &b.0));
+        rows.sort_by(|a, b| cmp_req(a.0, b.0));
         for (req, accts) in rows {
-            let title = rampart_member::benchmark::CIS_V3_0_0
-                .requirements
-                .iter()
-                .find(|r| r.id == req)
-                .map(|r| r.title)
-                .unwrap_or("");
+            let title = bench.requirement(req).map(|r| r.title).unwrap_or("");
             let _ = writeln!(
                 out,
                 "  {req:<6} {:>4} of {:<4} {title}",
@@ -196,21 +194,28 @@ mod tests {
 }
 
 /// The ASFF findings of a run, exactly as the publisher builds them (`evaluate::findings` with
-/// the run's time and id), account by account. Findings that fail ASFF validation are left
-/// out, as the publisher leaves them out (it reports them instead). One difference remains:
-/// the publisher keeps `CreatedAt` of a finding already in Security Hub, which only Security
-/// Hub knows.
-pub fn asff_findings(report: &FleetReport, benchmark: &Benchmark) -> Vec<Finding> {
+/// the run's time and id, for each benchmark version of the run), account by account.
+/// Findings that fail ASFF validation are left out, as the publisher leaves them out (it
+/// reports them instead). Differences remain that only Security Hub knows: the publisher keeps
+/// `CreatedAt` of a finding already there, and skips findings that did not change.
+pub fn asff_findings(
+    report: &FleetReport,
+    scope: rampart_member::evaluate::FindingScope,
+) -> Vec<Finding> {
+    let benchmarks: Vec<&'static Benchmark> = report.benchmark_tables();
     report
         .accounts
         .iter()
         .flat_map(|a| {
-            rampart_member::evaluate::findings(
-                benchmark,
-                &a.outcomes,
-                &report.started_at,
-                &report.run_id,
-            )
+            benchmarks.iter().flat_map(|b| {
+                rampart_member::evaluate::findings(
+                    b,
+                    &a.outcomes,
+                    &report.started_at,
+                    &report.run_id,
+                    scope,
+                )
+            })
         })
         .filter(|f| {
             let ok = f.validate().is_ok();
@@ -237,6 +242,7 @@ pub fn csv(report: &FleetReport) -> Result<String, String> {
         "reason",
     ];
     w.write_record(header).map_err(|e| e.to_string())?;
+    let benchmarks = report.benchmark_tables();
     for a in &report.accounts {
         if let Some(e) = &a.error {
             w.write_record([
@@ -253,8 +259,10 @@ pub fn csv(report: &FleetReport) -> Result<String, String> {
             .map_err(|e| e.to_string())?;
         }
         for o in &a.outcomes {
-            let reqs = rampart_member::benchmark::CIS_V3_0_0
-                .related_requirements(&o.check_id)
+            let reqs = benchmarks
+                .iter()
+                .flat_map(|b| b.related_requirements(&o.check_id))
+                .collect::<Vec<_>>()
                 .join(" ");
             let base = [
                 a.account_id.as_str(),
@@ -321,7 +329,8 @@ mod csv_tests {
             run_id: "r".into(),
             started_at: "t".into(),
             finished_at: None,
-            benchmark: "b".into(),
+            benchmark: "CIS AWS Foundations Benchmark v3.0.0".into(),
+            benchmarks: vec![],
             regions: vec!["eu-west-1".into()],
             home_region: "eu-west-1".into(),
             accounts: vec![

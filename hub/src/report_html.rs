@@ -130,10 +130,7 @@ pub fn cell(account: &AccountResult, req: &Requirement) -> (CellStatus, Vec<Deta
                 check_id: req.checks.join(", "),
                 resource_kind: String::new(),
                 resource_id: String::new(),
-                reason: req
-                    .not_available_reason
-                    .unwrap_or("not evaluated in this run")
-                    .to_string(),
+                reason: "not evaluated in this run".to_string(),
             }],
         ),
     }
@@ -254,12 +251,12 @@ pub fn render(report: &FleetReport, benchmark: &Benchmark, version: &str) -> Str
          <title>Rampart report {}</title><style>{STYLE}</style></head>\n<body>\n",
         e(&report.run_id)
     );
-    let _ = writeln!(h, "<h1>Rampart assessment: {}</h1>", e(&report.benchmark));
+    let _ = writeln!(h, "<h1>Rampart assessment: {}</h1>", e(benchmark.name));
     let finished = report.finished_at.as_deref().unwrap_or("unknown");
     let _ = writeln!(h, "<dl class=\"meta\" id=\"meta\">");
     for (k, v) in [
         ("Run id", report.run_id.as_str()),
-        ("Benchmark", report.benchmark.as_str()),
+        ("Benchmark", benchmark.name),
         ("Started", report.started_at.as_str()),
         ("Finished", finished),
         ("Rampart version", version),
@@ -446,8 +443,8 @@ pub fn render(report: &FleetReport, benchmark: &Benchmark, version: &str) -> Str
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rampart_common::benchmarks::CIS_V3_0_0;
     use rampart_common::{CheckOutcome, ResourceRef, Verdict};
-    use rampart_member::benchmark::CIS_V3_0_0;
 
     fn evil_report() -> FleetReport {
         let evil =
@@ -463,6 +460,7 @@ mod tests {
             started_at: "2026-01-01T00:00:00.000Z".into(),
             finished_at: Some("2026-01-01T00:01:00.000Z".into()),
             benchmark: CIS_V3_0_0.name.into(),
+            benchmarks: vec![],
             regions: vec!["us-east-1".into()],
             home_region: "us-east-1".into(),
             accounts: vec![

@@ -9,7 +9,6 @@ use crate::report_upload;
 use crate::respond::{self, HubIdentity, MemberAccess, Responder};
 use crate::session::{self, SessionSpec, Sessions};
 use rampart_common::Config;
-use rampart_member::benchmark::CIS_V3_0_0;
 use rampart_member::checks::Settings;
 use rampart_member::regions;
 use std::path::PathBuf;
@@ -111,15 +110,19 @@ pub async fn discover(fleet: &Fleet, with_ous: bool) -> Result<Vec<org::Account>
     org::discover(&client, &fleet.cfg, with_ous)
         .await
         .map_err(|e| match e {
-            org::DiscoveryError::Empty => ServiceError::Usage(e.to_string()),
+            org::DiscoveryError::Empty | org::DiscoveryError::NotInUse => {
+                ServiceError::Usage(e.to_string())
+            }
             org::DiscoveryError::Api(_) => ServiceError::Aws(e.to_string()),
         })
 }
 
-/// The fleet plan a configured run follows (CIS v3.0.0, publishing as configured).
+/// The fleet plan a configured run follows (benchmarks and publishing as configured).
 pub fn plan_for(fleet: &Fleet, run_id: &str, snapshot_dir: Option<PathBuf>) -> FleetPlan {
     FleetPlan {
-        benchmark: &CIS_V3_0_0,
+        benchmarks: fleet.cfg.benchmarks(),
+        only_failed: fleet.cfg.only_failed.unwrap_or(false),
+        refresh_after_days: Some(fleet.cfg.finding_refresh_days()),
         regions: fleet.regions.clone(),
         home_region: fleet.home_region.clone(),
         concurrency: fleet.cfg.concurrency(),
@@ -173,7 +176,12 @@ pub async fn upload_report(
 
 /// The HTML report of a run, stamped with this build's version.
 pub fn html_report(report: &fleet::FleetReport) -> String {
-    report_html::render(report, &CIS_V3_0_0, env!("CARGO_PKG_VERSION"))
+    let benchmark = report
+        .benchmark_tables()
+        .first()
+        .copied()
+        .unwrap_or(rampart_common::benchmarks::DEFAULT);
+    report_html::render(report, benchmark, env!("CARGO_PKG_VERSION"))
 }
 
 /// The event responder for this hub: its identity (from `sts:GetCallerIdentity` unless the

@@ -2,12 +2,13 @@
 //! `evaluate --snapshots DIR` with no network, and compared by `diff`.
 //!
 //! Layout: `DIR/run.json` (run metadata), `DIR/<account>/account.json`,
-//! `DIR/<account>/region-<region>.json`.
+//! `DIR/<account>/region-<region>.json`, `DIR/organization.json` (the organization as the
+//! hub read it, when the run assessed organization-level requirements).
 
 use crate::fleet::{AccountResult, FleetReport};
 use rampart_common::Benchmark;
 use rampart_member::checks::Settings;
-use rampart_member::evaluate::{self, checks_of};
+use rampart_member::evaluate::{self, checks_for};
 use rampart_member::{AccountSnapshot, RegionSnapshot};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -21,6 +22,9 @@ pub struct RunMeta {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<String>,
     pub benchmark: String,
+    /// Benchmark keys of the run (absent in runs saved by older versions).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub benchmarks: Vec<String>,
     pub regions: Vec<String>,
     pub home_region: String,
     pub accounts: Vec<AccountMeta>,
@@ -62,6 +66,11 @@ pub fn save_region(dir: &Path, snap: &RegionSnapshot) -> Result<(), String> {
     )
 }
 
+/// Writes `organization.json`: what the organization-level requirements were judged on.
+pub fn save_org(dir: &Path, snap: &rampart_member::snapshot::OrgSnapshot) -> Result<(), String> {
+    write_json(&dir.join("organization.json"), snap)
+}
+
 /// Writes `run.json` from a finished run's report.
 pub fn save_run(dir: &Path, report: &FleetReport) -> Result<(), String> {
     let meta = RunMeta {
@@ -69,6 +78,7 @@ pub fn save_run(dir: &Path, report: &FleetReport) -> Result<(), String> {
         started_at: report.started_at.clone(),
         finished_at: report.finished_at.clone(),
         benchmark: report.benchmark.clone(),
+        benchmarks: report.benchmarks.clone(),
         regions: report.regions.clone(),
         home_region: report.home_region.clone(),
         accounts: report
@@ -84,14 +94,30 @@ pub fn save_run(dir: &Path, report: &FleetReport) -> Result<(), String> {
     write_json(&dir.join("run.json"), &meta)
 }
 
-/// Re-evaluates a saved run with the current checks; reads files only.
+/// Re-evaluates a saved run with the current checks; reads files only. `benchmarks`: the
+/// versions to evaluate against, or `None` for the run's own. Organization-level
+/// requirements are not in snapshots: they are evaluated by live runs only.
 pub fn evaluate_dir(
     dir: &Path,
-    benchmark: &'static Benchmark,
+    benchmarks: Option<&[&'static Benchmark]>,
     settings: &Settings,
 ) -> Result<FleetReport, String> {
     let meta: RunMeta = read_json(&dir.join("run.json"))?;
-    let checks = checks_of(benchmark);
+    let benchmarks: Vec<&'static Benchmark> = match benchmarks {
+        Some(b) => b.to_vec(),
+        None => FleetReport {
+            run_id: String::new(),
+            started_at: String::new(),
+            finished_at: None,
+            benchmark: meta.benchmark.clone(),
+            benchmarks: meta.benchmarks.clone(),
+            regions: Vec::new(),
+            home_region: String::new(),
+            accounts: Vec::new(),
+        }
+        .benchmark_tables(),
+    };
+    let checks = checks_for(&benchmarks);
     let mut accounts = Vec::new();
     for a in &meta.accounts {
         let mut result = AccountResult {
@@ -112,13 +138,17 @@ pub fn evaluate_dir(
                 )),
                 Err(e) => result.snapshot_error = Some(e),
             }
+            let mut snaps = Vec::new();
             for region in &meta.regions {
                 match read_json::<RegionSnapshot>(
                     &dir.join(&a.id).join(format!("region-{region}.json")),
                 ) {
-                    Ok(snap) => result
-                        .outcomes
-                        .extend(evaluate::evaluate_region(&checks, &snap, settings)),
+                    Ok(snap) => {
+                        result
+                            .outcomes
+                            .extend(evaluate::evaluate_region(&checks, &snap, settings));
+                        snaps.push(snap);
+                    }
                     Err(e) => {
                         let prev = result.snapshot_error.take();
                         result.snapshot_error =
@@ -126,14 +156,44 @@ pub fn evaluate_dir(
                     }
                 }
             }
+            let refs: Vec<&RegionSnapshot> = snaps.iter().collect();
+            result.outcomes.extend(evaluate::evaluate_across_regions(
+                &checks,
+                &a.id,
+                &meta.home_region,
+                &refs,
+                settings,
+            ));
         }
         accounts.push(result);
+    }
+    // Organization-level requirements, from the organization snapshot when the run saved one.
+    let org_file = dir.join("organization.json");
+    if evaluate::has_organization_checks(&checks) && org_file.exists() {
+        let snap: rampart_member::snapshot::OrgSnapshot = read_json(&org_file)?;
+        let outcomes = evaluate::evaluate_organization(&checks, &snap, &meta.home_region, settings);
+        match accounts
+            .iter_mut()
+            .find(|a| a.account_id == snap.account_id)
+        {
+            Some(a) => a.outcomes.extend(outcomes),
+            None => accounts.push(AccountResult {
+                account_id: snap.account_id.clone(),
+                name: "organization (hub account)".into(),
+                error: None,
+                snapshot_error: None,
+                outcomes,
+                publish: Vec::new(),
+            }),
+        }
+        accounts.sort_by(|a, b| a.account_id.cmp(&b.account_id));
     }
     Ok(FleetReport {
         run_id: meta.run_id,
         started_at: meta.started_at,
         finished_at: meta.finished_at,
-        benchmark: benchmark.name.to_string(),
+        benchmark: crate::fleet::names(&benchmarks),
+        benchmarks: benchmarks.iter().map(|b| b.key.to_string()).collect(),
         regions: meta.regions,
         home_region: meta.home_region,
         accounts,
@@ -143,11 +203,11 @@ pub fn evaluate_dir(
 /// Loads a run for `diff`: a JSON report file, or a snapshot directory (re-evaluated).
 pub fn load_run(
     path: &Path,
-    benchmark: &'static Benchmark,
+    benchmarks: Option<&[&'static Benchmark]>,
     settings: &Settings,
 ) -> Result<FleetReport, String> {
     if path.is_dir() {
-        evaluate_dir(path, benchmark, settings)
+        evaluate_dir(path, benchmarks, settings)
     } else {
         read_json(path)
     }

@@ -3,9 +3,9 @@
 //!
 //! Chromium is required, not optional: `.ci/run` installs it, so a missing browser fails here.
 
+use rampart_common::benchmarks::CIS_V3_0_0;
 use rampart_common::{CheckOutcome, CheckStatus, ResourceRef, Verdict};
 use rampart_hub::fleet::{AccountResult, FleetReport};
-use rampart_member::benchmark::CIS_V3_0_0;
 use rampart_testbed::fixtures::{self, Profile};
 use rampart_testbed::Emulator;
 use std::path::Path;
@@ -83,19 +83,20 @@ fn report_of_an_emulated_organization_renders_in_chromium() {
         let dom = dump_dom(&html);
         assert!(dom.contains("data-rendered=\"true\""), "script did not run");
         let accounts = org.members.len() + 1;
-        let reqs = CIS_V3_0_0.requirements.len();
+        // The default version, v7.0.0: its organization-level rows are cells too.
+        let reqs = rampart_common::benchmarks::DEFAULT.requirements.len();
         assert_eq!(count_cells(&dom), accounts * reqs);
         // The script's tally agrees with the cells it found.
         assert!(
             dom.contains(&format!("{} cells: ", accounts * reqs)),
             "no summary"
         );
-        // The planted open SSH port is a failing 5.2 cell with its drill-down.
+        // The planted open SSH port is a failing 6.3 cell (v3.0.0's 5.2) with its drill-down.
         let bad_id = &org.members[1].id;
         assert!(dom.contains(&format!(
-            "data-status=\"FAILED\" data-account=\"{bad_id}\" data-req=\"5.2\""
+            "data-status=\"FAILED\" data-account=\"{bad_id}\" data-req=\"6.3\""
         )));
-        assert!(dom.contains(&format!("id=\"d-{bad_id}-5.2\"")));
+        assert!(dom.contains(&format!("id=\"d-{bad_id}-6.3\"")));
     });
 }
 
@@ -124,6 +125,7 @@ fn hostile_resource_names_stay_text_in_the_browser() {
         started_at: "2026-01-01T00:00:00.000Z".into(),
         finished_at: None,
         benchmark: CIS_V3_0_0.name.into(),
+        benchmarks: vec![],
         regions: vec![REGION.into()],
         home_region: REGION.into(),
         accounts: vec![AccountResult {

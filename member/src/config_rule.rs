@@ -153,7 +153,10 @@ pub fn verdict(benchmark: &Benchmark, outcomes: &[CheckOutcome]) -> AccountVerdi
     let (compliance, annotation) = if !failed_requirements.is_empty() {
         (
             ComplianceType::NonCompliant,
-            annotation("failed CIS", &failed_requirements),
+            annotation(
+                &format!("failed CIS {}", benchmark.version()),
+                &failed_requirements,
+            ),
         )
     } else if !errored_checks.is_empty() {
         (
@@ -256,7 +259,7 @@ pub async fn put(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::benchmark::CIS_V3_0_0;
+    use rampart_common::benchmarks::CIS_V3_0_0;
     use rampart_common::{CheckStatus, ResourceRef, Verdict};
     use serde_json::json;
 
@@ -363,7 +366,7 @@ mod tests {
         );
         assert_eq!(v.compliance, ComplianceType::NonCompliant);
         assert_eq!(v.failed_requirements, vec!["1.8", "5.2"]);
-        assert_eq!(v.annotation, "failed CIS 1.8, 5.2");
+        assert_eq!(v.annotation, "failed CIS v3.0.0 1.8, 5.2");
     }
 
     #[test]
@@ -373,7 +376,7 @@ mod tests {
         assert_eq!(v.failed_requirements.len(), CIS_V3_0_0.requirements.len());
         assert!(v.annotation.len() <= ANNOTATION_MAX, "{}", v.annotation);
         assert!(
-            v.annotation.starts_with("failed CIS 1.1, 1.2, "),
+            v.annotation.starts_with("failed CIS v3.0.0 1.1, 1.2, "),
             "{}",
             v.annotation
         );
@@ -416,7 +419,7 @@ mod tests {
         assert_eq!(e.compliance_resource_type(), "AWS::::Account");
         assert_eq!(e.compliance_resource_id(), "111122223333");
         assert_eq!(e.compliance_type(), &ComplianceType::NonCompliant);
-        assert_eq!(e.annotation(), Some("failed CIS 1.5"));
+        assert_eq!(e.annotation(), Some("failed CIS v3.0.0 1.5"));
         assert_eq!(
             e.ordering_timestamp().to_millis().ok(),
             Some(1_772_360_430_456)

@@ -6,7 +6,6 @@
 //! The response playbooks (`respond`) act in one account too, as entries of one registry.
 //! This crate never knows about other accounts: the hub hands it credentials.
 
-pub mod benchmark;
 pub mod checks;
 pub mod collect;
 pub mod config_rule;

@@ -26,6 +26,8 @@ pub const FAILED_FINDING_ROUNDS: usize = 3;
 /// A check that ran on complete data, with every resource it evaluated.
 #[derive(Debug, Clone, Default)]
 pub struct RanCheck {
+    /// Benchmark key (`cis-7.0.0`) the check ran for.
+    pub benchmark: String,
     pub check_id: String,
     /// Resource ids evaluated this run (passed or failed).
     pub resources: HashSet<String>,
@@ -36,12 +38,18 @@ pub struct RanCheck {
 pub struct PublishRequest {
     pub account_id: String,
     pub region: String,
-    /// Current FAILED findings.
+    /// Current findings: every status, or FAILED only (`--only-failed`).
     pub findings: Vec<Finding>,
     /// Checks whose older findings may be closed. Checks that errored or did not run are absent.
     pub ran_checks: Vec<RanCheck>,
+    /// Benchmark keys this run assessed: findings of other versions are left alone, so two
+    /// versions' findings coexist and close independently.
+    pub benchmarks: Vec<String>,
     /// RFC 3339 time of this run, used as UpdatedAt on closed findings.
     pub now: String,
+    /// A finding already in Security Hub with the same content (same fingerprint) is not
+    /// re-imported until its last import is this many days old; `None` re-imports every run.
+    pub refresh_after_days: Option<u32>,
 }
 
 /// A finding Security Hub did not take.
@@ -54,14 +62,30 @@ pub struct FailedImport {
 /// Outcome of publishing into one account-region.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PublishReport {
+    /// Current findings imported (new, changed, or refreshed before Security Hub's limit).
     pub imported: usize,
+    /// Current findings not re-imported: already in Security Hub, unchanged and recent.
+    #[serde(default)]
+    pub unchanged: usize,
     /// Stale findings re-imported as PASSED (resource still there, check passes now).
     pub resolved: usize,
-    /// Stale findings re-imported as ARCHIVED (resource gone).
+    /// Stale findings re-imported as ARCHIVED (resource gone, or written before findings
+    /// named their benchmark version).
     pub archived: usize,
     pub failed: Vec<FailedImport>,
     /// Set when the account-region could not be published to at all.
     pub error: Option<String>,
+}
+
+/// Whether an existing finding last imported at `updated_at` is still fresh at `now`.
+fn fresh(updated_at: &str, now: &str, days: u32) -> bool {
+    let (Ok(then), Ok(now)) = (
+        chrono::DateTime::parse_from_rfc3339(updated_at),
+        chrono::DateTime::parse_from_rfc3339(now),
+    ) else {
+        return false;
+    };
+    now.signed_duration_since(then) < chrono::Duration::days(i64::from(days))
 }
 
 /// Publishes `req` with `client` (which must carry the member account's credentials and region).
@@ -79,10 +103,8 @@ pub async fn publish(
             Vec::new()
         }
     };
-    let existing_created: HashMap<&str, &str> = existing
-        .iter()
-        .map(|f| (f.id.as_str(), f.created_at.as_str()))
-        .collect();
+    let existing_by_id: HashMap<&str, &Finding> =
+        existing.iter().map(|f| (f.id.as_str(), f)).collect();
 
     let mut to_send: Vec<Finding> = Vec::new();
     let mut new_ids = HashSet::new();
@@ -94,36 +116,71 @@ pub async fn publish(
             });
             continue;
         }
-        let mut f = f.clone();
-        // Keep the first-seen time of a finding that is still failing.
-        if let Some(created) = existing_created.get(f.id.as_str()) {
-            f.created_at = created.to_string();
-        }
         new_ids.insert(f.id.clone());
+        let mut f = f.clone();
+        let print = f.fingerprint();
+        if let Some(old) = existing_by_id.get(f.id.as_str()) {
+            if let Some(days) = req.refresh_after_days {
+                if old.recorded_fingerprint() == Some(print.as_str())
+                    && fresh(&old.updated_at, &req.now, days)
+                {
+                    report.unchanged += 1;
+                    continue;
+                }
+            }
+            // Keep the first-seen time of a finding that is still there.
+            f.created_at = old.created_at.clone();
+        }
+        f.product_fields
+            .insert(asff::FINGERPRINT_FIELD.to_string(), print);
         to_send.push(f);
     }
     let imported_new = to_send.len();
 
-    let ran: HashMap<&str, &HashSet<String>> = req
+    let ran: HashMap<(&str, &str), &HashSet<String>> = req
         .ran_checks
         .iter()
-        .map(|c| (c.check_id.as_str(), &c.resources))
+        .map(|c| ((c.benchmark.as_str(), c.check_id.as_str()), &c.resources))
         .collect();
+    let ran_any: HashSet<&str> = req.ran_checks.iter().map(|c| c.check_id.as_str()).collect();
     for old in existing {
-        if new_ids.contains(&old.id) || old.compliance.status == "PASSED" {
+        if new_ids.contains(&old.id) {
             continue;
         }
-        let Some(resources) = old.check_id().and_then(|c| ran.get(c)) else {
+        let Some(check) = old.check_id() else {
             continue;
         };
         let mut closed = old.clone();
         closed.updated_at = req.now.clone();
-        let still_there = closed.resources.iter().any(|r| resources.contains(&r.id));
-        if still_there {
-            closed.compliance.status = "PASSED".into();
-        } else {
-            closed.record_state = "ARCHIVED".into();
+        match old.benchmark_key() {
+            // Written before findings named their version: superseded by the versioned
+            // finding of the same check once that check has run.
+            None => {
+                if !ran_any.contains(check) {
+                    continue;
+                }
+                closed.record_state = "ARCHIVED".into();
+            }
+            Some(key) if !req.benchmarks.iter().any(|b| b == key) => continue,
+            Some(key) => {
+                let Some(resources) = ran.get(&(key, check)) else {
+                    continue;
+                };
+                let still_there = closed.resources.iter().any(|r| resources.contains(&r.id));
+                if !still_there {
+                    closed.record_state = "ARCHIVED".into();
+                } else if old.compliance.status == "PASSED" {
+                    // Still passing, not re-sent this run (--only-failed): nothing to change.
+                    continue;
+                } else {
+                    closed.compliance.status = "PASSED".into();
+                }
+            }
         }
+        let print = closed.fingerprint();
+        closed
+            .product_fields
+            .insert(asff::FINGERPRINT_FIELD.to_string(), print);
         to_send.push(closed);
     }
 
@@ -427,6 +484,7 @@ mod tests {
             .expect("check")
             .meta;
         let bench = Benchmark {
+            key: "b",
             name: "B",
             requirements: &[],
         };
@@ -547,6 +605,17 @@ mod tests {
             .await
             .is_empty());
         assert_eq!(rule.num_calls(), 3);
+    }
+
+    #[test]
+    fn freshness_follows_the_refresh_window() {
+        assert!(fresh(
+            "2026-01-01T00:00:00Z",
+            "2026-03-01T00:00:00.000Z",
+            75
+        ));
+        assert!(!fresh("2026-01-01T00:00:00Z", "2026-03-20T00:00:00Z", 75));
+        assert!(!fresh("not a time", "2026-03-01T00:00:00Z", 75));
     }
 
     #[test]

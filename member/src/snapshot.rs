@@ -334,6 +334,9 @@ pub struct DbInstance {
     pub storage_encrypted: bool,
     pub auto_minor_version_upgrade: bool,
     pub publicly_accessible: bool,
+    /// Multi-AZ deployment (absent in snapshots saved before it was collected: false).
+    #[serde(default)]
+    pub multi_az: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -375,6 +378,13 @@ pub struct ConfigRecorder {
     pub name: String,
     pub all_supported: bool,
     pub include_global_resource_types: bool,
+    /// `recordingStrategy.useOnly` (`ALL_SUPPORTED_RESOURCE_TYPES`,
+    /// `INCLUSION_BY_RESOURCE_TYPES`, `EXCLUSION_BY_RESOURCE_TYPES`), when the API gave one.
+    #[serde(default)]
+    pub strategy: Option<String>,
+    /// Resource types of an inclusion list (`recordingGroup.resourceTypes`).
+    #[serde(default)]
+    pub resource_types: Vec<String>,
     pub recording: bool,
     /// `SUCCESS`, `FAILURE` or `PENDING`.
     pub last_status: Option<String>,
@@ -467,6 +477,73 @@ impl IpPermission {
                 _ => true,
             },
             _ => false,
+        }
+    }
+}
+
+/// The organization as its management account (or a delegated administrator) sees it: what
+/// the organization-level requirements (CIS v7.0.0 2.1.x) are judged on, once per run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrgSnapshot {
+    /// The account whose credentials read it; its Security Hub receives the findings.
+    pub account_id: String,
+    pub organization: Collected<OrgInfo>,
+    /// Policy types enabled on the root (`SERVICE_CONTROL_POLICY`, `RESOURCE_CONTROL_POLICY`).
+    pub root_policy_types: Collected<Vec<String>>,
+    /// Organizational units directly under the root, by name.
+    pub top_level_ous: Collected<Vec<String>>,
+    /// Customer SCPs and RCPs (AWS-managed FullAWSAccess/RCPFullAWSAccess left out) and
+    /// where each is attached.
+    pub guardrails: Collected<Vec<OrgPolicy>>,
+    /// iam:ListOrganizationsFeatures: `RootCredentialsManagement`, `RootSessions`.
+    pub root_access_features: Collected<Vec<String>>,
+    /// The Organizations resource policy delegating policy management, if any.
+    pub delegation_policy: Collected<Option<String>>,
+    /// AWS services with trusted access to the organization.
+    pub trusted_services: Collected<Vec<String>>,
+    /// Delegated administrators and the services each administers.
+    pub delegated_admins: Collected<Vec<DelegatedAdmin>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrgInfo {
+    pub id: String,
+    pub arn: String,
+    pub management_account_id: String,
+    /// `ALL` or `CONSOLIDATED_BILLING`.
+    pub feature_set: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrgPolicy {
+    pub id: String,
+    pub name: String,
+    /// `SERVICE_CONTROL_POLICY` or `RESOURCE_CONTROL_POLICY`.
+    pub kind: String,
+    /// Target ids: the root (`r-`), OUs (`ou-`) or accounts.
+    pub targets: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DelegatedAdmin {
+    pub account_id: String,
+    pub services: Vec<String>,
+}
+
+impl OrgSnapshot {
+    /// A snapshot where nothing could be read (tests, and a hub outside any organization).
+    pub fn empty(account_id: &str) -> OrgSnapshot {
+        let e = || "not collected".to_string();
+        OrgSnapshot {
+            account_id: account_id.to_string(),
+            organization: Collected::Err(e()),
+            root_policy_types: Collected::Err(e()),
+            top_level_ous: Collected::Err(e()),
+            guardrails: Collected::Err(e()),
+            root_access_features: Collected::Err(e()),
+            delegation_policy: Collected::Err(e()),
+            trusted_services: Collected::Err(e()),
+            delegated_admins: Collected::Err(e()),
         }
     }
 }

@@ -618,6 +618,119 @@ def patch_organizations():
         setattr(OrganizationsBackend, name, requiring_organization(getattr(OrganizationsBackend, name)))
 
 
+# --- Organization-level features ------------------------------------------------------------
+#
+# Two APIs the organization-level CIS requirements read are missing from moto 5.2.5 (every call
+# answers HTTP 500, which SDKs retry with backoff):
+# - IAM centralized root access (https://docs.aws.amazon.com/IAM/latest/APIReference/
+#   API_ListOrganizationsFeatures.html): ListOrganizationsFeatures answers the organization id
+#   and the enabled features (RootCredentialsManagement, RootSessions);
+#   EnableOrganizationsRootCredentialsManagement / EnableOrganizationsRootSessions (and the
+#   Disable pair) switch them. Only the management account may call them (others get
+#   AccountNotManagementOrDelegatedAdministratorException); trusted access for IAM is not
+#   modelled (AWS requires it first).
+# - The Organizations resource-based delegation policy (https://docs.aws.amazon.com/
+#   organizations/latest/APIReference/API_DescribeResourcePolicy.html): PutResourcePolicy,
+#   DescribeResourcePolicy (ResourcePolicyNotFoundException when there is none) and
+#   DeleteResourcePolicy, one policy per organization, management account only.
+# State lives on moto's Organizations backend of the management account, so reset clears it.
+
+
+def patch_org_features():
+    from moto.core.exceptions import JsonRESTError
+    from moto.iam.exceptions import IAMException
+    from moto.iam.responses import IamResponse
+    from moto.organizations.models import organizations_backends
+    from moto.organizations.responses import OrganizationsResponse
+    from moto.core.responses import ActionResult
+
+    def org_of(account_id, partition):
+        backend = organizations_backends[account_id][partition]
+        org = backend.org
+        if org is None or org.master_account_id != account_id:
+            return None, backend
+        return org, backend
+
+    def iam_org(self):
+        org, backend = org_of(self.current_account, self.partition)
+        if org is None:
+            raise IAMException(
+                "AccountNotManagementOrDelegatedAdministratorException",
+                "The request was rejected because the account making the request is not the management account or delegated administrator account for centralized root access.",
+            )
+        return org, backend
+
+    def features(backend):
+        return backend.__dict__.setdefault("_rampart_root_features", [])
+
+    def list_organizations_features(self):
+        org, backend = iam_org(self)
+        return ActionResult({"OrganizationId": org.id, "EnabledFeatures": list(features(backend))})
+
+    def switch(name, on):
+        def handler(self):
+            org, backend = iam_org(self)
+            current = features(backend)
+            if on and name not in current:
+                current.append(name)
+            if not on and name in current:
+                current.remove(name)
+            return ActionResult({"OrganizationId": org.id, "EnabledFeatures": list(current)})
+
+        return handler
+
+    IamResponse.list_organizations_features = list_organizations_features
+    IamResponse.enable_organizations_root_credentials_management = switch("RootCredentialsManagement", True)
+    IamResponse.enable_organizations_root_sessions = switch("RootSessions", True)
+    IamResponse.disable_organizations_root_credentials_management = switch("RootCredentialsManagement", False)
+    IamResponse.disable_organizations_root_sessions = switch("RootSessions", False)
+
+    def org_for_policy(self):
+        org, backend = org_of(self.current_account, self.partition)
+        if org is None:
+            raise JsonRESTError(
+                "AccessDeniedException",
+                "You don't have permissions to access this resource.",
+            )
+        return org, backend
+
+    def describe_resource_policy(self):
+        org, backend = org_for_policy(self)
+        policy = backend.__dict__.get("_rampart_resource_policy")
+        if policy is None:
+            raise JsonRESTError(
+                "ResourcePolicyNotFoundException",
+                "We can't find a resource policy request with the parameter that you specified.",
+            )
+        return json.dumps({"ResourcePolicy": policy})
+
+    def put_resource_policy(self):
+        org, backend = org_for_policy(self)
+        content = self._get_param("Content")
+        policy = {
+            "ResourcePolicySummary": {
+                "Id": "rp-" + org.id[2:10],
+                "Arn": f"arn:{self.partition}:organizations::{org.master_account_id}:resourcepolicy/{org.id}/rp-{org.id[2:10]}",
+            },
+            "Content": content,
+        }
+        backend.__dict__["_rampart_resource_policy"] = policy
+        return json.dumps({"ResourcePolicy": {"ResourcePolicySummary": policy["ResourcePolicySummary"]}})
+
+    def delete_resource_policy(self):
+        org, backend = org_for_policy(self)
+        if backend.__dict__.pop("_rampart_resource_policy", None) is None:
+            raise JsonRESTError(
+                "ResourcePolicyNotFoundException",
+                "We can't find a resource policy request with the parameter that you specified.",
+            )
+        return "{}"
+
+    OrganizationsResponse.describe_resource_policy = describe_resource_policy
+    OrganizationsResponse.put_resource_policy = put_resource_policy
+    OrganizationsResponse.delete_resource_policy = delete_resource_policy
+
+
 # --- server ---------------------------------------------------------------------------------
 
 
@@ -659,6 +772,7 @@ def application():
     patch_s3_versioning()
     patch_eni_groups()
     patch_organizations()
+    patch_org_features()
     app = DomainDispatcherApplication(create_backend_app)
     app.debug = True
     threading.Thread(target=warm, args=(app,), daemon=True).start()

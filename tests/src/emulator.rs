@@ -103,14 +103,30 @@ pub fn ensure_installed() -> anyhow::Result<PathBuf> {
     result.map(|()| dir)
 }
 
-/// Writes the launcher into the virtualenv (if it changed) and returns its path. Written to a
-/// temporary name and renamed, so concurrent starts never read a partial script.
+/// Writes the launcher into the virtualenv and returns its path. The file is named after its
+/// content, because the virtualenv is shared by every checkout on the machine: checkouts with
+/// different launchers must not overwrite each other's script between writing and starting
+/// it. Written to a temporary name unique to the process and thread, then renamed, so
+/// concurrent starts never read a partial script.
 fn launcher(venv: &Path) -> anyhow::Result<PathBuf> {
-    let path = venv.join("rampart_launcher.py");
+    use std::hash::{Hash, Hasher};
+    // FNV-1a: stable across Rust versions, unlike DefaultHasher.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in LAUNCHER.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    let path = venv.join(format!("rampart_launcher_{h:016x}.py"));
     if std::fs::read_to_string(&path).is_ok_and(|s| s == LAUNCHER) {
         return Ok(path);
     }
-    let tmp = venv.join(format!("rampart_launcher.py.{}", std::process::id()));
+    let mut thread = std::collections::hash_map::DefaultHasher::new();
+    std::thread::current().id().hash(&mut thread);
+    let tmp = venv.join(format!(
+        "rampart_launcher_{h:016x}.py.{}.{:x}",
+        std::process::id(),
+        thread.finish()
+    ));
     std::fs::write(&tmp, LAUNCHER)?;
     std::fs::rename(&tmp, &path)?;
     Ok(path)

@@ -13,9 +13,9 @@ pub mod respond;
 pub use emulator::Emulator;
 pub use fixtures::{MemberFixture, OrgFixture, Profile};
 
+use rampart_common::benchmarks::CIS_V3_0_0;
 use rampart_hub::fleet::FleetPlan;
 use rampart_hub::session::{SessionSpec, Sessions};
-use rampart_member::benchmark::CIS_V3_0_0;
 use std::time::Duration;
 
 /// Hub sessions as the CLI builds them, for the emulator's management account.
@@ -33,10 +33,15 @@ pub fn sessions(base: &aws_config::SdkConfig, run_id: &str) -> Sessions {
     Sessions::new(base.clone(), emulator::MANAGEMENT_ACCOUNT.into(), spec)
 }
 
-/// A fleet plan over `regions` (the first is home) with CIS defaults.
+/// A fleet plan over `regions` (the first is home) with CIS defaults: CIS v3.0.0, FAILED
+/// findings only, every finding re-imported every run (what the older tests were written
+/// for; tests of the complete picture set `benchmarks`, `only_failed` and
+/// `refresh_after_days` themselves).
 pub fn plan(regions: &[String], publish: bool, run_id: &str) -> FleetPlan {
     FleetPlan {
-        benchmark: &CIS_V3_0_0,
+        benchmarks: vec![&CIS_V3_0_0],
+        only_failed: true,
+        refresh_after_days: None,
         regions: regions.to_vec(),
         home_region: regions
             .first()

@@ -705,3 +705,84 @@ fn organizations_not_in_use_and_security_hub_delegation() {
             .is_empty());
     });
 }
+
+#[test]
+fn centralized_root_access_and_the_delegation_policy() {
+    rampart_testbed::block_on(async {
+        let emu = Emulator::start().expect("emulator");
+        let base = emu.sdk_config(REGION).await;
+        let org = fixtures::create_org(&base, &[no_plants()], &[REGION])
+            .await
+            .expect("org");
+        let iam = aws_sdk_iam::Client::new(&base);
+        let listed = iam
+            .list_organizations_features()
+            .send()
+            .await
+            .expect("ListOrganizationsFeatures");
+        assert!(listed.enabled_features().is_empty());
+        assert!(listed
+            .organization_id()
+            .is_some_and(|o| o.starts_with("o-")));
+        iam.enable_organizations_root_credentials_management()
+            .send()
+            .await
+            .expect("enable root credentials management");
+        iam.enable_organizations_root_sessions()
+            .send()
+            .await
+            .expect("enable root sessions");
+        let features: Vec<String> = iam
+            .list_organizations_features()
+            .send()
+            .await
+            .expect("ListOrganizationsFeatures")
+            .enabled_features()
+            .iter()
+            .map(|f| f.as_str().to_string())
+            .collect();
+        assert_eq!(features, vec!["RootCredentialsManagement", "RootSessions"]);
+        // A member account is not the management account.
+        let member = member_config(&base, &org.members[0].id, REGION).await;
+        let e = aws_sdk_iam::Client::new(&member)
+            .list_organizations_features()
+            .send()
+            .await
+            .expect_err("members cannot ask");
+        assert_eq!(
+            e.as_service_error().and_then(|s| s.meta().code()),
+            Some("AccountNotManagementOrDelegatedAdministratorException")
+        );
+
+        let orgs = aws_sdk_organizations::Client::new(&base);
+        let e = orgs
+            .describe_resource_policy()
+            .send()
+            .await
+            .expect_err("no policy yet");
+        assert_eq!(
+            e.as_service_error().and_then(|s| s.meta().code()),
+            Some("ResourcePolicyNotFoundException")
+        );
+        let content = r#"{"Version":"2012-10-17","Statement":[]}"#;
+        orgs.put_resource_policy()
+            .content(content)
+            .send()
+            .await
+            .expect("PutResourcePolicy");
+        let got = orgs
+            .describe_resource_policy()
+            .send()
+            .await
+            .expect("DescribeResourcePolicy");
+        assert_eq!(
+            got.resource_policy().and_then(|p| p.content()),
+            Some(content)
+        );
+        orgs.delete_resource_policy()
+            .send()
+            .await
+            .expect("DeleteResourcePolicy");
+        assert!(orgs.describe_resource_policy().send().await.is_err());
+    });
+}

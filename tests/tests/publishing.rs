@@ -240,6 +240,7 @@ fn trail_and_planted_mistakes_are_reported_exactly() {
         assert_eq!(
             failing(0),
             vec![
+                "config.global-resource-types",
                 "config.recorder-enabled",
                 "ec2.default-sg-closed",
                 "ec2.nacl-admin-ports",
@@ -256,6 +257,7 @@ fn trail_and_planted_mistakes_are_reported_exactly() {
             "cloudtrail.multi-region-logging",
             "cloudtrail.s3-object-read-events",
             "cloudtrail.s3-object-write-events",
+            "config.global-resource-types",
             "config.recorder-enabled",
             "ec2.default-sg-closed",
             "ec2.ebs-default-encryption",

@@ -13,7 +13,6 @@ use crate::snapshots;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use rampart_common::{Config, Severity};
-use rampart_member::benchmark::CIS_V3_0_0;
 use rampart_member::checks::Settings;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -142,6 +141,10 @@ pub struct GlobalArgs {
     /// Assumed-role session lifetime in seconds [default: 3600]; refreshed before expiry.
     #[arg(long, global = true, env = "RAMPART_SESSION_DURATION_SECS")]
     pub session_duration_secs: Option<u32>,
+    /// CIS AWS Foundations Benchmark versions, comma-separated: cis-3.0.0, cis-4.0.1,
+    /// cis-5.0.0, cis-6.0.0, cis-7.0.0 [default: cis-7.0.0; `evaluate`/`diff`: the run's].
+    #[arg(long, global = true, value_delimiter = ',', env = "RAMPART_BENCHMARK")]
+    pub benchmark: Option<Vec<String>>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -151,7 +154,8 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "table")]
         format: OutputFormat,
     },
-    /// Assess every target account and region against CIS AWS Foundations Benchmark v3.0.0.
+    /// Assess every target account and region against the CIS AWS Foundations Benchmark
+    /// (v7.0.0 unless `--benchmark` says otherwise).
     Assess(AssessArgs),
     /// Re-evaluate snapshots saved by `assess --save-snapshots`, offline (no AWS calls).
     Evaluate(EvaluateArgs),
@@ -256,6 +260,9 @@ pub struct AssessArgs {
     /// Enable Security Hub where it is off (otherwise such regions are reported, not changed).
     #[arg(long, env = "RAMPART_ENABLE_SECURITY_HUB")]
     pub enable_security_hub: bool,
+    /// Publish FAILED findings only (no PASSED or NOT_AVAILABLE findings).
+    #[arg(long, env = "RAMPART_ONLY_FAILED")]
+    pub only_failed: bool,
     #[arg(long, value_enum, default_value = "table")]
     pub format: ReportFormat,
     /// Write the report here instead of standard output.
@@ -322,6 +329,7 @@ impl GlobalArgs {
             retry_mode: self.retry_mode.clone(),
             max_attempts: self.max_attempts,
             session_duration_secs: self.session_duration_secs,
+            benchmark: self.benchmark.clone(),
             ..Config::default()
         }
     }
@@ -395,6 +403,7 @@ pub fn effective_config(
     if let Some(a) = assess {
         flags.publish = a.publish.then_some(true);
         flags.enable_security_hub = a.enable_security_hub.then_some(true);
+        flags.only_failed = a.only_failed.then_some(true);
         flags.fail_on = a.fail_on.clone();
         flags.report_bucket = a.report_bucket.clone();
         flags.report_prefix = a.report_prefix.clone();
@@ -554,7 +563,12 @@ async fn assess(global: &GlobalArgs, args: &AssessArgs) -> Result<u8, CliError> 
         snapshots::save_run(dir, &report).map_err(|e| CliError::Runtime(anyhow::anyhow!(e)))?;
         eprintln!("snapshots saved to {}", dir.display());
     }
-    emit(&report, args.format, args.output.as_deref())?;
+    emit(
+        &report,
+        args.format,
+        args.output.as_deref(),
+        scope(&fleet.cfg),
+    )?;
     if let Some(path) = &args.html {
         write_html(&report, path)?;
     }
@@ -578,6 +592,15 @@ fn write_html(report: &fleet::FleetReport, path: &std::path::Path) -> Result<(),
     Ok(())
 }
 
+/// Which findings a configured run publishes.
+fn scope(cfg: &Config) -> rampart_member::evaluate::FindingScope {
+    if cfg.only_failed.unwrap_or(false) {
+        rampart_member::evaluate::FindingScope::OnlyFailed
+    } else {
+        rampart_member::evaluate::FindingScope::Complete
+    }
+}
+
 fn parse_fail_on(s: Option<&str>) -> Result<Option<Severity>, CliError> {
     match s.unwrap_or("low") {
         "none" => Ok(None),
@@ -589,6 +612,7 @@ fn emit(
     report: &fleet::FleetReport,
     format: ReportFormat,
     output: Option<&std::path::Path>,
+    scope: rampart_member::evaluate::FindingScope,
 ) -> Result<(), CliError> {
     let text = match format {
         ReportFormat::Table => report::table(report),
@@ -598,7 +622,7 @@ fn emit(
         ReportFormat::Csv => report::csv(report)
             .map_err(|e| CliError::Runtime(anyhow::anyhow!("writing CSV: {e}")))?,
         ReportFormat::Asff => {
-            let findings = report::asff_findings(report, &CIS_V3_0_0);
+            let findings = report::asff_findings(report, scope);
             let mut text =
                 serde_json::to_string_pretty(&findings).context("serializing ASFF findings")?;
             text.push('\n');
@@ -619,9 +643,10 @@ fn evaluate_offline(global: &GlobalArgs, args: &EvaluateArgs) -> Result<u8, CliE
     let fail_on = parse_fail_on(args.fail_on.as_deref())?;
     let cfg = effective_config(global, None)?;
     let settings = Settings::from_thresholds(cfg.thresholds.as_ref());
-    let report = snapshots::evaluate_dir(&args.snapshots, &CIS_V3_0_0, &settings)
+    let benchmarks = cfg.benchmark.as_ref().map(|_| cfg.benchmarks());
+    let report = snapshots::evaluate_dir(&args.snapshots, benchmarks.as_deref(), &settings)
         .map_err(CliError::Usage)?;
-    emit(&report, args.format, args.output.as_deref())?;
+    emit(&report, args.format, args.output.as_deref(), scope(&cfg))?;
     if let Some(path) = &args.html {
         write_html(&report, path)?;
     }
@@ -640,8 +665,9 @@ fn diff_runs(
 ) -> Result<u8, CliError> {
     let cfg = effective_config(global, None)?;
     let settings = Settings::from_thresholds(cfg.thresholds.as_ref());
-    let ra = snapshots::load_run(a, &CIS_V3_0_0, &settings).map_err(CliError::Usage)?;
-    let rb = snapshots::load_run(b, &CIS_V3_0_0, &settings).map_err(CliError::Usage)?;
+    let benchmarks = cfg.benchmark.as_ref().map(|_| cfg.benchmarks());
+    let ra = snapshots::load_run(a, benchmarks.as_deref(), &settings).map_err(CliError::Usage)?;
+    let rb = snapshots::load_run(b, benchmarks.as_deref(), &settings).map_err(CliError::Usage)?;
     let d = snapshots::diff(&ra, &rb);
     match format {
         OutputFormat::Table => print!("{}", snapshots::diff_text(&d)),

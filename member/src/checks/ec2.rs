@@ -7,6 +7,8 @@ use rampart_common::{CheckMeta, CheckStatus, ResourceRef, Scope, Severity, Verdi
 
 /// Remote administration ports (SSH, RDP).
 pub const ADMIN_PORTS: &[i32] = &[22, 3389];
+/// CIFS/SMB (CIS v4.0.1+ 5.1.2: restricted to trusted networks).
+pub const CIFS_PORTS: &[i32] = &[445];
 
 pub const CHECKS: &[Check] = &[
     Check {
@@ -34,6 +36,19 @@ pub const CHECKS: &[Check] = &[
             remediation_url: "https://docs.aws.amazon.com/securityhub/latest/userguide/ec2-controls.html#ec2-54",
         },
         eval: Eval::Region(sg_admin_ipv6),
+    },
+    Check {
+        meta: CheckMeta {
+            id: "ec2.sg-cifs-ports",
+            title: "No security group allows CIFS (port 445) from 0.0.0.0/0 or ::/0",
+            description: "SMB/CIFS open to the internet exposes file shares to scanning and wormable exploits; CIFS belongs to trusted networks only.",
+            severity: Severity::High,
+            scope: Scope::Region,
+            security_control_id: None,
+            remediation: "Remove the ingress rule on port 445 or restrict its source to trusted networks.",
+            remediation_url: "https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html",
+        },
+        eval: Eval::Region(sg_cifs),
     },
     Check {
         meta: CheckMeta {
@@ -89,6 +104,19 @@ pub const CHECKS: &[Check] = &[
     },
     Check {
         meta: CheckMeta {
+            id: "ec2.instance-roles",
+            title: "EC2 instances use an IAM instance profile for AWS access",
+            description: "An instance with a role gets short-lived credentials from the instance metadata service; without one, software on it needs stored long-term keys.",
+            severity: Severity::Medium,
+            scope: Scope::Region,
+            security_control_id: None,
+            remediation: "Attach an instance profile with the role the workload needs (ec2:AssociateIamInstanceProfile) and remove stored access keys.",
+            remediation_url: "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_switch-role-ec2.html",
+        },
+        eval: Eval::Region(instance_roles),
+    },
+    Check {
+        meta: CheckMeta {
             id: "ec2.ebs-default-encryption",
             title: "EBS encryption by default is enabled",
             description: "With encryption by default off, new EBS volumes and snapshots may be created unencrypted.",
@@ -120,7 +148,11 @@ fn sg_resource(s: &RegionSnapshot, g: &SecurityGroup) -> ResourceRef {
 
 /// Admin ports reachable from `world` through the group's ingress rules.
 fn open_admin_ports(g: &SecurityGroup, world: &str, ipv6: bool) -> Vec<i32> {
-    let mut ports: Vec<i32> = ADMIN_PORTS
+    open_ports(g, ADMIN_PORTS, world, ipv6)
+}
+
+fn open_ports(g: &SecurityGroup, ports: &[i32], world: &str, ipv6: bool) -> Vec<i32> {
+    let mut ports: Vec<i32> = ports
         .iter()
         .copied()
         .filter(|&p| {
@@ -159,6 +191,44 @@ fn sg_admin(s: &RegionSnapshot, world: &str, ipv6: bool) -> CheckStatus {
                             g.group_id,
                             g.group_name,
                             list.join(", ")
+                        ),
+                    )
+                };
+                Verdict {
+                    resource: sg_resource(s, g),
+                    passed,
+                    reason,
+                }
+            })
+            .collect();
+        CheckStatus::Evaluated { verdicts }
+    })
+}
+
+fn sg_cifs(s: &RegionSnapshot, _: &Settings) -> CheckStatus {
+    with(&s.ec2, |ec2| {
+        let verdicts = ec2
+            .security_groups
+            .iter()
+            .map(|g| {
+                let open: Vec<&str> = [("0.0.0.0/0", false), ("::/0", true)]
+                    .into_iter()
+                    .filter(|(world, v6)| !open_ports(g, CIFS_PORTS, world, *v6).is_empty())
+                    .map(|(world, _)| world)
+                    .collect();
+                let (passed, reason) = if open.is_empty() {
+                    (
+                        true,
+                        format!("{} has no CIFS port open to the internet.", g.group_id),
+                    )
+                } else {
+                    (
+                        false,
+                        format!(
+                            "{} ({}) allows {} to port 445.",
+                            g.group_id,
+                            g.group_name,
+                            open.join(" and ")
                         ),
                     )
                 };
@@ -306,6 +376,41 @@ fn vpc_flow_logs(s: &RegionSnapshot, _: &Settings) -> CheckStatus {
                         format!("{} has a flow log.", v.id)
                     } else {
                         format!("{} has no active flow log.", v.id)
+                    },
+                }
+            })
+            .collect(),
+    })
+}
+
+/// CIS v4.0.1+ (1.18 and its successors, automated since v4.0.1): running and stopped
+/// instances have an instance profile.
+fn instance_roles(s: &RegionSnapshot, _: &Settings) -> CheckStatus {
+    with(&s.ec2, |ec2| CheckStatus::Evaluated {
+        verdicts: ec2
+            .instances
+            .iter()
+            .filter(|i| i.state != "terminated" && i.state != "shutting-down")
+            .map(|i| {
+                let owner = if i.owner_id.is_empty() {
+                    &s.account_id
+                } else {
+                    &i.owner_id
+                };
+                let passed = i.instance_profile_arn.is_some();
+                Verdict {
+                    resource: ResourceRef {
+                        kind: "AwsEc2Instance".into(),
+                        id: format!(
+                            "arn:{}:ec2:{}:{owner}:instance/{}",
+                            s.partition, s.region, i.id
+                        ),
+                        region: Some(s.region.clone()),
+                    },
+                    passed,
+                    reason: match &i.instance_profile_arn {
+                        Some(p) => format!("{} uses instance profile {p}.", i.id),
+                        None => format!("{} has no instance profile.", i.id),
                     },
                 }
             })

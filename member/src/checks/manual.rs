@@ -76,4 +76,28 @@ pub const CHECKS: &[Check] = &[
         "https://docs.aws.amazon.com/vpc/latest/peering/peering-configurations-partial-access.html",
         "manual control: DescribeRouteTables lists peering routes, but which CIDRs are 'least access' depends on intent no API records",
     ),
+    manual(
+        "manual.resource-policy-principal-star",
+        "Resource policies do not allow unrestricted access with Principal '*'",
+        "A resource policy granting '*' without a narrowing condition opens the resource to any AWS principal.",
+        "Review resource-based policies (S3, SQS, SNS, KMS, Lambda, ...) and scope Principal '*' statements with conditions such as aws:PrincipalOrgID.",
+        "https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-resources.html",
+        "manual control: resource policies span dozens of services and whether a '*' statement is narrowed enough by its conditions needs a person to judge; IAM Access Analyzer (1.20/2.18) reports public and cross-account access",
+    ),
+    manual(
+        "manual.web-front-end-logging",
+        "AWS-managed web front-end services have access logging enabled",
+        "Access logs of load balancers, CloudFront, API Gateway and similar front ends are the record of who reached a workload.",
+        "Enable access logging on every load balancer, CloudFront distribution, API Gateway stage and AppSync API in use.",
+        "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html",
+        "manual control: the benchmark leaves which web front-end services are in use, and so must log, to the assessor",
+    ),
+    manual(
+        "manual.vpc-endpoints",
+        "VPC endpoints are used for access to AWS services",
+        "VPC endpoints keep traffic to AWS services on the AWS network instead of the internet.",
+        "Create gateway or interface endpoints for the AWS services your VPCs call, and route to them.",
+        "https://docs.aws.amazon.com/vpc/latest/privatelink/create-interface-endpoint.html",
+        "manual control: which AWS services each VPC needs endpoints for depends on the workload, which no API records",
+    ),
 ];

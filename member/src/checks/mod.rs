@@ -11,6 +11,7 @@ pub mod iam_policies;
 pub mod iam_users;
 pub mod manual;
 pub mod monitoring;
+pub mod organization;
 pub mod s3;
 pub mod services;
 pub mod storage;
@@ -70,6 +71,12 @@ pub enum Eval {
     Region(fn(&RegionSnapshot, &Settings) -> CheckStatus),
     /// No API can decide it: reported once per account as NOT_AVAILABLE with this reason.
     NotAvailable(&'static str),
+    /// Decided once per account over every assessed region (e.g. "at least one region
+    /// records global resource types"); reported in the home region.
+    Regions(fn(&[&RegionSnapshot], &Settings) -> CheckStatus),
+    /// Decided once per organization from the management account (or a delegated
+    /// administrator); reported in that account's home region.
+    Organization(fn(&crate::snapshot::OrgSnapshot, &Settings) -> CheckStatus),
 }
 
 /// A check: what it is and how to evaluate it.
@@ -93,6 +100,7 @@ pub fn registry() -> Vec<Check> {
     all.extend(s3::CHECKS.iter().copied());
     all.extend(storage::CHECKS.iter().copied());
     all.extend(manual::CHECKS.iter().copied());
+    all.extend(organization::CHECKS.iter().copied());
     all
 }
 

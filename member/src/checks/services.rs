@@ -21,6 +21,19 @@ pub const CHECKS: &[Check] = &[
     },
     Check {
         meta: CheckMeta {
+            id: "config.global-resource-types",
+            title: "AWS Config records global resource types in at least one region",
+            description: "IAM users, groups, roles and policies are global: unless one region's recorder includes global resource types, their configuration history is not recorded anywhere.",
+            severity: Severity::Medium,
+            scope: Scope::Account,
+            security_control_id: Some("Config.1"),
+            remediation: "In one region (usually the home region), set the recorder's recording group to all supported resource types with includeGlobalResourceTypes true.",
+            remediation_url: "https://docs.aws.amazon.com/config/latest/developerguide/select-resources.html",
+        },
+        eval: Eval::Regions(config_global_types),
+    },
+    Check {
+        meta: CheckMeta {
             id: "securityhub.enabled",
             title: "AWS Security Hub is enabled in this region",
             description: "Security Hub aggregates findings; a region without it has no central view.",
@@ -130,6 +143,66 @@ fn config_recorder(s: &RegionSnapshot, _: &Settings) -> CheckStatus {
     })
 }
 
+/// Whether a recorder records IAM's global resource types: all supported types with
+/// includeGlobalResourceTypes, or an inclusion list naming IAM types.
+pub fn records_global_types(r: &ConfigRecorder) -> bool {
+    let all_supported =
+        r.all_supported || r.strategy.as_deref() == Some("ALL_SUPPORTED_RESOURCE_TYPES");
+    let listed = r.resource_types.iter().any(|t| t.starts_with("AWS::IAM::"));
+    r.recording
+        && r.last_status.as_deref() != Some("FAILURE")
+        && ((all_supported && r.include_global_resource_types) || listed)
+}
+
+fn config_global_types(regions: &[&RegionSnapshot], _: &Settings) -> CheckStatus {
+    let mut errors = Vec::new();
+    let mut seen = Vec::new();
+    for s in regions {
+        match &s.config_recorders {
+            crate::snapshot::Collected::Ok(recs) => {
+                if let Some(r) = recs.iter().find(|r| records_global_types(r)) {
+                    let Some(first) = regions.first() else {
+                        break;
+                    };
+                    return CheckStatus::Evaluated {
+                        verdicts: vec![Verdict {
+                            resource: ResourceRef::account(&first.account_id),
+                            passed: true,
+                            reason: format!(
+                                "Recorder {} in {} records global resource types.",
+                                r.name, s.region
+                            ),
+                        }],
+                    };
+                }
+                seen.push(s.region.as_str());
+            }
+            crate::snapshot::Collected::Err(e) => errors.push(format!("{}: {e}", s.region)),
+        }
+    }
+    let Some(first) = regions.first() else {
+        return CheckStatus::NotAvailable {
+            reason: "no region was assessed".into(),
+        };
+    };
+    if !errors.is_empty() {
+        // A region that could not be read might be the one recording global types.
+        return CheckStatus::Error {
+            reason: errors.join("; "),
+        };
+    }
+    CheckStatus::Evaluated {
+        verdicts: vec![Verdict {
+            resource: ResourceRef::account(&first.account_id),
+            passed: false,
+            reason: format!(
+                "No recording AWS Config recorder includes global resource types in any assessed region ({}).",
+                seen.join(", ")
+            ),
+        }],
+    }
+}
+
 fn securityhub_enabled(s: &RegionSnapshot, _: &Settings) -> CheckStatus {
     with(&s.securityhub_enabled, |on: &bool| {
         let reason = if *on {
@@ -202,6 +275,8 @@ mod tests {
             name: "default".into(),
             all_supported: all,
             include_global_resource_types: true,
+            strategy: None,
+            resource_types: vec![],
             recording,
             last_status: Some(status.into()),
         }
@@ -212,6 +287,43 @@ mod tests {
             CheckStatus::Evaluated { verdicts } => Some(verdicts[0].passed),
             _ => None,
         }
+    }
+
+    #[test]
+    fn global_resource_types_need_one_region_recording_them() {
+        let d = Settings::default();
+        let hub = || Collected::Ok(true);
+        let mut local = rec(true, true, "SUCCESS");
+        local.include_global_resource_types = false;
+        let a = snap(Collected::Ok(vec![local.clone()]), hub());
+        let mut b = snap(Collected::Ok(vec![rec(true, true, "SUCCESS")]), hub());
+        b.region = "us-east-1".into();
+        // Neither region records global types: failed, naming the regions.
+        let st = config_global_types(&[&a, &a], &d);
+        assert_eq!(passed(&st), Some(false));
+        // One region does: passed (the benchmark asks for global types once per account).
+        assert_eq!(passed(&config_global_types(&[&a, &b], &d)), Some(true));
+        // An inclusion list with IAM types also records them.
+        let mut listed = local.clone();
+        listed.all_supported = false;
+        listed.resource_types = vec!["AWS::IAM::User".into(), "AWS::IAM::Role".into()];
+        let c = snap(Collected::Ok(vec![listed]), hub());
+        assert_eq!(passed(&config_global_types(&[&c], &d)), Some(true));
+        // A recorder that is stopped records nothing.
+        let mut stopped = rec(true, false, "SUCCESS");
+        stopped.include_global_resource_types = true;
+        let e = snap(Collected::Ok(vec![stopped]), hub());
+        assert_eq!(passed(&config_global_types(&[&e], &d)), Some(false));
+        // A region that could not be read might be the one: an error, never a failure or pass.
+        let err = snap(Collected::Err("denied".into()), hub());
+        assert!(matches!(
+            config_global_types(&[&a, &err], &d),
+            CheckStatus::Error { .. }
+        ));
+        assert!(matches!(
+            config_global_types(&[], &d),
+            CheckStatus::NotAvailable { .. }
+        ));
     }
 
     #[test]

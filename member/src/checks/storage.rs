@@ -47,6 +47,19 @@ pub const CHECKS: &[Check] = &[
     },
     Check {
         meta: CheckMeta {
+            id: "rds.multi-az",
+            title: "RDS DB instances use Multi-AZ deployments",
+            description: "A Multi-AZ instance keeps a standby in another Availability Zone and fails over to it; a single-AZ instance is down while its zone is.",
+            severity: Severity::Medium,
+            scope: Scope::Region,
+            security_control_id: Some("RDS.5"),
+            remediation: "Modify the instance with --multi-az (Aurora: add a replica in another Availability Zone to the cluster).",
+            remediation_url: "https://docs.aws.amazon.com/securityhub/latest/userguide/rds-controls.html#rds-5",
+        },
+        eval: Eval::Region(rds_multi_az),
+    },
+    Check {
+        meta: CheckMeta {
             id: "efs.encrypted",
             title: "EFS file systems are encrypted at rest",
             description: "Unencrypted file systems expose data on the underlying storage.",
@@ -125,6 +138,30 @@ fn rds_private(s: &RegionSnapshot, _: &Settings) -> CheckStatus {
     )
 }
 
+/// Aurora instances are judged by their cluster's replicas, which DescribeDBInstances does not
+/// answer for the instance: they are left out here.
+fn rds_multi_az(s: &RegionSnapshot, _: &Settings) -> CheckStatus {
+    with(&s.rds_instances, |dbs| CheckStatus::Evaluated {
+        verdicts: dbs
+            .iter()
+            .filter(|d| !d.engine.starts_with("aurora"))
+            .map(|d| Verdict {
+                resource: ResourceRef {
+                    kind: "AwsRdsDbInstance".into(),
+                    id: d.arn.clone(),
+                    region: Some(s.region.clone()),
+                },
+                passed: d.multi_az,
+                reason: format!(
+                    "DB instance {} is a {} deployment.",
+                    d.id,
+                    if d.multi_az { "Multi-AZ" } else { "single-AZ" }
+                ),
+            })
+            .collect(),
+    })
+}
+
 fn efs_encrypted(s: &RegionSnapshot, _: &Settings) -> CheckStatus {
     with(&s.efs_file_systems, |fss| CheckStatus::Evaluated {
         verdicts: fss
@@ -199,6 +236,7 @@ mod tests {
             storage_encrypted: enc,
             auto_minor_version_upgrade: minor,
             publicly_accessible: public,
+            multi_az: false,
         }
     }
 

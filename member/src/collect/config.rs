@@ -51,6 +51,20 @@ pub async fn collect(
                 include_global_resource_types: r
                     .recording_group()
                     .is_some_and(|g| g.include_global_resource_types()),
+                strategy: r
+                    .recording_group()
+                    .and_then(|g| g.recording_strategy())
+                    .and_then(|s| s.use_only())
+                    .map(|u| u.as_str().to_string()),
+                resource_types: r
+                    .recording_group()
+                    .map(|g| {
+                        g.resource_types()
+                            .iter()
+                            .map(|t| t.as_str().to_string())
+                            .collect()
+                    })
+                    .unwrap_or_default(),
                 recording: st.is_some_and(|s| s.recording()),
                 last_status: st
                     .and_then(|s| s.last_status())

@@ -13,6 +13,7 @@ pub mod iam;
 pub mod iam_inventory;
 pub mod kms;
 pub mod monitoring;
+pub mod organization;
 pub mod rds;
 pub mod s3;
 pub mod s3control;

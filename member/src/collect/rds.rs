@@ -36,6 +36,7 @@ pub async fn db_instances(
             auto_minor_version_upgrade: d.auto_minor_version_upgrade().unwrap_or(false),
             // Absent means private (the API's default for instances in a VPC).
             publicly_accessible: d.publicly_accessible().unwrap_or(false),
+            multi_az: d.multi_az().unwrap_or(false),
         }));
         match page.marker() {
             Some(m) if !m.is_empty() => marker = Some(m.to_string()),

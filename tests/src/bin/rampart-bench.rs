@@ -53,6 +53,12 @@ struct Args {
     /// Operations listed per size in the table (the JSON has all of them).
     #[arg(long, default_value_t = 40)]
     top: usize,
+    /// CIS versions assessed (comma-separated keys).
+    #[arg(long, value_delimiter = ',', default_value = "cis-7.0.0")]
+    benchmark: Vec<String>,
+    /// Publish FAILED findings only (by default PASSED and NOT_AVAILABLE findings too).
+    #[arg(long)]
+    only_failed: bool,
     /// Internal: measure one size in this process and print its result as JSON on stdout.
     #[arg(long, hide = true)]
     single: Option<usize>,
@@ -86,6 +92,23 @@ struct SizeResult {
     checks_evaluated: usize,
     findings_published: usize,
     publish_errors: usize,
+    /// Benchmark keys assessed and whether only FAILED findings were published.
+    #[serde(default)]
+    benchmarks: Vec<String>,
+    #[serde(default)]
+    only_failed: bool,
+    /// The same fleet assessed again right after (nothing changed): wall time, requests,
+    /// findings imported and findings not re-imported because they did not change.
+    #[serde(default)]
+    second_wall_secs: f64,
+    #[serde(default)]
+    second_requests_total: u64,
+    #[serde(default)]
+    second_findings_published: usize,
+    #[serde(default)]
+    second_findings_unchanged: usize,
+    #[serde(default)]
+    second_publish_errors: usize,
 }
 
 /// Requests counted by account and by operation.
@@ -280,6 +303,8 @@ fn main() -> anyhow::Result<()> {
             args.regions.clone(),
             args.concurrency,
             args.setup_concurrency,
+            args.benchmark.clone(),
+            args.only_failed,
         ))?;
         println!("{}", serde_json::to_string(&r)?);
         return Ok(());
@@ -297,6 +322,9 @@ fn main() -> anyhow::Result<()> {
             .arg(args.concurrency.to_string())
             .arg("--setup-concurrency")
             .arg(args.setup_concurrency.to_string())
+            .arg("--benchmark")
+            .arg(args.benchmark.join(","))
+            .args(args.only_failed.then_some("--only-failed"))
             .stderr(std::process::Stdio::inherit())
             .output()?;
         if !out.status.success() {
@@ -309,7 +337,7 @@ fn main() -> anyhow::Result<()> {
     }
     println!();
     println!(
-        "{:>8} {:>7} {:>9} {:>9} {:>9} {:>9} {:>8} {:>8} {:>9} {:>9} {:>8}",
+        "{:>8} {:>7} {:>9} {:>9} {:>9} {:>9} {:>8} {:>8} {:>9} {:>9} {:>8} {:>9} {:>9} {:>9} {:>9}",
         "ACCOUNTS",
         "REGIONS",
         "SETUP s",
@@ -320,11 +348,15 @@ fn main() -> anyhow::Result<()> {
         "REQ/s",
         "PEAK MB",
         "MOTO MB",
-        "FAILING"
+        "FAILING",
+        "IMPORTED",
+        "2ND s",
+        "2ND IMP",
+        "2ND SAVED"
     );
     for r in &results {
         println!(
-            "{:>8} {:>7} {:>9.1} {:>9.1} {:>9} {:>9.1} {:>8.0} {:>8.0} {:>9.1} {:>9} {:>8}",
+            "{:>8} {:>7} {:>9.1} {:>9.1} {:>9} {:>9.1} {:>8.0} {:>8.0} {:>9.1} {:>9} {:>8} {:>9} {:>9.1} {:>9} {:>9}",
             r.accounts,
             r.regions.len(),
             r.setup_secs,
@@ -337,7 +369,11 @@ fn main() -> anyhow::Result<()> {
             r.emulator_peak_rss_mb
                 .map(|m| format!("{m:.0}"))
                 .unwrap_or_else(|| "-".into()),
-            r.accounts_failing_to_assess
+            r.accounts_failing_to_assess,
+            r.findings_published,
+            r.second_wall_secs,
+            r.second_findings_published,
+            r.second_findings_unchanged
         );
     }
     if let Some(path) = &args.json {
@@ -373,7 +409,10 @@ async fn single(
     regions: Vec<String>,
     concurrency: usize,
     setup_concurrency: usize,
+    benchmark: Vec<String>,
+    only_failed: bool,
 ) -> anyhow::Result<SizeResult> {
+    let benchmarks = rampart_common::benchmarks::select(Some(&benchmark))?;
     let emu = Emulator::start_with(Options {
         load_managed_policies: false,
     })?;
@@ -397,6 +436,9 @@ async fn single(
     let defaults = rampart_common::config::Config::default();
     plan.rate_limit = defaults.rate_limit();
     plan.rate_burst = defaults.rate_burst();
+    plan.benchmarks = benchmarks.clone();
+    plan.only_failed = only_failed;
+    plan.refresh_after_days = Some(defaults.finding_refresh_days());
 
     // Measure the assessment alone: reset the peak RSS (Linux: 5 > clear_refs).
     let _ = std::fs::write("/proc/self/clear_refs", "5");
@@ -424,7 +466,45 @@ async fn single(
         .collect();
     let member_total: f64 = per_account.iter().sum();
     let moto = emu.pid().to_string();
+    let emulator_rss_mb = status_mb(&moto, "VmRSS:");
+    let emulator_peak_rss_mb = status_mb(&moto, "VmHWM:");
+    let process_peak_rss_mb = status_mb("self", "VmHWM:").unwrap_or(0.0);
+
+    // The same fleet again, nothing changed: what the unchanged-finding skip saves.
+    let mut again = plan.clone();
+    again.run_id = format!("bench-{n}-again");
+    again.now = rampart_testbed::chrono_now();
+    counts.lock().unwrap_or_else(|p| p.into_inner()).enabled = true;
+    let t = Instant::now();
+    let second = rampart_hub::fleet::run(&sessions, &members, &again).await;
+    let second_wall_secs = t.elapsed().as_secs_f64();
+    let c2 = {
+        let mut c = counts.lock().unwrap_or_else(|p| p.into_inner());
+        c.enabled = false;
+        std::mem::take(&mut *c)
+    };
+    let published = |r: &rampart_hub::fleet::FleetReport,
+                     f: fn(&rampart_member::publish::PublishReport) -> usize|
+     -> usize {
+        r.accounts
+            .iter()
+            .flat_map(|a| &a.publish)
+            .map(|p| f(&p.report))
+            .sum()
+    };
     Ok(SizeResult {
+        benchmarks: benchmarks.iter().map(|b| b.key.to_string()).collect(),
+        only_failed,
+        second_wall_secs,
+        second_requests_total: c2.total,
+        second_findings_published: published(&second, |p| p.imported),
+        second_findings_unchanged: published(&second, |p| p.unchanged),
+        second_publish_errors: second
+            .accounts
+            .iter()
+            .flat_map(|a| &a.publish)
+            .filter(|p| p.report.error.is_some() || !p.report.failed.is_empty())
+            .count(),
         accounts: n,
         regions: regions.clone(),
         concurrency,
@@ -436,9 +516,9 @@ async fn single(
         requests_per_account_region_max: per_account.iter().copied().fold(0.0, f64::max),
         by_operation: c.by_operation,
         assessment_peak_rss_mb,
-        process_peak_rss_mb: status_mb("self", "VmHWM:").unwrap_or(0.0),
-        emulator_rss_mb: status_mb(&moto, "VmRSS:"),
-        emulator_peak_rss_mb: status_mb(&moto, "VmHWM:"),
+        process_peak_rss_mb,
+        emulator_rss_mb,
+        emulator_peak_rss_mb,
         accounts_failing_to_assess: report
             .accounts
             .iter()
