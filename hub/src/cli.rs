@@ -233,6 +233,10 @@ pub enum PolicyRole {
     Hub,
     /// The managed policy auto MFA attaches to users without MFA (member stack).
     RequireMfa,
+    /// The member assessment role (read-only, publishes findings).
+    Assess,
+    /// The hub's assessment Lambda role (discovery, sessions, report bucket).
+    AssessHub,
 }
 
 #[derive(Debug, Subcommand)]
@@ -538,6 +542,8 @@ pub async fn run(cli: Cli) -> Result<u8, CliError> {
                 PolicyRole::RequireMfa => {
                     Ok(crate::respond::playbooks::auto_mfa::require_mfa_policy_document())
                 }
+                PolicyRole::Assess => crate::deploy::assess_member_policy(),
+                PolicyRole::AssessHub => crate::deploy::assess_hub_policy(),
             }
             .map_err(|e| CliError::Runtime(anyhow::anyhow!(e)))?;
             println!(
