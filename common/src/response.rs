@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Role the hub assumes in members to respond; deployed by stacksets/member-response-role.json.
+/// Role the hub assumes in members to respond; deployed by stacksets/member-global.yaml.
 pub const DEFAULT_RESPONSE_ROLE: &str = "RampartResponder";
 /// DynamoDB table holding the audit log only (append-only: items are never overwritten).
 pub const DEFAULT_AUDIT_TABLE: &str = "rampart-audit";

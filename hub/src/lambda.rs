@@ -63,6 +63,8 @@ pub enum LambdaError {
     Unreachable { account: String, reason: String },
     #[error("the Lambda has no region (AWS_REGION is unset)")]
     NoRegion,
+    #[error(transparent)]
+    Fleet(#[from] crate::fleet_sfn::StepError),
 }
 
 /// What triggered the function.
@@ -115,6 +117,10 @@ pub async fn handle(
     args: &LambdaArgs,
     base: aws_config::SdkConfig,
 ) -> Result<Value, LambdaError> {
+    // The Step Functions fleet run's steps (crate::fleet_sfn).
+    if crate::fleet_sfn::is_step(payload) {
+        return Ok(Box::pin(crate::fleet_sfn::handle(payload, args, base)).await?);
+    }
     match classify(payload)? {
         Trigger::Schedule => Box::pin(scheduled(args, base)).await,
         Trigger::ConfigRule(inv) => Box::pin(config_rule_run(args, base, &inv)).await,

@@ -6,8 +6,10 @@
 
 pub mod aws;
 pub mod cli;
+pub mod deploy;
 pub mod exit;
 pub mod fleet;
+pub mod fleet_sfn;
 pub mod lambda;
 pub mod org;
 pub mod progress;

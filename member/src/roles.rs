@@ -27,7 +27,7 @@ pub fn assess_permissions() -> Vec<Permissions> {
 
 /// The assessment role's policy document.
 pub fn assess_policy() -> Result<serde_json::Value, PolicyError> {
-    policy_document("Assessment", &assess_permissions(), &[], &[])
+    policy_document("Assess", &assess_permissions(), &[], &[])
 }
 
 /// Every action the response role needs: the playbook registry's declarations.

@@ -564,6 +564,42 @@ def patch_eni_groups():
     Instance.security_groups = property(get_groups, set_groups)
 
 
+# --- CloudFormation: Ref of an event bus ----------------------------------------------------
+#
+# `Ref` of an AWS::Events::EventBus returns the bus name
+# (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-events-eventbus.html,
+# Return values). moto's EventBus has no physical resource id, so `!Ref Bus` resolved to the
+# Python object and a rule or bus policy naming its bus that way failed the whole stack
+# ("'EventBus' object has no attribute 'split'").
+
+
+def patch_event_bus_ref():
+    from moto.events.models import EventBus
+
+    EventBus.physical_resource_id = property(lambda self: self.name)
+
+
+# --- CloudFormation: inline role policies ---------------------------------------------------
+#
+# GetRolePolicy returns the policy document as URL-encoded JSON
+# (https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetRolePolicy.html). A role created
+# by moto's CloudFormation kept each inline policy as a Python dict, so GetRolePolicy answered
+# with its repr ({'Version': ...}), which is not JSON. Documents are stored as JSON text here.
+
+
+def patch_cfn_inline_role_policies():
+    from moto.iam.models import Role
+
+    original = Role.put_policy
+
+    def put_policy(self, policy_name, policy_json):
+        if not isinstance(policy_json, str):
+            policy_json = json.dumps(policy_json)
+        return original(self, policy_name, policy_json)
+
+    Role.put_policy = put_policy
+
+
 # --- Organizations -------------------------------------------------------------------------
 #
 # Two gaps against the Organizations API reference:
@@ -773,6 +809,8 @@ def application():
     patch_eni_groups()
     patch_organizations()
     patch_org_features()
+    patch_event_bus_ref()
+    patch_cfn_inline_role_policies()
     app = DomainDispatcherApplication(create_backend_app)
     app.debug = True
     threading.Thread(target=warm, args=(app,), daemon=True).start()

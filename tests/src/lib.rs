@@ -9,6 +9,7 @@ pub mod emulator;
 pub mod fixtures;
 pub mod lambda_api;
 pub mod respond;
+pub mod stacksets;
 
 pub use emulator::Emulator;
 pub use fixtures::{MemberFixture, OrgFixture, Profile};
@@ -94,4 +95,23 @@ where
         Ok(v) => v,
         Err(e) => std::panic::resume_unwind(e.into_panic()),
     }
+}
+
+/// Percent-decoding (IAM returns policy documents URL-encoded).
+pub fn url_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).to_string()
 }

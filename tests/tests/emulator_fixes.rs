@@ -1,6 +1,7 @@
 //! The emulator's launcher fixes, each through the real AWS SDK for Rust: CloudWatch over Smithy
 //! RPC v2 CBOR, IAM Access Analyzer, S3 bucket versioning with MFA Delete, and network
-//! interface security groups that are replaced rather than joined. Plus the user-facing
+//! interface security groups that are replaced rather than joined, CloudFormation's Ref of an
+//! event bus. Plus the user-facing
 //! `rampart-emulator` command.
 
 use aws_sdk_cloudwatch::types::{ComparisonOperator, Dimension, StateValue, Statistic};
@@ -784,5 +785,77 @@ fn centralized_root_access_and_the_delegation_policy() {
             .await
             .expect("DeleteResourcePolicy");
         assert!(orgs.describe_resource_policy().send().await.is_err());
+    });
+}
+
+/// CloudFormation: `!Ref` of an event bus is its name, so a rule and a bus policy can name
+/// their bus by reference (as every hub stack does); a stack's inline role policies read back
+/// as JSON.
+#[test]
+fn cloudformation_event_bus_refs_and_inline_role_policies() {
+    rampart_testbed::block_on(async {
+        let emu = Emulator::start().expect("emulator");
+        let base = emu.sdk_config(REGION).await;
+        let cf = aws_sdk_cloudformation::Client::new(&base);
+        let body = "Resources:\n  Bus:\n    Type: AWS::Events::EventBus\n    Properties: {Name: fixed-bus}\n  Rule:\n    Type: AWS::Events::Rule\n    Properties:\n      Name: on-fixed-bus\n      EventBusName: !Ref Bus\n      EventPattern: {source: [{prefix: aws.}]}\n  Role:\n    Type: AWS::IAM::Role\n    Properties:\n      RoleName: fixed-role\n      AssumeRolePolicyDocument: {Version: '2012-10-17', Statement: [{Effect: Allow, Principal: {Service: events.amazonaws.com}, Action: sts:AssumeRole}]}\n      Policies:\n        - PolicyName: inline\n          PolicyDocument: {Version: '2012-10-17', Statement: [{Effect: Allow, Action: events:PutEvents, Resource: !GetAtt Bus.Arn}]}\nOutputs:\n  BusName: {Value: !Ref Bus}\n";
+        cf.create_stack()
+            .stack_name("bus-ref")
+            .template_body(body)
+            .send()
+            .await
+            .expect("create_stack");
+        let stack = cf
+            .describe_stacks()
+            .stack_name("bus-ref")
+            .send()
+            .await
+            .expect("describe");
+        let stack = &stack.stacks()[0];
+        assert_eq!(
+            stack.stack_status().map(|s| s.as_str()),
+            Some("CREATE_COMPLETE"),
+            "{:?}",
+            stack.stack_status_reason()
+        );
+        let out = stack
+            .outputs()
+            .iter()
+            .find(|o| o.output_key() == Some("BusName"))
+            .and_then(|o| o.output_value());
+        assert_eq!(out, Some("fixed-bus"));
+        let rules = cf
+            .describe_stack_resource()
+            .stack_name("bus-ref")
+            .logical_resource_id("Rule")
+            .send()
+            .await
+            .expect("rule resource");
+        assert_eq!(
+            rules
+                .stack_resource_detail()
+                .and_then(|r| r.resource_status())
+                .map(|s| s.as_str()),
+            Some("CREATE_COMPLETE")
+        );
+        // An inline policy of a role the stack created reads back as JSON.
+        let iam = aws_sdk_iam::Client::new(&base);
+        let p = iam
+            .get_role_policy()
+            .role_name("fixed-role")
+            .policy_name("inline")
+            .send()
+            .await
+            .expect("get_role_policy");
+        let text = rampart_testbed::url_decode(p.policy_document());
+        let doc: serde_json::Value =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"));
+        assert_eq!(doc["Statement"][0]["Action"], "events:PutEvents");
+        assert_eq!(
+            doc["Statement"][0]["Resource"],
+            format!(
+                "arn:aws:events:{REGION}:{}:event-bus/fixed-bus",
+                rampart_testbed::emulator::MANAGEMENT_ACCOUNT
+            )
+        );
     });
 }

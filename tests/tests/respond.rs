@@ -643,7 +643,7 @@ fn new_users_are_denied_everything_until_they_enrol_mfa() {
         let hub = hub_resources(&base).await.expect("hub resources");
         let member = member_config(&base, &acct, REGION).await;
         let iam = aws_sdk_iam::Client::new(&member);
-        // The member stack's require-MFA policy (stacksets/member-response-role.json).
+        // The member stack's require-MFA policy (stacksets/member-global.yaml).
         let policy_arn = iam
             .create_policy()
             .policy_name("RampartRequireMFA")

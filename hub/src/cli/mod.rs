@@ -237,6 +237,8 @@ pub enum PolicyRole {
     Hub,
     /// The managed policy auto MFA attaches to users without MFA (member stack).
     RequireMfa,
+    /// The hub's assessment Lambda role (discovery, sessions, report bucket).
+    AssessHub,
 }
 
 #[derive(Debug, Subcommand)]
@@ -482,6 +484,7 @@ pub async fn run(cli: Cli) -> Result<u8, CliError> {
                 PolicyRole::RequireMfa => {
                     Ok(rampart_member::respond::auto_mfa::require_mfa_policy_document())
                 }
+                PolicyRole::AssessHub => crate::deploy::assess_hub_policy(),
             }
             .map_err(|e| CliError::Runtime(anyhow::anyhow!(e)))?;
             println!(
