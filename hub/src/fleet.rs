@@ -24,6 +24,9 @@ const SECURITYHUB_BURST: u32 = 30;
 pub struct FleetPlan {
     /// Benchmark versions assessed; their checks run once, findings are per version.
     pub benchmarks: Vec<&'static Benchmark>,
+    /// Judge the organization-level requirements in this run (once per fleet run: a Step
+    /// Functions child that assesses one member account leaves them to the hub's child).
+    pub organization: bool,
     pub regions: Vec<String>,
     /// Region that receives account-level (global) findings.
     pub home_region: String,
@@ -157,7 +160,7 @@ pub async fn run_observed(
     let checks = checks_for(&plan.benchmarks);
     // Organization-level requirements: judged once, from the hub's own credentials (the
     // management account or a delegated administrator), owned by the hub's account.
-    let org_outcomes = if evaluate::has_organization_checks(&checks) {
+    let org_outcomes = if plan.organization && evaluate::has_organization_checks(&checks) {
         Some(organization_outcomes(sessions, &checks, plan).await)
     } else {
         None

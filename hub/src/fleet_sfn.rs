@@ -258,6 +258,8 @@ pub async fn assess_one(
     let fleet = service::connect(base, cfg, &plan.run_id).await?;
     let mut fplan = service::plan_for(&fleet, &plan.run_id, None);
     fplan.now = plan.started_at.clone();
+    // The organization is judged once per run, in the hub account's own child.
+    fplan.organization = item.id == fleet.sessions.hub_account();
     let account = Account {
         id: item.id.clone(),
         name: item.name.clone(),

@@ -121,6 +121,7 @@ pub async fn discover(fleet: &Fleet, with_ous: bool) -> Result<Vec<org::Account>
 pub fn plan_for(fleet: &Fleet, run_id: &str, snapshot_dir: Option<PathBuf>) -> FleetPlan {
     FleetPlan {
         benchmarks: fleet.cfg.benchmarks(),
+        organization: true,
         only_failed: fleet.cfg.only_failed.unwrap_or(false),
         refresh_after_days: Some(fleet.cfg.finding_refresh_days()),
         regions: fleet.regions.clone(),

@@ -254,7 +254,7 @@ fn map_items_drive_the_handlers_and_the_merge_builds_the_fleet_report() {
         let bad_answer = answers
             .iter()
             .find(|a| a["account_id"] == bad_member.as_str())
-            .expect("bad member answered");
+            .unwrap_or_else(|| panic!("bad member answered: {answers:#?}"));
         assert!(
             bad_answer["failed"].as_u64().unwrap_or(0) > 0,
             "{bad_answer}"

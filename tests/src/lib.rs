@@ -41,6 +41,7 @@ pub fn sessions(base: &aws_config::SdkConfig, run_id: &str) -> Sessions {
 pub fn plan(regions: &[String], publish: bool, run_id: &str) -> FleetPlan {
     FleetPlan {
         benchmarks: vec![&CIS_V3_0_0],
+        organization: true,
         only_failed: true,
         refresh_after_days: None,
         regions: regions.to_vec(),
