@@ -86,6 +86,19 @@ pub struct HubFinding {
     pub severity: String,
     /// (Type, Id) of every resource.
     pub resources: Vec<(String, String)>,
+    /// The Security Hub control id (`Compliance.SecurityControlId`, `ProductFields.ControlId`,
+    /// or OCSF `compliance.control`).
+    pub control: Option<String>,
+    /// Rampart's check id (`ProductFields["rampart/CheckId"]`) for Rampart's own findings.
+    pub check: Option<String>,
+    /// `Compliance.Status` upper-cased: PASSED, WARNING, FAILED, NOT_AVAILABLE.
+    pub compliance: Option<String>,
+    /// `Workflow.Status`: NEW, NOTIFIED, RESOLVED, SUPPRESSED.
+    pub workflow: Option<String>,
+    /// `RecordState`: ACTIVE or ARCHIVED.
+    pub record_state: Option<String>,
+    /// An OCSF finding of the new Security Hub (`Findings Imported V2`).
+    pub ocsf: bool,
 }
 
 impl HubFinding {
@@ -333,6 +346,9 @@ pub fn parse_value(v: &Value) -> Result<Event, EventError> {
         ("aws.securityhub", "Security Hub Findings - Imported") => {
             Kind::FindingsImported(findings(&envelope.detail)?)
         }
+        ("aws.securityhub", "Findings Imported V2") => {
+            Kind::FindingsImported(ocsf_findings(&envelope)?)
+        }
         ("aws.ec2", "EC2 Instance State-change Notification") => Kind::InstanceStateChange {
             instance_id: text(&envelope.detail, "instance-id")
                 .map_err(|_| EventError::Missing("detail.instance-id"))?,
@@ -477,6 +493,89 @@ fn findings(detail: &Value) -> Result<Vec<HubFinding>, EventError> {
                     .to_string(),
                 account,
                 resources,
+                control: opt_text(f, &["Compliance", "SecurityControlId"])
+                    .or_else(|| opt_text(f, &["ProductFields", "ControlId"])),
+                check: opt_text(f, &["ProductFields", crate::asff::CHECK_ID_FIELD]),
+                compliance: opt_text(f, &["Compliance", "Status"]).map(|s| s.to_ascii_uppercase()),
+                workflow: opt_text(f, &["Workflow", "Status"]).map(|s| s.to_ascii_uppercase()),
+                record_state: opt_text(f, &["RecordState"]).map(|s| s.to_ascii_uppercase()),
+                ocsf: false,
+            })
+        })
+        .collect()
+}
+
+/// The findings of a `Findings Imported V2` event (OCSF), normalised to the ASFF terms the
+/// rest of the hub uses: compliance `Fail` is FAILED, status `Resolved` / `Suppressed` are the
+/// workflow states, activity `Close` (3) an archived record.
+fn ocsf_findings(env: &Envelope) -> Result<Vec<HubFinding>, EventError> {
+    let list = env
+        .detail
+        .get("findings")
+        .and_then(Value::as_array)
+        .ok_or(EventError::Missing("detail.findings"))?;
+    list.iter()
+        .map(|f| {
+            let account = account_id(
+                &opt_text(f, &["cloud", "account", "uid"])
+                    .ok_or(EventError::Missing("detail.findings[].cloud.account.uid"))?,
+                "detail.findings[].cloud.account.uid",
+            )?;
+            let id = opt_text(f, &["finding_info", "uid"])
+                .or_else(|| opt_text(f, &["metadata", "uid"]))
+                .ok_or(EventError::Missing("detail.findings[].finding_info.uid"))?;
+            let resources = f
+                .get("resources")
+                .and_then(Value::as_array)
+                .map(|rs| {
+                    rs.iter()
+                        .filter_map(|r| {
+                            Some((
+                                r.get("type")?.as_str()?.to_string(),
+                                r.get("uid")?.as_str()?.to_string(),
+                            ))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let compliance = opt_text(f, &["compliance", "status"]).map(|s| {
+                match s.to_ascii_lowercase().as_str() {
+                    "fail" | "failed" => "FAILED".to_string(),
+                    "pass" | "passed" => "PASSED".to_string(),
+                    "warning" => "WARNING".to_string(),
+                    _ => s.to_ascii_uppercase().replace(' ', "_"),
+                }
+            });
+            let workflow =
+                opt_text(f, &["status"]).map(|s| match s.to_ascii_lowercase().as_str() {
+                    "new" => "NEW".to_string(),
+                    "in progress" | "in_progress" => "NOTIFIED".to_string(),
+                    other => other.to_ascii_uppercase(),
+                });
+            let archived = f.get("activity_id").and_then(Value::as_i64) == Some(3);
+            Ok(HubFinding {
+                id,
+                product_arn: opt_text(f, &["metadata", "product", "uid"]).unwrap_or_default(),
+                region: opt_text(f, &["cloud", "region"]).unwrap_or_else(|| env.region.clone()),
+                updated_at: opt_text(f, &["finding_info", "modified_time_dt"])
+                    .or_else(|| {
+                        f.pointer("/finding_info/modified_time")
+                            .map(|v| v.to_string())
+                    })
+                    .or_else(|| opt_text(f, &["time_dt"]))
+                    .unwrap_or_else(|| env.time.clone()),
+                title: opt_text(f, &["finding_info", "title"]).unwrap_or_default(),
+                severity: opt_text(f, &["severity"])
+                    .unwrap_or_default()
+                    .to_ascii_uppercase(),
+                account,
+                resources,
+                control: opt_text(f, &["compliance", "control"]),
+                check: None,
+                compliance,
+                workflow,
+                record_state: Some(if archived { "ARCHIVED" } else { "ACTIVE" }.to_string()),
+                ocsf: true,
             })
         })
         .collect()
@@ -589,5 +688,66 @@ mod tests {
             parse_value(&v).unwrap().kind,
             Kind::ConfigRule { .. }
         ));
+    }
+
+    #[test]
+    fn control_findings_carry_their_control_and_state() {
+        let v = envelope(
+            "aws.securityhub",
+            "Security Hub Findings - Imported",
+            json!({"findings": [{"Id": "f-1", "ProductArn": "arn:aws:securityhub:us-east-1::product/aws/securityhub",
+                "AwsAccountId": "111122223333", "Region": "us-east-1", "UpdatedAt": "2026-12-01T00:00:00Z",
+                "Compliance": {"Status": "FAILED", "SecurityControlId": "EC2.53"},
+                "Workflow": {"Status": "NEW"}, "RecordState": "ACTIVE",
+                "Resources": [{"Type": "AwsEc2SecurityGroup", "Id": "arn:aws:ec2:us-east-1:111122223333:security-group/sg-1"}]}]}),
+        );
+        let Kind::FindingsImported(f) = parse_value(&v).unwrap().kind else {
+            panic!("not findings")
+        };
+        assert_eq!(f[0].control.as_deref(), Some("EC2.53"));
+        assert_eq!(f[0].compliance.as_deref(), Some("FAILED"));
+        assert_eq!(f[0].workflow.as_deref(), Some("NEW"));
+        assert_eq!(f[0].record_state.as_deref(), Some("ACTIVE"));
+        assert!(!f[0].ocsf);
+    }
+
+    #[test]
+    fn ocsf_findings_of_the_new_security_hub_are_normalised() {
+        let v = envelope(
+            "aws.securityhub",
+            "Findings Imported V2",
+            json!({"findings": [{"finding_info": {"uid": "uid-7", "title": "SG open"},
+                "metadata": {"product": {"uid": "arn:aws:securityhub:us-east-1::productv2/aws/securityhub"}},
+                "cloud": {"account": {"uid": "111122223333"}, "region": "eu-west-1"},
+                "compliance": {"control": "EC2.53", "status": "Fail"},
+                "status": "New", "activity_id": 1, "severity": "High",
+                "resources": [{"type": "AWS::EC2::SecurityGroup", "uid": "arn:aws:ec2:eu-west-1:111122223333:security-group/sg-1"}]}]}),
+        );
+        let e = parse_value(&v).unwrap();
+        let Kind::FindingsImported(f) = &e.kind else {
+            panic!("not findings")
+        };
+        assert_eq!(f[0].id, "uid-7");
+        assert_eq!(f[0].region, "eu-west-1");
+        assert_eq!(f[0].control.as_deref(), Some("EC2.53"));
+        assert_eq!(f[0].compliance.as_deref(), Some("FAILED"));
+        assert_eq!(f[0].workflow.as_deref(), Some("NEW"));
+        assert_eq!(f[0].record_state.as_deref(), Some("ACTIVE"));
+        assert!(f[0].ocsf);
+        assert_eq!(e.admin_service(), Some("securityhub.amazonaws.com"));
+        // A closed (archived) or resolved OCSF finding reads as such.
+        let mut closed = v.clone();
+        closed["detail"]["findings"][0]["activity_id"] = json!(3);
+        closed["detail"]["findings"][0]["status"] = json!("Resolved");
+        let Kind::FindingsImported(f) = parse_value(&closed).unwrap().kind else {
+            panic!("not findings")
+        };
+        assert_eq!(f[0].record_state.as_deref(), Some("ARCHIVED"));
+        assert_eq!(f[0].workflow.as_deref(), Some("RESOLVED"));
+        // Without the account, the finding is refused with the field named.
+        let mut bad = v;
+        bad["detail"]["findings"][0]["cloud"] = json!({});
+        let err = parse_value(&bad).unwrap_err().to_string();
+        assert!(err.contains("cloud.account.uid"), "{err}");
     }
 }

@@ -167,6 +167,18 @@ pub struct ResponseConfig {
     /// Security Hub custom action id that isolates the instances of the selected findings
     /// [default: RampartIsolate].
     pub isolate_action_id: Option<String>,
+    /// Mode of control remediation (`off`, `plan`, `enforce`) for the custom action and
+    /// automatic mode; `rampart remediate` plans unless given `--apply` [default: enforce].
+    pub remediation: Option<Mode>,
+    /// Security Hub custom action id that remediates the selected findings
+    /// [default: RampartRemediate].
+    pub remediate_action_id: Option<String>,
+    /// Controls remediated automatically when their FAILED finding is imported (`EC2.53`, ...)
+    /// [default: none].
+    pub auto_remediate: Option<Vec<String>>,
+    /// Resources never remediated, as ARNs (or `AWS::::Account:<id>`); `*` matches any run of
+    /// characters.
+    pub remediation_exempt: Option<Vec<String>>,
 }
 
 impl ResponseConfig {
@@ -177,6 +189,7 @@ impl ResponseConfig {
             "cloudtrail_tamper" => self.cloudtrail_tamper,
             "auto_mfa" => self.auto_mfa,
             "isolation" => self.isolation,
+            "remediation" => self.remediation,
             _ => None,
         }
         .unwrap_or_default()
@@ -258,6 +271,24 @@ impl ResponseConfig {
             None => true,
             Some(list) => list.iter().any(|r| r == region || r == "all"),
         }
+    }
+    pub fn remediate_action_id(&self) -> &str {
+        self.remediate_action_id
+            .as_deref()
+            .unwrap_or("RampartRemediate")
+    }
+    /// Whether the control is remediated automatically when its failed finding arrives.
+    pub fn auto_remediates(&self, control: &str) -> bool {
+        self.auto_remediate
+            .iter()
+            .flatten()
+            .any(|c| c.eq_ignore_ascii_case(control))
+    }
+    pub fn is_remediation_exempt(&self, resource: &str) -> bool {
+        self.remediation_exempt
+            .iter()
+            .flatten()
+            .any(|p| glob_match(p, resource))
     }
     pub fn is_protected(&self, arn: &str) -> bool {
         self.protected_principals

@@ -46,6 +46,9 @@ pub struct FleetPlan {
     pub now: String,
     /// Where to save each account's snapshots (`--save-snapshots`), if anywhere.
     pub snapshot_dir: Option<std::path::PathBuf>,
+    /// Run only these checks (a remediation's re-evaluation); stale findings are closed only
+    /// for the checks that ran. `None`: every check of the benchmarks.
+    pub only_checks: Option<Vec<&'static str>>,
 }
 
 /// Publishing into one region of one account.
@@ -91,6 +94,15 @@ pub struct FleetReport {
 }
 
 impl FleetPlan {
+    /// The checks this plan runs.
+    pub fn checks(&self) -> Vec<rampart_member::checks::Check> {
+        let mut checks = checks_for(&self.benchmarks);
+        if let Some(only) = &self.only_checks {
+            checks.retain(|c| only.contains(&c.meta.id));
+        }
+        checks
+    }
+
     /// The display name of the plan's benchmarks.
     pub fn benchmark_names(&self) -> String {
         names(&self.benchmarks)
@@ -157,7 +169,7 @@ pub async fn run_observed(
     on_account: &mut (dyn FnMut(&AccountResult) + Send),
 ) -> FleetReport {
     let total = accounts.len();
-    let checks = checks_for(&plan.benchmarks);
+    let checks = plan.checks();
     // Organization-level requirements: judged once, from the hub's own credentials (the
     // management account or a delegated administrator), owned by the hub's account.
     let org_outcomes = if plan.organization && evaluate::has_organization_checks(&checks) {
@@ -291,7 +303,7 @@ async fn assess_account(
             return result;
         }
     };
-    let checks = checks_for(&plan.benchmarks);
+    let checks = plan.checks();
     // Global services (IAM) have their own quota, separate from any region's; each region
     // gets its own bucket.
     let global = RateLimiter::new(plan.rate_limit, plan.rate_burst);

@@ -135,6 +135,7 @@ pub fn plan_for(fleet: &Fleet, run_id: &str, snapshot_dir: Option<PathBuf>) -> F
         run_id: run_id.to_string(),
         now: crate::time::now(),
         snapshot_dir,
+        only_checks: None,
     }
 }
 
@@ -215,14 +216,30 @@ pub async fn responder(
         hub_account: identity.account.clone(),
         role_name: rcfg.role_name().to_string(),
         external_id: cfg.external_id.clone(),
-        sts_region: region,
+        sts_region: region.clone(),
     };
-    Ok(Responder::new(
-        base,
-        identity,
-        access,
-        rcfg,
-        cfg.role_name(),
-        plan,
-    ))
+    // Remediations are re-evaluated through the assessment role, as a fleet run would.
+    let home_region = cfg.home_region.clone().unwrap_or_else(|| region.clone());
+    let reassess = respond::reassess::Reassess {
+        sessions: Sessions::new(
+            base.clone(),
+            identity.account.clone(),
+            SessionSpec {
+                role_name: cfg.role_name().to_string(),
+                external_id: cfg.external_id.clone(),
+                session_name: session::session_name("rampart-reassess", &new_run_id()),
+                duration: Duration::from_secs(u64::from(cfg.session_duration_secs())),
+                sts_region: region.clone(),
+            },
+        ),
+        benchmarks: cfg.benchmarks(),
+        home_region,
+        settings: Settings::from_thresholds(cfg.thresholds.as_ref()),
+        publish: true,
+    };
+    Ok(
+        Responder::new(base, identity, access, rcfg, cfg.role_name(), plan)
+            .with_settings(Settings::from_thresholds(cfg.thresholds.as_ref()))
+            .with_reassess(reassess),
+    )
 }

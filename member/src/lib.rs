@@ -3,7 +3,8 @@
 //! Collectors read an account's configuration into a serializable snapshot (API -> data),
 //! checks evaluate snapshots (pure functions, data -> verdicts), and the publisher imports
 //! findings into that account's own Security Hub and closes the ones that no longer apply.
-//! The response playbooks (`respond`) act in one account too, as entries of one registry.
+//! The response playbooks (`respond`) and the control remediations (`remediate`) act in one
+//! account too, each as entries of a registry.
 //! This crate never knows about other accounts: the hub hands it credentials.
 
 pub mod checks;
@@ -16,6 +17,7 @@ pub mod metric_filter;
 pub mod publish;
 pub mod ratelimit;
 pub mod regions;
+pub mod remediate;
 pub mod respond;
 pub mod roles;
 pub mod securityhub;

@@ -7,6 +7,21 @@ they do to `moto_server`. Each fix below restores a documented AWS behaviour the
 release gets wrong; each is narrow (one service, one operation family) and is tested through
 the AWS SDK for Rust in tests/tests/emulator_fixes.rs. Beyond what a fix names as not
 modelled, nothing here makes the emulator accept what AWS refuses.
+
+The fixes, in the order below:
+- CloudWatch over Smithy RPC v2 CBOR (translated to and from moto's JSON protocol).
+- IAM Access Analyzer: the analyzer lifecycle (moto has no such service).
+- S3 GetBucketVersioning / PutBucketVersioning: the right document, MFA Delete with x-amz-mfa.
+- EC2: an instance's security groups are its primary network interface's, replaced not joined.
+- CloudFormation: Ref of an event bus is its name; inline role policies read back as JSON.
+- Organizations: AWSOrganizationsNotInUseException without an organization; more services
+  accept a delegated administrator.
+- IAM centralized root access and the Organizations resource-based delegation policy.
+- Security Hub BatchUpdateFindings (Note, Workflow and the other customer fields).
+- EC2 ModifyInstanceMetadataOptions keeps the options a request does not name.
+- EC2 Delete/ReplaceNetworkAclEntry of a missing entry: InvalidNetworkAclEntry.NotFound.
+- IAM GetAccountPasswordPolicy leaves MaxPasswordAge out when passwords do not expire.
+- KMS EnableKeyRotation / GetKeyRotationStatus: rotation period, supported keys only.
 """
 
 import argparse
@@ -767,6 +782,390 @@ def patch_org_features():
     OrganizationsResponse.delete_resource_policy = delete_resource_policy
 
 
+# --- Security Hub: BatchUpdateFindings ------------------------------------------------------
+#
+# moto 5.2.5 has no BatchUpdateFindings (PATCH /findings/batchupdate answers 404). This serves
+# it as the API reference describes (https://docs.aws.amazon.com/securityhub/1.0/APIReference/
+# API_BatchUpdateFindings.html) on the findings moto keeps for the calling account and region:
+# up to 100 FindingIdentifiers (Id and ProductArn both match), each answered under
+# ProcessedFindings or, when no such finding exists, under UnprocessedFindings with ErrorCode
+# FindingNotFound. Note becomes {Text, UpdatedBy, UpdatedAt: now} (Text and UpdatedBy at most
+# 512 characters); Workflow.Status is NEW, NOTIFIED, RESOLVED or SUPPRESSED and the deprecated
+# WorkflowState follows it (NEW, ASSIGNED, RESOLVED, DEFERRED); Severity (Label or Normalized,
+# the other derived as the ASFF Severity object documents), VerificationState, Confidence and
+# Criticality (0-100), Types, UserDefinedFields and RelatedFindings take the given values (the
+# Severity fields given replace those of the finding's Severity). The finding's UpdatedAt is
+# left as it was. An account without Security Hub gets InvalidAccessException; a malformed
+# request gets InvalidInputException and changes nothing.
+# Not modelled: an administrator updating its members' findings (moto keeps no aggregated
+# view), the EventBridge event, and GetFindings filters (moto ignores them).
+
+_WORKFLOW_STATE = {
+    "NEW": "NEW",
+    "NOTIFIED": "ASSIGNED",
+    "RESOLVED": "RESOLVED",
+    "SUPPRESSED": "DEFERRED",
+}
+_SEVERITY_NORMALIZED = {"INFORMATIONAL": 0, "LOW": 1, "MEDIUM": 40, "HIGH": 70, "CRITICAL": 90}
+_VERIFICATION_STATES = ("UNKNOWN", "TRUE_POSITIVE", "FALSE_POSITIVE", "BENIGN_POSITIVE")
+
+
+def _severity_label(normalized):
+    if normalized == 0:
+        return "INFORMATIONAL"
+    if normalized < 40:
+        return "LOW"
+    if normalized < 70:
+        return "MEDIUM"
+    if normalized < 90:
+        return "HIGH"
+    return "CRITICAL"
+
+
+def _finding_updates(body, invalid):
+    """The finding fields a BatchUpdateFindings body sets, validated (without UpdatedAt)."""
+
+    def ratio(name):
+        value = body[name]
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
+            raise invalid(f"{name} must be an integer from 0 to 100")
+        return value
+
+    def identifiers(name):
+        value = body[name]
+        if not isinstance(value, list) or not all(
+            isinstance(i, dict)
+            and isinstance(i.get("Id"), str)
+            and isinstance(i.get("ProductArn"), str)
+            for i in value
+        ):
+            raise invalid(f"{name} must be a list of {{Id, ProductArn}}")
+        return [{"Id": i["Id"], "ProductArn": i["ProductArn"]} for i in value]
+
+    updates = {}
+    if body.get("Note") is not None:
+        note = body["Note"]
+        if not isinstance(note, dict):
+            raise invalid("Note must be an object with Text and UpdatedBy")
+        for key in ("Text", "UpdatedBy"):
+            value = note.get(key)
+            if not isinstance(value, str) or not value:
+                raise invalid(f"Note.{key} is required")
+            if len(value) > 512:
+                raise invalid(f"Note.{key} must be at most 512 characters long")
+        updates["Note"] = {"Text": note["Text"], "UpdatedBy": note["UpdatedBy"]}
+    if body.get("Workflow") is not None:
+        status = body["Workflow"].get("Status") if isinstance(body["Workflow"], dict) else None
+        if status is not None and status not in _WORKFLOW_STATE:
+            raise invalid("Workflow.Status must be one of NEW, NOTIFIED, RESOLVED, SUPPRESSED")
+        if status is not None:
+            updates["Workflow"] = {"Status": status}
+            updates["WorkflowState"] = _WORKFLOW_STATE[status]
+    if body.get("Severity") is not None:
+        severity = body["Severity"]
+        if not isinstance(severity, dict):
+            raise invalid("Severity must be an object")
+        label, normalized = severity.get("Label"), severity.get("Normalized")
+        if label is not None and label not in _SEVERITY_NORMALIZED:
+            raise invalid("Severity.Label must be one of " + ", ".join(_SEVERITY_NORMALIZED))
+        if normalized is not None and (
+            isinstance(normalized, bool) or not isinstance(normalized, int) or not 0 <= normalized <= 100
+        ):
+            raise invalid("Severity.Normalized must be an integer from 0 to 100")
+        update = {}
+        if label is not None:
+            update["Label"] = label
+            update["Normalized"] = normalized if normalized is not None else _SEVERITY_NORMALIZED[label]
+        elif normalized is not None:
+            update["Normalized"] = normalized
+            update["Label"] = _severity_label(normalized)
+        if severity.get("Product") is not None:
+            update["Product"] = severity["Product"]
+        updates["Severity"] = update
+    if body.get("VerificationState") is not None:
+        if body["VerificationState"] not in _VERIFICATION_STATES:
+            raise invalid("VerificationState must be one of " + ", ".join(_VERIFICATION_STATES))
+        updates["VerificationState"] = body["VerificationState"]
+    for name in ("Confidence", "Criticality"):
+        if body.get(name) is not None:
+            updates[name] = ratio(name)
+    if body.get("Types") is not None:
+        if not isinstance(body["Types"], list) or not all(isinstance(t, str) for t in body["Types"]):
+            raise invalid("Types must be a list of strings")
+        updates["Types"] = list(body["Types"])
+    if body.get("UserDefinedFields") is not None:
+        fields = body["UserDefinedFields"]
+        if not isinstance(fields, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in fields.items()
+        ):
+            raise invalid("UserDefinedFields must map strings to strings")
+        updates["UserDefinedFields"] = dict(fields)
+    if body.get("RelatedFindings") is not None:
+        updates["RelatedFindings"] = identifiers("RelatedFindings")
+    return updates
+
+
+def patch_securityhub_batch_update_findings():
+    from moto.securityhub import urls
+    from moto.securityhub.exceptions import SecurityHubClientError
+    from moto.securityhub.responses import SecurityHubResponse
+
+    urls.url_paths.setdefault("{0}/findings/batchupdate$", SecurityHubResponse.dispatch)
+
+    def invalid(message):
+        return SecurityHubClientError("InvalidInputException", message)
+
+    def batch_update_findings(self):
+        backend = self.securityhub_backend
+        if not backend.enabled:
+            raise SecurityHubClientError(
+                "InvalidAccessException",
+                f"Account {self.current_account} is not subscribed to AWS Security Hub",
+            )
+        raw = self.body.decode("utf-8") if isinstance(self.body, bytes) else self.body
+        try:
+            body = json.loads(raw or "{}")
+        except ValueError:
+            raise invalid("The request body is not valid JSON") from None
+        if not isinstance(body, dict):
+            raise invalid("The request body must be a JSON object")
+        wanted = body.get("FindingIdentifiers")
+        if not isinstance(wanted, list) or not wanted:
+            raise invalid("FindingIdentifiers is required")
+        if len(wanted) > 100:
+            raise invalid("FindingIdentifiers can name at most 100 findings")
+        if not all(
+            isinstance(i, dict) and isinstance(i.get("Id"), str) and isinstance(i.get("ProductArn"), str)
+            for i in wanted
+        ):
+            raise invalid("Each FindingIdentifier needs an Id and a ProductArn")
+        updates = _finding_updates(body, invalid)
+        if "Note" in updates:
+            updates["Note"]["UpdatedAt"] = _iso(datetime.now(timezone.utc))
+        processed, unprocessed = [], []
+        for ident in wanted:
+            ident = {"Id": ident["Id"], "ProductArn": ident["ProductArn"]}
+            finding = next(
+                (
+                    f
+                    for f in backend.findings
+                    if f.id == ident["Id"] and f.data.get("ProductArn") == ident["ProductArn"]
+                ),
+                None,
+            )
+            if finding is None:
+                unprocessed.append(
+                    {
+                        "FindingIdentifier": ident,
+                        "ErrorCode": "FindingNotFound",
+                        "ErrorMessage": "Finding Not Found",
+                    }
+                )
+                continue
+            for key, value in updates.items():
+                value = json.loads(json.dumps(value))
+                if key == "Severity" and isinstance(finding.data.get(key), dict):
+                    value = {**finding.data[key], **value}
+                finding.data[key] = value
+            processed.append(ident)
+        return json.dumps({"ProcessedFindings": processed, "UnprocessedFindings": unprocessed})
+
+    SecurityHubResponse.batch_update_findings = batch_update_findings
+
+
+# --- EC2 instance metadata options ----------------------------------------------------------
+#
+# ModifyInstanceMetadataOptions changes only the options a request names; for every other one
+# "the existing state is maintained" (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/
+# API_ModifyInstanceMetadataOptions.html). moto rebuilt the options from the request alone, so
+# requiring IMDSv2 (HttpTokens only) dropped HttpEndpoint, HttpProtocolIpv6 and
+# InstanceMetadataTags from DescribeInstances and reset the hop limit to 1.
+
+
+def patch_instance_metadata_options():
+    from moto.ec2.models.instances import InstanceBackend, MetadataOptions
+
+    def modify_instance_metadata_options(
+        self,
+        instance_id,
+        http_tokens=None,
+        hop_limit=None,
+        http_endpoint=None,
+        dry_run=False,
+        http_protocol=None,
+        metadata_tags=None,
+    ):
+        instance = self.get_instance(instance_id)
+        current = instance.metadata_options
+
+        def keep(new, old):
+            return old if new is None else new
+
+        options = MetadataOptions(
+            {
+                "State": "applied",
+                "HttpTokens": keep(http_tokens, current.http_tokens),
+                "HttpPutResponseHopLimit": keep(hop_limit, current.http_put_response_hop_limit),
+                "HttpEndpoint": keep(http_endpoint, current.http_endpoint),
+                "HttpProtocolIpv6": keep(http_protocol, current.http_protocol_ipv6),
+                "InstanceMetadataTags": keep(metadata_tags, current.instance_metadata_tags),
+            }
+        )
+        instance.metadata_options = options
+        return options
+
+    InstanceBackend.modify_instance_metadata_options = modify_instance_metadata_options
+
+
+# --- EC2 network ACL entries ----------------------------------------------------------------
+#
+# DeleteNetworkAclEntry and ReplaceNetworkAclEntry of a rule number the ACL does not have (in
+# that direction) fail with InvalidNetworkAclEntry.NotFound (https://docs.aws.amazon.com/
+# AWSEC2/latest/APIReference/errors-overview.html); moto answered HTTP 500, which SDKs retry
+# with backoff. A replaced entry also keeps its place in the ACL's entry list instead of moving
+# to the end.
+
+
+def patch_network_acl_entries():
+    from moto.ec2.exceptions import EC2ClientError
+    from moto.ec2.models.network_acls import NetworkAclBackend
+
+    create = NetworkAclBackend.create_network_acl_entry
+
+    def position(acl, rule_number, egress):
+        for index, entry in enumerate(acl.network_acl_entries):
+            if entry.egress == egress and entry.rule_number == rule_number:
+                return index
+        direction = "egress" if str(egress).lower() in ("true", "1") else "ingress"
+        raise EC2ClientError(
+            "InvalidNetworkAclEntry.NotFound",
+            f"The network ACL {acl.id} has no {direction} entry with rule number {rule_number}",
+        )
+
+    def delete_network_acl_entry(self, network_acl_id, rule_number, egress):
+        acl = self.get_network_acl(network_acl_id)
+        return acl.network_acl_entries.pop(position(acl, rule_number, egress))
+
+    def replace_network_acl_entry(
+        self,
+        network_acl_id,
+        rule_number,
+        protocol,
+        rule_action,
+        egress,
+        cidr_block,
+        icmp_code,
+        icmp_type,
+        port_range_from,
+        port_range_to,
+        ipv6_cidr_block,
+    ):
+        acl = self.get_network_acl(network_acl_id)
+        index = position(acl, rule_number, egress)
+        old = acl.network_acl_entries.pop(index)
+        try:
+            new = create(
+                self,
+                network_acl_id=network_acl_id,
+                rule_number=rule_number,
+                protocol=protocol,
+                rule_action=rule_action,
+                egress=egress,
+                cidr_block=cidr_block,
+                icmp_code=icmp_code,
+                icmp_type=icmp_type,
+                port_range_from=port_range_from,
+                port_range_to=port_range_to,
+                ipv6_cidr_block=ipv6_cidr_block,
+            )
+        except Exception:
+            acl.network_acl_entries.insert(index, old)
+            raise
+        acl.network_acl_entries.remove(new)
+        acl.network_acl_entries.insert(index, new)
+        return new
+
+    NetworkAclBackend.delete_network_acl_entry = delete_network_acl_entry
+    NetworkAclBackend.replace_network_acl_entry = replace_network_acl_entry
+
+
+# --- IAM account password policy ------------------------------------------------------------
+#
+# GetAccountPasswordPolicy's MaxPasswordAge is a number of days from 1 to 1095, present only when
+# passwords expire (https://docs.aws.amazon.com/IAM/latest/APIReference/API_PasswordPolicy.html).
+# moto answered MaxPasswordAge 0 for a policy set without one; it is now left out.
+
+
+def patch_password_policy_max_age():
+    from moto.iam.models import AccountPasswordPolicy
+
+    def get(self):
+        return self.__dict__.get("_max_password_age") or None
+
+    def put(self, value):
+        self.__dict__["_max_password_age"] = value
+
+    AccountPasswordPolicy.max_password_age = property(get, put)
+
+
+# --- KMS automatic key rotation -------------------------------------------------------------
+#
+# EnableKeyRotation takes RotationPeriodInDays (90 to 2560, 365 when left out) and applies only
+# to symmetric encryption keys with key material KMS generated; asymmetric, HMAC, imported and
+# custom key store keys, and AWS managed keys, are refused with UnsupportedOperationException
+# (https://docs.aws.amazon.com/kms/latest/APIReference/API_EnableKeyRotation.html).
+# GetKeyRotationStatus answers KeyId (the key ARN) and, while rotation is on,
+# RotationPeriodInDays and NextRotationDate (https://docs.aws.amazon.com/kms/latest/
+# APIReference/API_GetKeyRotationStatus.html). moto ignored the period, enabled rotation on any
+# key and answered KeyRotationEnabled alone. Not modelled: key states (a disabled or
+# pending-deletion key is treated like an enabled one) and on-demand rotation dates.
+
+_DAY_SECONDS = 86400
+
+
+def patch_kms_rotation():
+    from moto.core.exceptions import JsonRESTError
+    from moto.kms.exceptions import ValidationException
+    from moto.kms.responses import KmsResponse
+
+    def key_of(self):
+        key_id = self._get_param("KeyId")
+        self._validate_cmk_id(key_id)
+        return self.kms_backend.keys[self.kms_backend.get_key_id(key_id)]
+
+    def enable_key_rotation(self):
+        key = key_of(self)
+        period = self._get_param("RotationPeriodInDays")
+        if key.key_manager != "CUSTOMER" or key.key_spec != "SYMMETRIC_DEFAULT" or key.origin != "AWS_KMS":
+            raise JsonRESTError(
+                "UnsupportedOperationException",
+                f"{key.arn} does not support automatic key rotation: only customer managed "
+                "symmetric encryption keys with AWS_KMS key material do",
+            )
+        if period is not None and not 90 <= int(period) <= 2560:
+            raise ValidationException(
+                f"1 validation error detected: Value '{period}' at 'rotationPeriodInDays' failed "
+                "to satisfy constraint: Member must have value between 90 and 2560"
+            )
+        key.key_rotation_status = True
+        key.rampart_rotation_period = int(period) if period is not None else 365
+        key.rampart_rotation_enabled_at = datetime.now(timezone.utc).timestamp()
+        return json.dumps(None)
+
+    def get_key_rotation_status(self):
+        key = key_of(self)
+        out = {"KeyId": key.arn, "KeyRotationEnabled": bool(key.key_rotation_status)}
+        if key.key_rotation_status:
+            period = getattr(key, "rampart_rotation_period", 365)
+            since = getattr(key, "rampart_rotation_enabled_at", key.creation_date)
+            out["RotationPeriodInDays"] = period
+            out["NextRotationDate"] = since + period * _DAY_SECONDS
+        return json.dumps(out)
+
+    KmsResponse.enable_key_rotation = enable_key_rotation
+    KmsResponse.get_key_rotation_status = get_key_rotation_status
+
+
 # --- server ---------------------------------------------------------------------------------
 
 
@@ -811,6 +1210,11 @@ def application():
     patch_org_features()
     patch_event_bus_ref()
     patch_cfn_inline_role_policies()
+    patch_securityhub_batch_update_findings()
+    patch_instance_metadata_options()
+    patch_network_acl_entries()
+    patch_password_policy_max_age()
+    patch_kms_rotation()
     app = DomainDispatcherApplication(create_backend_app)
     app.debug = True
     threading.Thread(target=warm, args=(app,), daemon=True).start()

@@ -58,6 +58,7 @@ pub fn plan(regions: &[String], publish: bool, run_id: &str) -> FleetPlan {
         run_id: run_id.into(),
         now: chrono_now(),
         snapshot_dir: None,
+        only_checks: None,
     }
 }
 

@@ -127,7 +127,7 @@ fn block(v: &Value, indent: usize, out: &mut String) {
     let pad = " ".repeat(indent);
     match v {
         Value::Object(m) if !m.is_empty() => {
-            for (k, val) in m {
+            for (k, val) in ordered(m) {
                 out.push_str(&pad);
                 out.push_str(&key(k));
                 out.push(':');
@@ -164,6 +164,33 @@ fn block(v: &Value, indent: usize, out: &mut String) {
             out.push('\n');
         }
     }
+}
+
+/// Policy keys in the order people read them (Sid, Effect, Action, Resource, Condition), the
+/// rest alphabetically: the text must not depend on whether serde_json keeps insertion order
+/// (a feature another dependency may switch on).
+fn ordered(m: &serde_json::Map<String, Value>) -> Vec<(&String, &Value)> {
+    const FIRST: &[&str] = &[
+        "Version",
+        "Sid",
+        "Effect",
+        "Principal",
+        "NotPrincipal",
+        "Action",
+        "NotAction",
+        "Resource",
+        "NotResource",
+        "Condition",
+        "Statement",
+    ];
+    let mut v: Vec<(&String, &Value)> = m.iter().collect();
+    v.sort_by_key(|(k, _)| {
+        (
+            FIRST.iter().position(|f| f == k).unwrap_or(FIRST.len()),
+            (*k).clone(),
+        )
+    });
+    v
 }
 
 fn nested(val: &Value, indent: usize, out: &mut String) {

@@ -1,8 +1,10 @@
 //! The emulator's launcher fixes, each through the real AWS SDK for Rust: CloudWatch over Smithy
-//! RPC v2 CBOR, IAM Access Analyzer, S3 bucket versioning with MFA Delete, and network
-//! interface security groups that are replaced rather than joined, CloudFormation's Ref of an
-//! event bus. Plus the user-facing
-//! `rampart-emulator` command.
+//! RPC v2 CBOR, IAM Access Analyzer, S3 bucket versioning with MFA Delete, network interface
+//! security groups that are replaced rather than joined, CloudFormation's Ref of an event bus
+//! and inline role policies, Organizations without an organization, centralized root access
+//! and the delegation policy, Security Hub BatchUpdateFindings, instance metadata options that
+//! keep what a change does not name, network ACL entries that are not there, a password policy
+//! without expiry, and KMS rotation periods. Plus the user-facing `rampart-emulator` command.
 
 use aws_sdk_cloudwatch::types::{ComparisonOperator, Dimension, StateValue, Statistic};
 use aws_sdk_s3::types::{
@@ -857,5 +859,469 @@ fn cloudformation_event_bus_refs_and_inline_role_policies() {
                 rampart_testbed::emulator::MANAGEMENT_ACCOUNT
             )
         );
+    });
+}
+
+/// The error code of a service error, whichever service.
+fn err_code<E, R>(e: &aws_smithy_runtime_api::client::result::SdkError<E, R>) -> Option<&str>
+where
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata,
+{
+    e.as_service_error()
+        .and_then(aws_smithy_types::error::metadata::ProvideErrorMetadata::code)
+}
+
+/// Security Hub: BatchUpdateFindings sets the customer's note and workflow on the caller's
+/// findings (leaving UpdatedAt alone) and lists the unknown ones as unprocessed.
+#[test]
+fn security_hub_batch_update_findings_sets_note_and_workflow() {
+    use aws_sdk_securityhub::types::{
+        AwsSecurityFinding, AwsSecurityFindingIdentifier, NoteUpdate, Resource, Severity,
+        SeverityLabel, WorkflowStatus, WorkflowUpdate,
+    };
+    rampart_testbed::block_on(async {
+        let emu = Emulator::start().expect("emulator");
+        let base = emu.sdk_config(REGION).await;
+        let sh = aws_sdk_securityhub::Client::new(&base);
+        let account = rampart_testbed::emulator::MANAGEMENT_ACCOUNT;
+        let product = format!("arn:aws:securityhub:{REGION}:{account}:product/{account}/default");
+        let ident = |id: &str| {
+            AwsSecurityFindingIdentifier::builder()
+                .id(id)
+                .product_arn(&product)
+                .build()
+        };
+        let resolve = |ids: Vec<AwsSecurityFindingIdentifier>| {
+            sh.batch_update_findings()
+                .set_finding_identifiers(Some(ids))
+                .note(
+                    NoteUpdate::builder()
+                        .text("fixed by the platform team")
+                        .updated_by("alice")
+                        .build(),
+                )
+                .workflow(
+                    WorkflowUpdate::builder()
+                        .status(WorkflowStatus::Resolved)
+                        .build(),
+                )
+                .send()
+        };
+
+        // Without Security Hub the account cannot update findings.
+        let e = resolve(vec![ident("any")])
+            .await
+            .expect_err("Security Hub not enabled");
+        assert_eq!(err_code(&e), Some("InvalidAccessException"), "{e:?}");
+
+        sh.enable_security_hub()
+            .send()
+            .await
+            .expect("EnableSecurityHub");
+        let finding = |id: &str| {
+            AwsSecurityFinding::builder()
+                .schema_version("2018-10-08")
+                .id(id)
+                .product_arn(&product)
+                .generator_id("rampart")
+                .aws_account_id(account)
+                .types("Software and Configuration Checks/Industry and Regulatory Standards")
+                .created_at("2024-01-01T00:00:00Z")
+                .updated_at("2024-01-01T00:00:00Z")
+                .severity(Severity::builder().label(SeverityLabel::High).build())
+                .title("a finding")
+                .description("a finding to triage")
+                .resources(
+                    Resource::builder()
+                        .r#type("AwsAccount")
+                        .id(format!("AWS::::Account:{account}"))
+                        .build(),
+                )
+                .build()
+        };
+        let imported = sh
+            .batch_import_findings()
+            .findings(finding("triaged"))
+            .findings(finding("untouched"))
+            .send()
+            .await
+            .expect("BatchImportFindings");
+        assert_eq!(imported.success_count(), Some(2));
+
+        let out = resolve(vec![ident("triaged"), ident("no-such-finding")])
+            .await
+            .expect("BatchUpdateFindings");
+        let processed: Vec<_> = out.processed_findings().iter().map(|i| i.id()).collect();
+        assert_eq!(processed, [Some("triaged")]);
+        assert_eq!(out.unprocessed_findings().len(), 1);
+        let unprocessed = &out.unprocessed_findings()[0];
+        assert_eq!(
+            unprocessed.finding_identifier().and_then(|i| i.id()),
+            Some("no-such-finding")
+        );
+        assert_eq!(
+            unprocessed
+                .finding_identifier()
+                .and_then(|i| i.product_arn()),
+            Some(product.as_str())
+        );
+        assert_eq!(unprocessed.error_code(), Some("FindingNotFound"));
+
+        let findings = sh
+            .get_findings()
+            .send()
+            .await
+            .expect("GetFindings")
+            .findings()
+            .to_vec();
+        let by_id = |id: &str| {
+            findings
+                .iter()
+                .find(|f| f.id() == Some(id))
+                .unwrap_or_else(|| panic!("{id} not found"))
+                .clone()
+        };
+        let triaged = by_id("triaged");
+        let note = triaged.note().expect("a note");
+        assert_eq!(note.text(), Some("fixed by the platform team"));
+        assert_eq!(note.updated_by(), Some("alice"));
+        assert!(
+            note.updated_at().is_some_and(|t| t.ends_with('Z')),
+            "{note:?}"
+        );
+        assert_eq!(
+            triaged.workflow().and_then(|w| w.status()),
+            Some(&WorkflowStatus::Resolved)
+        );
+        // The deprecated WorkflowState follows the workflow status.
+        assert_eq!(
+            triaged.workflow_state().map(|s| s.as_str()),
+            Some("RESOLVED")
+        );
+        // The customer's update is not the provider's: UpdatedAt stays.
+        assert_eq!(triaged.updated_at(), Some("2024-01-01T00:00:00Z"));
+        let untouched = by_id("untouched");
+        assert!(untouched.note().is_none());
+        assert!(untouched.workflow().is_none());
+
+        // At most 100 findings a request; a note longer than 512 characters is refused.
+        let e = resolve((0..101).map(|n| ident(&format!("f{n}"))).collect())
+            .await
+            .expect_err("101 findings");
+        assert_eq!(err_code(&e), Some("InvalidInputException"), "{e:?}");
+        let e = sh
+            .batch_update_findings()
+            .finding_identifiers(ident("triaged"))
+            .note(
+                NoteUpdate::builder()
+                    .text("x".repeat(513))
+                    .updated_by("alice")
+                    .build(),
+            )
+            .send()
+            .await
+            .expect_err("a 513-character note");
+        assert_eq!(err_code(&e), Some("InvalidInputException"), "{e:?}");
+    });
+}
+
+/// EC2: ModifyInstanceMetadataOptions changes only what it names; the rest stays.
+#[test]
+fn instance_metadata_options_keep_what_a_request_does_not_name() {
+    use aws_sdk_ec2::types::{
+        HttpTokensState, InstanceMetadataEndpointState, InstanceMetadataOptionsRequest,
+        InstanceMetadataTagsState,
+    };
+    rampart_testbed::block_on(async {
+        let emu = Emulator::start().expect("emulator");
+        let base = emu.sdk_config(REGION).await;
+        let ec2 = aws_sdk_ec2::Client::new(&base);
+        let run = ec2
+            .run_instances()
+            .image_id("ami-12c6146b")
+            .instance_type(aws_sdk_ec2::types::InstanceType::T3Micro)
+            .min_count(1)
+            .max_count(1)
+            .metadata_options(
+                InstanceMetadataOptionsRequest::builder()
+                    .http_put_response_hop_limit(2)
+                    .instance_metadata_tags(InstanceMetadataTagsState::Enabled)
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("RunInstances");
+        let id = run.instances()[0]
+            .instance_id()
+            .expect("instance id")
+            .to_string();
+        ec2.modify_instance_metadata_options()
+            .instance_id(&id)
+            .http_tokens(HttpTokensState::Required)
+            .send()
+            .await
+            .expect("ModifyInstanceMetadataOptions");
+        let described = ec2
+            .describe_instances()
+            .instance_ids(&id)
+            .send()
+            .await
+            .expect("DescribeInstances");
+        let md = described.reservations()[0].instances()[0]
+            .metadata_options()
+            .expect("metadata options")
+            .clone();
+        assert_eq!(md.http_tokens(), Some(&HttpTokensState::Required));
+        assert_eq!(
+            md.http_endpoint(),
+            Some(&InstanceMetadataEndpointState::Enabled)
+        );
+        assert_eq!(md.http_put_response_hop_limit(), Some(2));
+        assert_eq!(
+            md.instance_metadata_tags(),
+            Some(&InstanceMetadataTagsState::Enabled)
+        );
+    });
+}
+
+/// EC2: deleting or replacing a network ACL entry that is not there is
+/// InvalidNetworkAclEntry.NotFound; a replaced entry changes in place.
+#[test]
+fn network_acl_entries_missing_are_not_found_and_replaced_in_place() {
+    use aws_sdk_ec2::types::{Filter, PortRange, RuleAction};
+    rampart_testbed::block_on(async {
+        let emu = Emulator::start().expect("emulator");
+        let base = emu.sdk_config(REGION).await;
+        let ec2 = aws_sdk_ec2::Client::new(&base);
+        let acl = ec2
+            .describe_network_acls()
+            .filters(Filter::builder().name("default").values("true").build())
+            .send()
+            .await
+            .expect("DescribeNetworkAcls")
+            .network_acls()[0]
+            .network_acl_id()
+            .expect("acl id")
+            .to_string();
+        let entries = || async {
+            ec2.describe_network_acls()
+                .network_acl_ids(&acl)
+                .send()
+                .await
+                .expect("DescribeNetworkAcls")
+                .network_acls()[0]
+                .entries()
+                .iter()
+                .map(|e| {
+                    (
+                        e.rule_number().unwrap_or_default(),
+                        e.egress().unwrap_or_default(),
+                        e.rule_action().map(|a| a.as_str().to_string()),
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        let before = entries().await;
+
+        let e = ec2
+            .delete_network_acl_entry()
+            .network_acl_id(&acl)
+            .rule_number(77)
+            .egress(false)
+            .send()
+            .await
+            .expect_err("no rule 77");
+        assert_eq!(
+            err_code(&e),
+            Some("InvalidNetworkAclEntry.NotFound"),
+            "{e:?}"
+        );
+        let e = ec2
+            .replace_network_acl_entry()
+            .network_acl_id(&acl)
+            .rule_number(78)
+            .egress(true)
+            .protocol("-1")
+            .rule_action(RuleAction::Deny)
+            .cidr_block("0.0.0.0/0")
+            .send()
+            .await
+            .expect_err("no rule 78");
+        assert_eq!(
+            err_code(&e),
+            Some("InvalidNetworkAclEntry.NotFound"),
+            "{e:?}"
+        );
+        assert_eq!(entries().await, before);
+
+        // The ingress allow-all (100) becomes a deny where it stood.
+        ec2.replace_network_acl_entry()
+            .network_acl_id(&acl)
+            .rule_number(100)
+            .egress(false)
+            .protocol("-1")
+            .rule_action(RuleAction::Deny)
+            .cidr_block("0.0.0.0/0")
+            .send()
+            .await
+            .expect("ReplaceNetworkAclEntry");
+        let expected: Vec<_> = before
+            .iter()
+            .map(|(n, egress, action)| {
+                let action = if (*n, *egress) == (100, false) {
+                    Some("deny".to_string())
+                } else {
+                    action.clone()
+                };
+                (*n, *egress, action)
+            })
+            .collect();
+        assert_eq!(entries().await, expected);
+
+        // A created entry deletes; then it is gone.
+        ec2.create_network_acl_entry()
+            .network_acl_id(&acl)
+            .rule_number(50)
+            .egress(false)
+            .protocol("6")
+            .port_range(PortRange::builder().from(22).to(22).build())
+            .rule_action(RuleAction::Deny)
+            .cidr_block("0.0.0.0/0")
+            .send()
+            .await
+            .expect("CreateNetworkAclEntry");
+        ec2.delete_network_acl_entry()
+            .network_acl_id(&acl)
+            .rule_number(50)
+            .egress(false)
+            .send()
+            .await
+            .expect("DeleteNetworkAclEntry");
+        assert_eq!(entries().await, expected);
+    });
+}
+
+/// IAM: a password policy without expiry has no MaxPasswordAge.
+#[test]
+fn password_policy_without_expiry_has_no_max_age() {
+    rampart_testbed::block_on(async {
+        let emu = Emulator::start().expect("emulator");
+        let base = emu.sdk_config(REGION).await;
+        let iam = aws_sdk_iam::Client::new(&base);
+        let policy = || async {
+            iam.get_account_password_policy()
+                .send()
+                .await
+                .expect("GetAccountPasswordPolicy")
+                .password_policy()
+                .cloned()
+                .expect("a policy")
+        };
+        iam.update_account_password_policy()
+            .minimum_password_length(14)
+            .password_reuse_prevention(24)
+            .send()
+            .await
+            .expect("UpdateAccountPasswordPolicy");
+        let p = policy().await;
+        assert_eq!(p.minimum_password_length(), Some(14));
+        assert_eq!(p.password_reuse_prevention(), Some(24));
+        assert_eq!(p.max_password_age(), None);
+        assert!(!p.expire_passwords());
+        iam.update_account_password_policy()
+            .minimum_password_length(14)
+            .max_password_age(90)
+            .send()
+            .await
+            .expect("UpdateAccountPasswordPolicy");
+        let p = policy().await;
+        assert_eq!(p.max_password_age(), Some(90));
+        assert!(p.expire_passwords());
+    });
+}
+
+/// KMS: rotation has a period, reported with the key; keys that cannot rotate are refused.
+#[test]
+fn kms_rotation_period_and_unsupported_keys() {
+    use aws_sdk_kms::types::{KeySpec, KeyUsageType};
+    rampart_testbed::block_on(async {
+        let emu = Emulator::start().expect("emulator");
+        let base = emu.sdk_config(REGION).await;
+        let kms = aws_sdk_kms::Client::new(&base);
+        let key = kms
+            .create_key()
+            .send()
+            .await
+            .expect("CreateKey")
+            .key_metadata()
+            .cloned()
+            .expect("metadata");
+        let status = || async {
+            kms.get_key_rotation_status()
+                .key_id(key.key_id())
+                .send()
+                .await
+                .expect("GetKeyRotationStatus")
+        };
+        let off = status().await;
+        assert!(!off.key_rotation_enabled());
+        assert_eq!(off.key_id(), key.arn());
+        assert_eq!(off.rotation_period_in_days(), None);
+
+        kms.enable_key_rotation()
+            .key_id(key.key_id())
+            .rotation_period_in_days(180)
+            .send()
+            .await
+            .expect("EnableKeyRotation");
+        let on = status().await;
+        assert!(on.key_rotation_enabled());
+        assert_eq!(on.rotation_period_in_days(), Some(180));
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        let next = on.next_rotation_date().expect("next rotation").secs();
+        assert!((next - now - 180 * 86_400).abs() < 3600, "{next} vs {now}");
+
+        // Without a period: 365 days.
+        kms.enable_key_rotation()
+            .key_id(key.key_id())
+            .send()
+            .await
+            .expect("EnableKeyRotation");
+        assert_eq!(status().await.rotation_period_in_days(), Some(365));
+        kms.disable_key_rotation()
+            .key_id(key.key_id())
+            .send()
+            .await
+            .expect("DisableKeyRotation");
+        assert!(!status().await.key_rotation_enabled());
+
+        let asymmetric = kms
+            .create_key()
+            .key_spec(KeySpec::Rsa2048)
+            .key_usage(KeyUsageType::EncryptDecrypt)
+            .send()
+            .await
+            .expect("CreateKey")
+            .key_metadata()
+            .map(|m| m.key_id().to_string())
+            .expect("key id");
+        let e = kms
+            .enable_key_rotation()
+            .key_id(&asymmetric)
+            .send()
+            .await
+            .expect_err("an asymmetric key does not rotate");
+        assert_eq!(err_code(&e), Some("UnsupportedOperationException"), "{e:?}");
+        let e = kms
+            .enable_key_rotation()
+            .key_id(key.key_id())
+            .rotation_period_in_days(3000)
+            .send()
+            .await
+            .expect_err("3000 days is too long");
+        assert_eq!(err_code(&e), Some("ValidationException"), "{e:?}");
     });
 }

@@ -100,10 +100,26 @@ fn member_roles_trust_only_their_hub_role_inside_the_organization() {
         assert_eq!(st.as_array().map(Vec::len), Some(1), "{role}");
         let s = &st[0];
         assert_eq!(s["Action"], "sts:AssumeRole");
-        assert!(s["Principal"]["AWS"]["Fn::Sub"]
-            .as_str()
-            .expect("hub role ARN")
-            .ends_with(&format!(":role/{hub_role}")));
+        // One hub role, or (the assessment role) the assessment Lambda's and the response
+        // Lambda's, which re-evaluates the controls it remediated.
+        let principals: Vec<&str> = match &s["Principal"]["AWS"] {
+            serde_json::Value::Array(a) => a.iter().filter_map(|p| p["Fn::Sub"].as_str()).collect(),
+            p => p["Fn::Sub"].as_str().into_iter().collect(),
+        };
+        assert!(
+            principals
+                .first()
+                .is_some_and(|p| p.ends_with(&format!(":role/{hub_role}"))),
+            "{role}: {principals:?}"
+        );
+        for p in &principals {
+            assert!(
+                p.starts_with("arn:${AWS::Partition}:iam::${HubAccountId}:role/"),
+                "{p}"
+            );
+        }
+        let expected = if role == "AssessRole" { 2 } else { 1 };
+        assert_eq!(principals.len(), expected, "{role}: {principals:?}");
         let cond = &s["Condition"]["StringEquals"]["Fn::If"];
         assert_eq!(cond[0], "HasExternalId");
         assert_eq!(cond[1]["aws:PrincipalOrgID"]["Ref"], "OrganizationId");

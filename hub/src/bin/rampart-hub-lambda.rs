@@ -1,7 +1,8 @@
 //! The hub's event Lambda: every EventBridge event routed to the hub runs through the same
 //! `Responder` as `rampart handle-event`. Configuration: `RAMPART_CONFIG` (a TOML file in the
 //! package, optional), `RAMPART_AUDIT_TABLE`, `RAMPART_STATE_TABLE`, `RAMPART_ALERT_TOPIC_ARN`,
-//! `RAMPART_RESPONSE_ROLE`, `RAMPART_EXTERNAL_ID`, `RAMPART_SCHEDULE_RULE_ARN`,
+//! `RAMPART_RESPONSE_ROLE`, `RAMPART_ROLE_NAME` (the assessment role, which re-evaluates a
+//! remediated control), `RAMPART_EXTERNAL_ID`, `RAMPART_SCHEDULE_RULE_ARN`,
 //! `RAMPART_HUB_ROLE_ARN`, `RAMPART_HUB_ACCOUNT` (with the role ARN it saves an STS call at cold
 //! start), and the standard AWS variables. Logs are JSON.
 //!
@@ -32,6 +33,12 @@ async fn init() -> Result<Responder, Error> {
     if let Ok(id) = std::env::var("RAMPART_EXTERNAL_ID") {
         if !id.is_empty() {
             cfg.external_id = Some(id);
+        }
+    }
+    // The assessment role re-evaluates a control after a remediation.
+    if let Ok(role) = std::env::var("RAMPART_ROLE_NAME") {
+        if !role.is_empty() {
+            cfg.role_name = Some(role);
         }
     }
     // RAMPART_HUB_ACCOUNT saves the STS call at cold start.

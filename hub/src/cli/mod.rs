@@ -190,6 +190,39 @@ pub enum Command {
         #[arg(long)]
         plan: bool,
     },
+    /// Fix a control in a member account: by finding (`--finding ARN_OR_ID`) or by
+    /// `--account A [--region R] --control ID [--resource ARN]`. Plans unless `--apply`; each
+    /// applied action's id is an undo handle (`rampart undo ID`).
+    Remediate {
+        /// The finding to fix (its Id or ARN), looked up in the hub's Security Hub or the
+        /// account its id names.
+        #[arg(long, conflicts_with_all = ["account", "control", "resource"])]
+        finding: Option<String>,
+        /// The member account (with `--control`); `--region` is the resource's region.
+        #[arg(long, required_unless_present = "finding")]
+        account: Option<String>,
+        /// The Security Hub control id (EC2.53, IAM.15, S3.8, ...).
+        #[arg(long, required_unless_present = "finding")]
+        control: Option<String>,
+        /// One resource (ARN or id); without it every offending resource is fixed.
+        #[arg(long)]
+        resource: Option<String>,
+        /// Make the changes (without it nothing changes: the plan is printed).
+        #[arg(long)]
+        apply: bool,
+        #[arg(long, value_enum, default_value = "table")]
+        format: OutputFormat,
+    },
+    /// Restore the state remediation actions found (ids from `rampart remediate`).
+    Undo {
+        #[arg(required = true, num_args = 1..)]
+        ids: Vec<String>,
+        /// Show what would be restored; change nothing.
+        #[arg(long)]
+        plan: bool,
+        #[arg(long, value_enum, default_value = "table")]
+        format: OutputFormat,
+    },
     /// MFA enrolment.
     Mfa {
         #[command(subcommand)]
@@ -451,6 +484,32 @@ pub async fn run(cli: Cli) -> Result<u8, CliError> {
             instance,
             plan,
         } => response::isolate(&cli.global, account, instance, *plan).await,
+        Command::Remediate {
+            finding,
+            account,
+            control,
+            resource,
+            apply,
+            format,
+        } => {
+            let target = match (finding, account, control) {
+                (Some(f), _, _) => response::RemediateTarget::Finding(f.clone()),
+                (None, Some(a), Some(c)) => response::RemediateTarget::Control {
+                    account: a.clone(),
+                    control: c.clone(),
+                    resource: resource.clone(),
+                },
+                _ => {
+                    return Err(CliError::Usage(
+                        "remediate needs --finding, or --account and --control".into(),
+                    ))
+                }
+            };
+            response::remediate(&cli.global, target, *apply, *format).await
+        }
+        Command::Undo { ids, plan, format } => {
+            response::undo(&cli.global, ids, *plan, *format).await
+        }
         Command::Mfa {
             command: MfaCommand::Enforce { account, plan },
         } => response::mfa_enforce(&cli.global, account, *plan).await,

@@ -1,5 +1,5 @@
-//! The response commands of the `rampart` CLI: `handle-event`, `isolate`, `mfa enforce` and
-//! `audit`. They build the same `Responder` the hub Lambda runs.
+//! The response commands of the `rampart` CLI: `handle-event`, `isolate`, `mfa enforce`,
+//! `remediate`, `undo` and `audit`. They build the same `Responder` the hub Lambda runs.
 
 use super::{effective_config, GlobalArgs, OutputFormat};
 use crate::aws::{self, AwsOptions};
@@ -103,6 +103,177 @@ pub async fn mfa_enforce(global: &GlobalArgs, account: &str, plan: bool) -> Resu
         .map_err(|e| CliError::Runtime(anyhow::anyhow!("mfa enforce in {account}: {e}")))?;
     print_json(&outcomes)?;
     Ok(outcomes.iter().map(exit_code).max().unwrap_or(exit::OK))
+}
+
+/// What `rampart remediate` fixes.
+pub enum RemediateTarget {
+    Finding(String),
+    Control {
+        account: String,
+        control: String,
+        resource: Option<String>,
+    },
+}
+
+/// The hub's own region for its calls, and the target region: `--region` names the
+/// resource's region (as for `isolate`); the hub's calls use AWS_REGION / the profile.
+fn regions_of(global: &GlobalArgs) -> (Option<String>, Option<String>) {
+    let hub = std::env::var("AWS_REGION")
+        .ok()
+        .filter(|r| !r.is_empty())
+        .or_else(|| global.region.clone());
+    (hub, global.region.clone())
+}
+
+pub async fn remediate(
+    global: &GlobalArgs,
+    target: RemediateTarget,
+    apply: bool,
+    format: OutputFormat,
+) -> Result<u8, CliError> {
+    let (hub_region, region) = regions_of(global);
+    let r = responder(global, hub_region.clone(), !apply).await?;
+    let o = match target {
+        RemediateTarget::Control {
+            account,
+            control,
+            resource,
+        } => {
+            let Some(region) = region.or(hub_region) else {
+                return Err(CliError::Usage(
+                    "remediate needs --region (the resource's region) or AWS_REGION".into(),
+                ));
+            };
+            r.remediate(&account, &region, &control, resource.as_deref(), None)
+                .await
+        }
+        RemediateTarget::Finding(id) => {
+            let cfg = effective_config(global, None)?;
+            let base = aws::load(&AwsOptions {
+                profile: global.profile.clone(),
+                region: hub_region,
+                endpoint_url: global.endpoint_url.clone(),
+                retry_mode: cfg.retry_mode.clone().unwrap_or_else(|| "standard".into()),
+                max_attempts: cfg.max_attempts(),
+            })
+            .await;
+            let f = r
+                .lookup_finding(&id, &base)
+                .await
+                .map_err(|e| CliError::Usage(format!("--finding {id}: {e}")))?;
+            match rampart_member::respond::registry::finding_job(&f) {
+                Ok(rampart_member::respond::registry::Job::Remediate {
+                    control,
+                    resource,
+                    finding,
+                }) => {
+                    r.remediate(
+                        &f.account,
+                        &f.region,
+                        &control,
+                        resource.as_deref(),
+                        finding,
+                    )
+                    .await
+                }
+                Ok(_) => {
+                    return Err(CliError::Usage(format!(
+                        "--finding {id}: the finding asks for no remediation"
+                    )))
+                }
+                Err(why) => {
+                    return Err(CliError::Usage(format!("--finding {id}: {why}")));
+                }
+            }
+        }
+    };
+    print_remediation(&o, format)?;
+    Ok(exit_code(&o))
+}
+
+fn print_remediation(o: &Outcome, format: OutputFormat) -> Result<(), CliError> {
+    match format {
+        OutputFormat::Json => print_json(&serde_json::json!({
+            "actions": o.remediations,
+            "disposition": o.disposition,
+            "reason": o.reason,
+            "event_id": o.event_id,
+            "records": o.actions,
+        })),
+        OutputFormat::Table => {
+            println!(
+                "{:<36} {:<8} {:<13} {:<10} {:<8} RESOURCE / CHANGE",
+                "ID", "STATUS", "ACCOUNT", "REGION", "CONTROL"
+            );
+            for a in &o.remediations {
+                println!(
+                    "{:<36} {:<8} {:<13} {:<10} {:<8} {}\n{:>78}{}",
+                    a.id,
+                    format!("{:?}", a.status).to_lowercase(),
+                    a.account,
+                    a.region,
+                    a.control,
+                    a.resource,
+                    "",
+                    a.detail
+                );
+            }
+            eprintln!(
+                "{:?}{}",
+                o.disposition,
+                o.reason
+                    .as_deref()
+                    .map(|r| format!(": {r}"))
+                    .unwrap_or_default()
+            );
+            Ok(())
+        }
+    }
+}
+
+pub async fn undo(
+    global: &GlobalArgs,
+    ids: &[String],
+    plan: bool,
+    format: OutputFormat,
+) -> Result<u8, CliError> {
+    let (hub_region, _) = regions_of(global);
+    let r = responder(global, hub_region, plan).await?;
+    let mut outcomes = Vec::new();
+    for id in ids {
+        outcomes.push((id.clone(), r.undo(id).await));
+    }
+    match format {
+        OutputFormat::Json => print_json(&serde_json::json!({
+            "undone": outcomes.iter().map(|(id, o)| serde_json::json!({
+                "id": id,
+                "disposition": o.disposition,
+                "reason": o.reason,
+                "account": o.account,
+                "region": o.region,
+                "records": o.actions,
+            })).collect::<Vec<_>>()
+        }))?,
+        OutputFormat::Table => {
+            for (id, o) in &outcomes {
+                println!(
+                    "{id:<36} {:<9} {}",
+                    format!("{:?}", o.disposition).to_lowercase(),
+                    o.reason.clone().unwrap_or_else(|| o
+                        .actions
+                        .iter()
+                        .map(|a| a.detail.clone())
+                        .collect::<Vec<_>>()
+                        .join("; "))
+                );
+            }
+        }
+    }
+    Ok(outcomes
+        .iter()
+        .map(|(_, o)| exit_code(o))
+        .max()
+        .unwrap_or(exit::OK))
 }
 
 /// `30m`, `24h`, `7d`, `90s`, or an RFC 3339 time, as the RFC 3339 lower bound.

@@ -117,6 +117,8 @@ mod tests {
             forensics: None,
             link: None,
             actions: vec![],
+            remediations: Vec::new(),
+            targets: Vec::new(),
             millis: 0,
         };
         let s = subject(&o);

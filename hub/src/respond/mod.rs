@@ -7,6 +7,8 @@
 //! budget, act in the member through its response role, alert, audit.
 
 pub mod alert;
+pub mod findings;
+pub mod reassess;
 pub mod store;
 pub mod trust;
 
@@ -15,7 +17,7 @@ pub use rampart_member::respond::record;
 
 use crate::session::{session_name, SessionSpec, Sessions};
 use aws_config::SdkConfig;
-use rampart_common::event::{self, ApiCall, Event, Kind};
+use rampart_common::event::{self, ApiCall, Event, HubFinding, Kind};
 use rampart_common::identity::{self, OwnRoles};
 use rampart_common::response::Mode;
 use rampart_common::ResponseConfig;
@@ -76,7 +78,11 @@ pub const HUB_SCOPES: &[rampart_common::permissions::Scope] = &[
     rampart_common::permissions::Scope {
         sid: "MemberRolesInTheOrganizationOnly",
         actions: &["sts:AssumeRole"],
-        resources: &["arn:${AWS::Partition}:iam::*:role/${MemberRoleName}"],
+        // The responder role acts; the assessment role re-evaluates what was remediated.
+        resources: &[
+            "arn:${AWS::Partition}:iam::*:role/${MemberRoleName}",
+            "arn:${AWS::Partition}:iam::*:role/${AssessRoleName}",
+        ],
         condition: r#"{"StringEquals": {"aws:ResourceOrgID": "${OrganizationId}"}}"#,
     },
     rampart_common::permissions::Scope {
@@ -186,9 +192,20 @@ enum Route {
         /// The API call that triggered it (own-session check, forensics).
         call: Option<Box<ApiCall>>,
         link: Option<String>,
+        /// Findings the event asked about that no playbook answers (reported, not dropped).
+        unanswered: Vec<Unanswered>,
     },
     Ignore(String),
     Reject(String),
+}
+
+/// A finding of the event that nothing acts on, and why.
+#[derive(Debug, Clone, PartialEq)]
+struct Unanswered {
+    account: String,
+    region: String,
+    resource: String,
+    why: String,
 }
 
 /// One place a playbook acts.
@@ -274,6 +291,10 @@ pub struct Responder {
     /// Forced plan mode (`--plan`): nothing changes, whatever the configured modes say.
     plan: bool,
     hub_region: String,
+    /// The assessment thresholds (remediations fix to them).
+    settings: rampart_member::checks::Settings,
+    /// Re-evaluates a control after a remediation (none: findings wait for the next run).
+    reassess: Option<reassess::Reassess>,
 }
 
 impl Responder {
@@ -317,7 +338,21 @@ impl Responder {
             members,
             own,
             plan,
+            settings: Default::default(),
+            reassess: None,
         }
+    }
+
+    /// The thresholds remediations fix to (`[thresholds]`).
+    pub fn with_settings(mut self, settings: rampart_member::checks::Settings) -> Self {
+        self.settings = settings;
+        self
+    }
+
+    /// Re-evaluate controls after remediating them.
+    pub fn with_reassess(mut self, r: reassess::Reassess) -> Self {
+        self.reassess = Some(r);
+        self
     }
 
     pub fn store(&self) -> &Store {
@@ -368,6 +403,8 @@ impl Responder {
             forensics: None,
             link: None,
             actions: Vec::new(),
+            remediations: Vec::new(),
+            targets: Vec::new(),
             millis: 0,
         };
         if e.kind == Kind::Scheduled {
@@ -400,6 +437,7 @@ impl Responder {
                 targets,
                 call,
                 link,
+                unanswered,
                 ..
             } => {
                 base.link = link;
@@ -413,7 +451,24 @@ impl Responder {
                     }
                     outcomes.push(self.guarded(o, t, call.as_deref(), started).await);
                 }
-                worst(outcomes).unwrap_or(base)
+                for u in unanswered {
+                    let mut o = base.clone();
+                    o.incident_id = uuid::Uuid::new_v4().to_string();
+                    o.account = Some(u.account);
+                    o.region = Some(u.region);
+                    o.resource = Some(u.resource);
+                    o.reason = Some(u.why);
+                    o.millis = elapsed(started);
+                    outcomes.push(self.finish(o).await);
+                }
+                if outcomes.len() > 1 {
+                    let all = outcomes.clone();
+                    let mut o = worst(outcomes).unwrap_or(base);
+                    o.targets = all;
+                    o
+                } else {
+                    worst(outcomes).unwrap_or(base)
+                }
             }
         }
     }
@@ -487,6 +542,7 @@ impl Responder {
                         }],
                         call: Some(c.clone()),
                         link,
+                        unanswered: Vec::new(),
                     },
                 }
             }
@@ -530,6 +586,7 @@ impl Responder {
                         "https://console.aws.amazon.com/guardduty/home?region={}#/findings?search=id%3D{}",
                         g.region, g.finding_id
                     )),
+                    unanswered: Vec::new(),
                 }
             }
             Kind::CustomAction {
@@ -538,6 +595,13 @@ impl Responder {
                 findings,
             } => {
                 let id = action_arn.rsplit('/').next().unwrap_or_default();
+                if id == self.cfg.remediate_action_id() {
+                    return remediation_route(
+                        findings,
+                        |f| format!("ca#{}#{}#{}", e.envelope.id, f.account, f.id),
+                        false,
+                    );
+                }
                 if id != self.cfg.isolate_action_id() {
                     return Route::Ignore(format!(
                         "no playbook for custom action {id} ({action_name})"
@@ -565,6 +629,7 @@ impl Responder {
                     targets,
                     call: None,
                     link: findings.first().map(|f| finding_link(&f.region, &f.id)),
+                    unanswered: Vec::new(),
                 }
             }
             Kind::FindingsImported(findings) => {
@@ -589,16 +654,35 @@ impl Responder {
                             })
                     })
                     .collect();
+                // Automatic remediation: FAILED, active, open findings of the controls listed
+                // in response.auto_remediate. The member's and the administrator's copy of a
+                // finding share its id and UpdatedAt, hence one claim; Rampart's own update
+                // sets the workflow to RESOLVED, which is not acted on.
+                let auto: Vec<&HubFinding> = findings
+                    .iter()
+                    .filter(|f| auto_eligible(f, &self.cfg))
+                    .collect();
+                let mut targets = targets;
+                if !auto.is_empty() {
+                    if let Route::Act { targets: more, .. } = remediation_route(
+                        auto.into_iter().cloned().collect::<Vec<_>>().as_slice(),
+                        |f| format!("auto#{}#{}#{}", f.account, f.id, f.updated_at),
+                        true,
+                    ) {
+                        targets.extend(more);
+                    }
+                }
                 if targets.is_empty() {
                     return Route::Ignore(
-                        "imported findings are acted on only for high-severity GuardDuty EC2 findings".into(),
+                        "imported findings are acted on only for high-severity GuardDuty EC2 findings and the FAILED, active, open findings of controls in response.auto_remediate".into(),
                     );
                 }
                 Route::Act {
-                    playbook: registry::ISOLATE.name,
+                    playbook: targets[0].job.playbook().name,
                     targets,
                     call: None,
                     link: findings.first().map(|f| finding_link(&f.region, &f.id)),
+                    unanswered: Vec::new(),
                 }
             }
             Kind::InstanceStateChange { instance_id, state } => Route::Ignore(format!(
@@ -787,10 +871,15 @@ impl Responder {
             incident_id: &incident,
             own: &self.own,
             plan,
+            settings: &self.settings,
         };
-        let run: Run = t.job.run(&ctx).await;
+        let mut run: Run = t.job.run(&ctx).await;
+        if !plan {
+            self.after_remediation(&t, &mut run, &event_id).await;
+        }
         o.resource = Some(run.resource);
         o.forensics = run.forensics;
+        o.remediations = run.remediations;
         o.disposition = if run.rec.failed() {
             Disposition::Failed
         } else if run.ignored.is_some() {
@@ -819,6 +908,43 @@ impl Responder {
         }
         o.millis = elapsed(started);
         self.finish(o).await
+    }
+
+    /// Keeps each applied remediation under its undo handle, then re-evaluates the control in
+    /// the account so its finding shows the new state. A handle that cannot be kept fails the
+    /// run (alerted): a change nobody can undo must not pass silently.
+    async fn after_remediation(&self, t: &Target, run: &mut Run, event_id: &str) {
+        let changed = match &t.job {
+            Job::Remediate { .. } => {
+                for a in run.remediations.iter().filter(|a| a.status == Status::Done) {
+                    if let Err(e) = self.store.put_remediation(a, event_id).await {
+                        run.rec.note(
+                            Stage::Log,
+                            "keep undo record",
+                            &a.id,
+                            Status::Failed,
+                            e,
+                            Some(a.prior.clone()),
+                        );
+                    }
+                }
+                run.remediations.iter().any(|a| a.status == Status::Done)
+            }
+            Job::Undo(_) => run.rec.changes() > 0,
+            _ => false,
+        };
+        let remedy = match &t.job {
+            Job::Remediate { control, .. } => rampart_member::remediate::for_control(control),
+            Job::Undo(a) => rampart_member::remediate::by_id(&a.remedy),
+            _ => None,
+        };
+        if let (true, Some(remedy), Some(r)) = (changed, remedy, &self.reassess) {
+            if !remedy.checks.is_empty() {
+                run.rec
+                    .actions
+                    .push(r.run(&t.account, &t.region, remedy.checks).await);
+            }
+        }
     }
 
     /// Gives a lease up; a failure to do so is recorded (the lease then expires on its own).
@@ -998,6 +1124,128 @@ impl Responder {
         Ok(out)
     }
 
+    /// `rampart remediate`: the remedy of `control` in one account and region (one resource, or
+    /// every offending one), with the finding that asked for it resolved afterwards. Plans
+    /// unless the responder was built to apply.
+    pub async fn remediate(
+        &self,
+        account: &str,
+        region: &str,
+        control: &str,
+        resource: Option<&str>,
+        finding: Option<rampart_member::remediate::finding_update::FindingRef>,
+    ) -> Outcome {
+        let started = Instant::now();
+        let event_id = format!("cli-{}", uuid::Uuid::new_v4());
+        let mut o = self.operator_outcome(&event_id, registry::REMEDIATE.name);
+        o.account = Some(account.to_string());
+        o.region = Some(region.to_string());
+        if let Err(r) = self.trust.directory.require_active(account, "target").await {
+            return self.refuse(o, r, started).await;
+        }
+        if rampart_member::remediate::for_control(control).is_none() {
+            o.resource = resource.map(str::to_string);
+            o.reason = Some(format!("Rampart has no remediation for control {control}"));
+            o.millis = elapsed(started);
+            return self.finish(o).await;
+        }
+        let t = Target {
+            account: account.to_string(),
+            region: region.to_string(),
+            claim: format!("cli#{event_id}"),
+            job: Job::Remediate {
+                control: control.to_string(),
+                resource: resource.map(str::to_string),
+                finding,
+            },
+        };
+        self.guarded(o, t, None, started).await
+    }
+
+    /// `rampart remediate --finding`: looks the finding up in the hub's Security Hub (the
+    /// administrator sees every member's findings), else in the account its id names.
+    pub async fn lookup_finding(&self, id: &str, hub: &SdkConfig) -> Result<HubFinding, String> {
+        if let Some(f) = findings::find(&aws_sdk_securityhub::Client::new(hub), id).await? {
+            return Ok(f);
+        }
+        let Some((account, region)) = findings::home_of(id) else {
+            return Err(format!(
+                "finding {id} is not in the hub's Security Hub and its id names no account"
+            ));
+        };
+        if let Err(r) = self
+            .trust
+            .directory
+            .require_active(&account, "finding")
+            .await
+        {
+            return Err(r.to_string());
+        }
+        let member = self
+            .members
+            .open(
+                &account,
+                "rampart-remediate",
+                &uuid::Uuid::new_v4().to_string(),
+            )
+            .await?;
+        let client = aws_sdk_securityhub::Client::new(
+            &member
+                .to_builder()
+                .region(aws_types::region::Region::new(region.clone()))
+                .build(),
+        );
+        findings::find(&client, id)
+            .await?
+            .ok_or_else(|| format!("no finding {id} in the hub or in {account} {region}"))
+    }
+
+    /// `rampart undo`: restores the state an applied remediation action found. Each action is
+    /// undone once (a second undo is a duplicate), planned with `--plan`, audited and alerted.
+    pub async fn undo(&self, id: &str) -> Outcome {
+        let started = Instant::now();
+        let event_id = format!("cli-{}", uuid::Uuid::new_v4());
+        let mut o = self.operator_outcome(&event_id, registry::REMEDIATE.name);
+        let action = match self.store.remediation(id).await {
+            Ok(Some(a)) => a,
+            Ok(None) => {
+                o.resource = Some(id.to_string());
+                return self
+                    .refuse(
+                        o,
+                        Refusal::Rejected(format!(
+                            "no applied remediation action {id} (planned actions change nothing and have nothing to undo)"
+                        )),
+                        started,
+                    )
+                    .await;
+            }
+            Err(e) => {
+                o.disposition = Disposition::Failed;
+                o.reason = Some(e);
+                o.millis = elapsed(started);
+                return self.finish(o).await;
+            }
+        };
+        o.account = Some(action.account.clone());
+        o.region = Some(action.region.clone());
+        if let Err(r) = self
+            .trust
+            .directory
+            .require_active(&action.account, "target")
+            .await
+        {
+            return self.refuse(o, r, started).await;
+        }
+        let t = Target {
+            account: action.account.clone(),
+            region: action.region.clone(),
+            claim: format!("undo#{id}"),
+            job: Job::Undo(Box::new(action)),
+        };
+        self.guarded(o, t, None, started).await
+    }
+
     fn operator_outcome(&self, event_id: &str, playbook: &str) -> Outcome {
         Outcome {
             event_id: event_id.to_string(),
@@ -1011,6 +1259,8 @@ impl Responder {
             forensics: None,
             link: None,
             actions: Vec::new(),
+            remediations: Vec::new(),
+            targets: Vec::new(),
             millis: 0,
         }
     }
@@ -1127,6 +1377,63 @@ fn rejected(id: Option<String>, account: Option<String>, why: String, started: I
         forensics: None,
         link: None,
         actions: Vec::new(),
+        remediations: Vec::new(),
+        targets: Vec::new(),
         millis: elapsed(started),
+    }
+}
+
+/// Whether automatic mode acts on an imported finding: FAILED, active, not resolved or
+/// suppressed, of a control the configuration lists.
+fn auto_eligible(f: &HubFinding, cfg: &ResponseConfig) -> bool {
+    let control = match registry::finding_job(f) {
+        Ok(Job::Remediate { control, .. }) => control,
+        _ => return false,
+    };
+    f.compliance.as_deref() == Some("FAILED")
+        && f.record_state.as_deref().unwrap_or("ACTIVE") == "ACTIVE"
+        && matches!(f.workflow.as_deref(), None | Some("NEW") | Some("NOTIFIED"))
+        && cfg.auto_remediates(&control)
+}
+
+/// Remediation targets for findings, each in its own account and region; findings without a
+/// remediation are reported (`quiet`: automatic mode leaves them alone).
+fn remediation_route(
+    findings: &[HubFinding],
+    claim: impl Fn(&HubFinding) -> String,
+    quiet: bool,
+) -> Route {
+    let mut targets = Vec::new();
+    let mut unanswered = Vec::new();
+    for f in findings {
+        match registry::finding_job(f) {
+            Ok(job) => targets.push(Target {
+                account: f.account.clone(),
+                region: f.region.clone(),
+                claim: claim(f),
+                job,
+            }),
+            Err(why) if !quiet => unanswered.push(Unanswered {
+                account: f.account.clone(),
+                region: f.region.clone(),
+                resource: f
+                    .resources
+                    .first()
+                    .map(|(_, id)| id.clone())
+                    .unwrap_or_else(|| f.id.clone()),
+                why,
+            }),
+            Err(_) => {}
+        }
+    }
+    if targets.is_empty() && unanswered.is_empty() {
+        return Route::Ignore("the selected findings ask for no remediation".into());
+    }
+    Route::Act {
+        playbook: registry::REMEDIATE.name,
+        link: findings.first().map(|f| finding_link(&f.region, &f.id)),
+        targets,
+        call: None,
+        unanswered,
     }
 }

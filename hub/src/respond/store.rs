@@ -8,7 +8,8 @@
 //! (`claim#<key>`), the hourly action budget per playbook and account
 //! (`rate#<account>#<playbook>` / `<hour>`), offence history (`actor#<arn>`), and the recorded
 //! trail configurations that the tamper playbook restores (`trail#<account>#<region>` /
-//! `<name>`).
+//! `<name>`), and each applied remediation with its prior state, the undo handle
+//! (`remediation#<id>` / `action`).
 
 use super::record::{ActionRecord, Outcome};
 use aws_sdk_dynamodb::types::{
@@ -324,6 +325,62 @@ impl Store {
             .await
             .map_err(|e| format!("dynamodb:PutItem (trail record): {}", describe(&e)))?;
         Ok(())
+    }
+
+    /// Keeps an applied remediation action (its prior state and change) under its id, the
+    /// handle `rampart undo` takes. Written once: an id is never reused.
+    pub async fn put_remediation(
+        &self,
+        action: &rampart_member::remediate::Action,
+        event_id: &str,
+    ) -> Result<(), String> {
+        let doc = serde_json::to_string(action)
+            .map_err(|e| format!("remediation {} not serializable: {e}", action.id))?;
+        self.client
+            .put_item()
+            .table_name(&self.state)
+            .item("pk", s(format!("remediation#{}", action.id)))
+            .item("sk", s("action"))
+            .item("action", s(doc))
+            .item("event_id", s(event_id))
+            .item("at", s(chrono::Utc::now().to_rfc3339()))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await
+            .map_err(|e| {
+                format!(
+                    "dynamodb:PutItem (remediation {}): {}",
+                    action.id,
+                    describe(&e)
+                )
+            })?;
+        Ok(())
+    }
+
+    /// The applied remediation action with this id, if any.
+    pub async fn remediation(
+        &self,
+        id: &str,
+    ) -> Result<Option<rampart_member::remediate::Action>, String> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.state)
+            .key("pk", s(format!("remediation#{id}")))
+            .key("sk", s("action"))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| format!("dynamodb:GetItem (remediation {id}): {}", describe(&e)))?;
+        let Some(item) = out.item() else {
+            return Ok(None);
+        };
+        match item.get("action") {
+            Some(AttributeValue::S(text)) => serde_json::from_str(text)
+                .map(Some)
+                .map_err(|e| format!("remediation record {id} is not readable: {e}")),
+            _ => Err(format!("remediation record {id} has no action")),
+        }
     }
 
     pub async fn trail_record(

@@ -59,6 +59,8 @@ pub struct Ctx<'a> {
     /// Rampart's own roles (never acted against).
     pub own: &'a OwnRoles,
     pub plan: bool,
+    /// The assessment thresholds (remediations fix to them).
+    pub settings: &'a crate::checks::Settings,
 }
 
 /// What a playbook did.
@@ -70,6 +72,8 @@ pub struct Run {
     pub forensics: Option<Value>,
     /// Set when the playbook decided not to act (exempt, allow-listed, nothing to do).
     pub ignored: Option<String>,
+    /// Control remediations: each action with its undo handle, prior state and change.
+    pub remediations: Vec<crate::remediate::Action>,
 }
 
 impl Run {
@@ -79,6 +83,7 @@ impl Run {
             resource: resource.into(),
             forensics: None,
             ignored: None,
+            remediations: Vec::new(),
         }
     }
 }
@@ -139,6 +144,12 @@ pub const MEMBER_SCOPES: &[Scope] = &[
         condition: r#"{"StringEquals": {"ec2:Attribute": "disableApiTermination"}}"#,
     },
     Scope {
+        sid: "PassOnlyTheRecordersRoleToConfig",
+        actions: &["iam:PassRole"],
+        resources: &["arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*"],
+        condition: r#"{"StringEquals": {"iam:PassedToService": "config.amazonaws.com"}}"#,
+    },
+    Scope {
         sid: "RampartTagKeysOnly",
         actions: &["ec2:CreateTags"],
         resources: &["*"],
@@ -180,5 +191,6 @@ pub fn member_permissions() -> Vec<rampart_common::Permissions> {
         .iter()
         .map(|p| p.permissions)
         .chain([trails::RECORD_PERMISSIONS])
+        .chain(crate::remediate::permissions())
         .collect()
 }

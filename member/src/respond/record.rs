@@ -195,6 +195,13 @@ pub struct Outcome {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link: Option<String>,
     pub actions: Vec<ActionRecord>,
+    /// Control remediation actions, each with its undo handle (`rampart undo ID`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub remediations: Vec<crate::remediate::Action>,
+    /// Every target's own outcome when the event had several (a custom action on several
+    /// findings); the event's disposition is the worst of them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<Outcome>,
     pub millis: u64,
 }
 

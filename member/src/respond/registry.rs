@@ -4,7 +4,7 @@
 
 use super::record::Stage;
 use super::{auto_mfa, cloudtrail_tamper, isolate, Ctx, Run};
-use rampart_common::event::{arn_account, ApiCall};
+use rampart_common::event::{arn_account, ApiCall, HubFinding};
 use rampart_common::response::Mode;
 use rampart_common::{Permissions, ResponseConfig};
 use serde_json::Value;
@@ -19,6 +19,9 @@ pub enum Trigger {
     },
     /// A GuardDuty finding about an EC2 instance, direct or imported into Security Hub.
     GuardDutyInstanceFinding,
+    /// A FAILED, active control finding imported into Security Hub, for a control listed in
+    /// `response.auto_remediate`.
+    ControlFindingImported,
     /// The Security Hub custom action whose id is the config key's value.
     CustomAction { id_key: &'static str },
     /// An operator command.
@@ -93,8 +96,25 @@ pub const ISOLATE: Playbook = Playbook {
     ],
 };
 
+/// Control remediation: the remedy of a finding's control, each remedy an entry of
+/// [`crate::remediate::REMEDIES`] with its own permissions.
+pub const REMEDIATE: Playbook = Playbook {
+    name: "remediate",
+    mode_key: "remediation",
+    triggers: &[
+        Trigger::CustomAction {
+            id_key: "remediate_action_id",
+        },
+        Trigger::ControlFindingImported,
+        Trigger::Command("rampart remediate"),
+        Trigger::Command("rampart undo"),
+    ],
+    permissions: crate::remediate::finding_update::PERMISSIONS,
+    stages: &[Stage::PriorityAction, Stage::Countermeasure],
+};
+
 /// Every playbook.
-pub const PLAYBOOKS: &[Playbook] = &[CLOUDTRAIL_TAMPER, AUTO_MFA, ISOLATE];
+pub const PLAYBOOKS: &[Playbook] = &[CLOUDTRAIL_TAMPER, AUTO_MFA, ISOLATE, REMEDIATE];
 
 /// The playbook by name.
 pub fn playbook(name: &str) -> Option<&'static Playbook> {
@@ -106,7 +126,19 @@ pub fn playbook(name: &str) -> Option<&'static Playbook> {
 pub enum Job {
     Tamper(Box<ApiCall>),
     Mfa(String),
-    Isolate { instance: String, trigger: String },
+    Isolate {
+        instance: String,
+        trigger: String,
+    },
+    /// Fix a control in the account and region, for one resource or every offending one, and
+    /// mark the finding that asked for it (if any) resolved.
+    Remediate {
+        control: String,
+        resource: Option<String>,
+        finding: Option<crate::remediate::finding_update::FindingRef>,
+    },
+    /// Restore the state a remediation action found.
+    Undo(Box<crate::remediate::Action>),
 }
 
 impl Job {
@@ -115,6 +147,7 @@ impl Job {
             Job::Tamper(_) => &CLOUDTRAIL_TAMPER,
             Job::Mfa(_) => &AUTO_MFA,
             Job::Isolate { .. } => &ISOLATE,
+            Job::Remediate { .. } | Job::Undo(_) => &REMEDIATE,
         }
     }
 
@@ -124,6 +157,22 @@ impl Job {
             Job::Tamper(c) => cloudtrail_tamper::run(ctx, c).await,
             Job::Mfa(user) => auto_mfa::run(ctx, user).await,
             Job::Isolate { instance, trigger } => isolate::run(ctx, instance, trigger).await,
+            Job::Remediate {
+                control,
+                resource,
+                finding,
+            } => {
+                let mut new_id = || uuid::Uuid::new_v4().to_string();
+                let (mut run, actions) =
+                    crate::remediate::remediate(ctx, control, resource.as_deref(), &mut new_id)
+                        .await;
+                if let Some(f) = finding {
+                    crate::remediate::finding_update::after(ctx, &mut run, f, &actions).await;
+                }
+                run.remediations = actions;
+                run
+            }
+            Job::Undo(action) => crate::remediate::undo(ctx, action).await,
         }
     }
 }
@@ -142,6 +191,42 @@ pub fn api_call_job(call: &ApiCall) -> Option<Result<Job, String>> {
         "cloudtrail-tamper" => tamper_job(call),
         "auto-mfa" => mfa_job(call),
         other => Err(format!("playbook {other} takes no API calls")),
+    })
+}
+
+/// The remediation job a control finding asks for: its control (the finding's own, or that of
+/// the Rampart check that produced it), its resource (none for account-level findings, where
+/// the remedy works on the account) and the finding itself, resolved after the fix. `Err`
+/// says why there is none.
+pub fn finding_job(f: &HubFinding) -> Result<Job, String> {
+    let control = f.control.clone().or_else(|| {
+        f.check
+            .as_deref()
+            .and_then(crate::checks::by_id)
+            .and_then(|c| c.meta.security_control_id.map(str::to_string))
+    });
+    let Some(control) = control else {
+        return Err(format!(
+            "finding {} names no Security Hub control, so no remediation applies",
+            f.id
+        ));
+    };
+    if crate::remediate::for_control(&control).is_none() {
+        return Err(format!("Rampart has no remediation for control {control}"));
+    }
+    let resource = f
+        .resources
+        .iter()
+        .find(|(t, id)| t != "AwsAccount" && !id.starts_with("AWS::::Account:"))
+        .map(|(_, id)| id.clone());
+    Ok(Job::Remediate {
+        control,
+        resource,
+        finding: Some(crate::remediate::finding_update::FindingRef {
+            id: f.id.clone(),
+            product_arn: f.product_arn.clone(),
+            ocsf: f.ocsf,
+        }),
     })
 }
 
@@ -181,11 +266,13 @@ mod tests {
             cloudtrail_tamper: Some(Mode::Off),
             auto_mfa: Some(Mode::Plan),
             isolation: Some(Mode::Off),
+            remediation: Some(Mode::Plan),
             ..Default::default()
         };
         assert_eq!(CLOUDTRAIL_TAMPER.mode(&cfg), Mode::Off);
         assert_eq!(AUTO_MFA.mode(&cfg), Mode::Plan);
         assert_eq!(ISOLATE.mode(&cfg), Mode::Off);
+        assert_eq!(REMEDIATE.mode(&cfg), Mode::Plan);
         for p in PLAYBOOKS {
             assert!(!p.permissions.actions.is_empty(), "{}", p.name);
             assert!(playbook(p.name).is_some());

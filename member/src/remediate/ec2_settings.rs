@@ -1,0 +1,183 @@
+//! EC2.7: EBS encryption by default in the region; EC2.8: IMDSv2 required on instances.
+
+use super::{exempt_by_tag, resource_name, text, Action, Change, Planned, Remedy};
+use crate::error_text::describe;
+use crate::respond::Ctx;
+use aws_sdk_ec2::types::{HttpTokensState, InstanceMetadataEndpointState, InstanceStateName};
+use rampart_common::Permissions;
+use serde_json::{json, Value};
+
+pub const EBS_DEFAULT_ENCRYPTION: Remedy = Remedy {
+    id: "ec2-ebs-default-encryption",
+    controls: &["EC2.7"],
+    checks: &["ec2.ebs-default-encryption"],
+    permissions: Permissions {
+        component: "remediate/ec2-ebs-default-encryption",
+        actions: &[
+            "ec2:GetEbsEncryptionByDefault",
+            "ec2:EnableEbsEncryptionByDefault",
+            "ec2:DisableEbsEncryptionByDefault",
+        ],
+    },
+    changes: "Turns on EBS encryption by default in the region (new volumes and snapshot copies are encrypted with the account's default EBS key; existing volumes are not touched).",
+    undoes: "Turns EBS encryption by default off again.",
+};
+
+pub const IMDSV2: Remedy = Remedy {
+    id: "ec2-imdsv2",
+    controls: &["EC2.8"],
+    checks: &["ec2.imdsv2-required"],
+    permissions: Permissions {
+        component: "remediate/ec2-imdsv2",
+        actions: &["ec2:DescribeInstances", "ec2:ModifyInstanceMetadataOptions"],
+    },
+    changes: "Sets the instance's metadata options to HttpTokens=required (IMDSv2 only), keeping the endpoint state and hop limit.",
+    undoes: "Sets HttpTokens back to the recorded value (optional).",
+};
+
+fn client(ctx: &Ctx<'_>) -> aws_sdk_ec2::Client {
+    aws_sdk_ec2::Client::new(ctx.member)
+}
+
+pub async fn plan_ebs(ctx: &Ctx<'_>) -> Result<Vec<Planned>, String> {
+    let resource = format!("AWS::::Account:{}", ctx.account);
+    let on = client(ctx)
+        .get_ebs_encryption_by_default()
+        .send()
+        .await
+        .map_err(|e| format!("ec2:GetEbsEncryptionByDefault: {}", describe(&e)))?
+        .ebs_encryption_by_default()
+        .unwrap_or(false);
+    if on {
+        return Ok(vec![Planned::Skip {
+            resource,
+            why: format!("EBS encryption by default is already on in {}", ctx.region),
+        }]);
+    }
+    Ok(vec![Planned::Change(Change {
+        resource,
+        api: "ec2:EnableEbsEncryptionByDefault".into(),
+        summary: format!("turn on EBS encryption by default in {}", ctx.region),
+        prior: json!({"kind": "ebs", "ebs_encryption_by_default": false}),
+        change: json!({"kind": "ebs", "ebs_encryption_by_default": true}),
+    })])
+}
+
+pub async fn plan_imdsv2(ctx: &Ctx<'_>, resource: Option<&str>) -> Result<Vec<Planned>, String> {
+    let mut req = client(ctx).describe_instances();
+    if let Some(r) = resource {
+        req = req.instance_ids(resource_name(r));
+    }
+    let mut pages = req.into_paginator().send();
+    let mut out = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| format!("ec2:DescribeInstances: {}", describe(&e)))?;
+        for i in page.reservations().iter().flat_map(|r| r.instances()) {
+            let id = i.instance_id().unwrap_or_default();
+            let arn = format!(
+                "arn:{}:ec2:{}:{}:instance/{id}",
+                crate::respond::partition(ctx.region),
+                ctx.region,
+                ctx.account
+            );
+            let state = i.state().and_then(|s| s.name());
+            if matches!(
+                state,
+                Some(InstanceStateName::Terminated) | Some(InstanceStateName::ShuttingDown)
+            ) {
+                continue;
+            }
+            let opts = i.metadata_options();
+            let tokens = opts.and_then(|o| o.http_tokens()).map(|t| t.as_str());
+            let endpoint = opts.and_then(|o| o.http_endpoint()).map(|t| t.as_str());
+            if tokens == Some("required") || endpoint == Some("disabled") {
+                if resource.is_some() {
+                    out.push(Planned::Skip {
+                        resource: arn,
+                        why: format!("{id} already requires IMDSv2 (or has no metadata endpoint)"),
+                    });
+                }
+                continue;
+            }
+            if let Some(why) = exempt_by_tag(
+                ctx,
+                &arn,
+                i.tags()
+                    .iter()
+                    .map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default())),
+            ) {
+                out.push(Planned::Skip { resource: arn, why });
+                continue;
+            }
+            out.push(Planned::Change(Change {
+                resource: arn,
+                api: "ec2:ModifyInstanceMetadataOptions".into(),
+                summary: format!("require IMDSv2 on {id}"),
+                prior: json!({"kind": "imds", "instance_id": id, "http_tokens": tokens.unwrap_or("optional"), "http_endpoint": endpoint}),
+                change: json!({"kind": "imds", "instance_id": id, "http_tokens": "required"}),
+            }));
+        }
+    }
+    Ok(out)
+}
+
+async fn set_tokens(ctx: &Ctx<'_>, id: &str, tokens: &str) -> Result<(), String> {
+    client(ctx)
+        .modify_instance_metadata_options()
+        .instance_id(id)
+        .http_tokens(HttpTokensState::from(tokens))
+        .http_endpoint(InstanceMetadataEndpointState::Enabled)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("ec2:ModifyInstanceMetadataOptions {id}: {}", describe(&e)))
+}
+
+async fn set_ebs(ctx: &Ctx<'_>, on: bool) -> Result<(), String> {
+    let ec2 = client(ctx);
+    if on {
+        ec2.enable_ebs_encryption_by_default()
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| format!("ec2:EnableEbsEncryptionByDefault: {}", describe(&e)))
+    } else {
+        ec2.disable_ebs_encryption_by_default()
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| format!("ec2:DisableEbsEncryptionByDefault: {}", describe(&e)))
+    }
+}
+
+async fn put(ctx: &Ctx<'_>, state: &Value) -> Result<String, String> {
+    match text(state, "kind")? {
+        "ebs" => {
+            let on = state
+                .get("ebs_encryption_by_default")
+                .and_then(Value::as_bool)
+                .ok_or("the recorded state has no ebs_encryption_by_default")?;
+            set_ebs(ctx, on).await?;
+            Ok(format!(
+                "EBS encryption by default {} in {}",
+                if on { "on" } else { "off" },
+                ctx.region
+            ))
+        }
+        "imds" => {
+            let id = text(state, "instance_id")?;
+            let tokens = text(state, "http_tokens")?;
+            set_tokens(ctx, id, tokens).await?;
+            Ok(format!("{id}: HttpTokens={tokens}"))
+        }
+        other => Err(format!("unknown recorded state kind {other}")),
+    }
+}
+
+pub async fn apply(ctx: &Ctx<'_>, c: &Change) -> Result<String, String> {
+    put(ctx, &c.change).await
+}
+
+pub async fn undo(ctx: &Ctx<'_>, a: &Action) -> Result<String, String> {
+    put(ctx, &a.prior).await
+}
