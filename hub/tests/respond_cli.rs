@@ -363,3 +363,170 @@ fn an_organizations_error_is_a_failure_everywhere() {
         assert!(results[0].2.contains("failed"), "{results:?}");
     });
 }
+
+/// A group's ingress as `port cidr` lines, sorted.
+async fn ingress(ec2: &aws_sdk_ec2::Client, id: &str) -> Vec<String> {
+    let out = ec2
+        .describe_security_groups()
+        .group_ids(id)
+        .send()
+        .await
+        .unwrap();
+    let mut v: Vec<String> = out.security_groups()[0]
+        .ip_permissions()
+        .iter()
+        .flat_map(|p| {
+            p.ip_ranges()
+                .iter()
+                .map(move |r| format!("{:?} {}", p.from_port(), r.cidr_ip().unwrap_or_default()))
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn remediate_plans_by_default_applies_on_request_and_undoes() {
+    rampart_testbed::block_on(async {
+        let emu = Emulator::start().expect("emulator");
+        let base = emu.sdk_config(REGION).await;
+        let org = fixtures::create_org(&base, &[Profile::default()], &[REGION])
+            .await
+            .expect("org");
+        fixtures::enable_security_hub(&base, &org)
+            .await
+            .expect("security hub");
+        let acct = org.members[0].id.clone();
+        let hub = hub_resources(&base).await.expect("hub");
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("rampart.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "role_name = \"{}\"\n[response]\naudit_table = \"{}\"\nalert_topic_arn = \"{}\"\n",
+                fixtures::MEMBER_ROLE,
+                hub.table,
+                hub.topic_arn
+            ),
+        )
+        .unwrap();
+        let member = member_config(&base, &acct, REGION).await;
+        let ec2 = aws_sdk_ec2::Client::new(&member);
+        let gid = fixtures::open_group(&ec2, "web", "tcp", 22, 22, Some("0.0.0.0/0"), None)
+            .await
+            .unwrap();
+        ec2.authorize_security_group_ingress()
+            .group_id(&gid)
+            .ip_permissions(
+                aws_sdk_ec2::types::IpPermission::builder()
+                    .ip_protocol("tcp")
+                    .from_port(443)
+                    .to_port(443)
+                    .ip_ranges(
+                        aws_sdk_ec2::types::IpRange::builder()
+                            .cidr_ip("0.0.0.0/0")
+                            .build(),
+                    )
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        let before = ingress(&ec2, &gid).await;
+        let args = [
+            "remediate",
+            "--account",
+            acct.as_str(),
+            "--region",
+            REGION,
+            "--control",
+            "EC2.53",
+            "--format",
+            "json",
+        ];
+        // Plan is the default: the action is shown, nothing changes.
+        let out = rampart(&emu, &config, &args, None);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let plan = json(&out);
+        let a = &plan["actions"][0];
+        assert_eq!(a["status"], "planned", "{plan:#}");
+        for k in [
+            "id", "account", "region", "control", "resource", "prior", "change",
+        ] {
+            assert!(!a[k].is_null(), "{k} missing: {plan:#}");
+        }
+        assert_eq!(a["account"], acct.as_str());
+        assert_eq!(a["control"], "EC2.53");
+        assert_eq!(ingress(&ec2, &gid).await, before);
+
+        let mut apply = args.to_vec();
+        apply.push("--apply");
+        let out = rampart(&emu, &config, &apply, None);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let done = json(&out);
+        let a = &done["actions"][0];
+        assert_eq!(a["status"], "done", "{done:#}");
+        assert_eq!(
+            ingress(&ec2, &gid).await,
+            vec!["Some(443) 0.0.0.0/0".to_string()]
+        );
+        let id = a["id"].as_str().unwrap().to_string();
+
+        // Undo is planned with --plan, then restores the prior state.
+        let out = rampart(
+            &emu,
+            &config,
+            &["undo", &id, "--plan", "--format", "json"],
+            None,
+        );
+        assert_eq!(out.status.code(), Some(0));
+        assert_eq!(json(&out)["undone"][0]["disposition"], "planned");
+        assert_eq!(
+            ingress(&ec2, &gid).await,
+            vec!["Some(443) 0.0.0.0/0".to_string()]
+        );
+        let out = rampart(&emu, &config, &["undo", &id, "--format", "json"], None);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(json(&out)["undone"][0]["disposition"], "acted");
+        assert_eq!(ingress(&ec2, &gid).await, before);
+        // An unknown handle is a usage error (exit 2).
+        let out = rampart(&emu, &config, &["undo", "nope"], None);
+        assert_eq!(out.status.code(), Some(2));
+        // A control Rampart cannot fix is reported, not silently accepted.
+        let out = rampart(
+            &emu,
+            &config,
+            &[
+                "remediate",
+                "--account",
+                acct.as_str(),
+                "--control",
+                "IAM.6",
+                "--format",
+                "json",
+            ],
+            None,
+        );
+        assert_eq!(out.status.code(), Some(0));
+        let v = json(&out);
+        assert!(
+            v["reason"].as_str().unwrap_or_default().contains("IAM.6"),
+            "{v:#}"
+        );
+    });
+}

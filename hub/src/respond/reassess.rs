@@ -26,7 +26,9 @@ pub struct Reassess {
 
 impl Reassess {
     /// Runs `checks` in the account and region (and the home region, where account-level
-    /// findings live) and publishes their findings. The record says what they found.
+    /// findings live) and publishes their findings. The record says what they found; when
+    /// they could not run or publish it is `skipped` with the reason (alerted with the
+    /// outcome), never a failure of the remediation itself, which is already done.
     pub async fn run(&self, account: &str, region: &str, checks: &[&'static str]) -> ActionRecord {
         let t = Instant::now();
         let mut regions = vec![region.to_string()];
@@ -63,12 +65,12 @@ impl Reassess {
         let mut parts = Vec::new();
         for r in &report.accounts {
             if let Some(e) = &r.error {
-                status = Status::Failed;
+                status = Status::Skipped;
                 parts.push(format!("account unreachable: {e}"));
             }
             for o in &r.outcomes {
                 let verdict = if o.is_error() {
-                    status = Status::Failed;
+                    status = Status::Skipped;
                     "ERROR".to_string()
                 } else {
                     let failed = o.failures().count();
@@ -82,10 +84,10 @@ impl Reassess {
             }
             for p in &r.publish {
                 if let Some(e) = &p.report.error {
-                    status = Status::Failed;
+                    status = Status::Skipped;
                     parts.push(format!("publishing in {}: {e}", p.region));
                 } else if !p.report.failed.is_empty() {
-                    status = Status::Failed;
+                    status = Status::Skipped;
                     parts.push(format!(
                         "{} finding import(s) failed in {}",
                         p.report.failed.len(),
