@@ -769,6 +769,24 @@ fn must_pass(c: Case) -> Option<&'static str> {
     }
 }
 
+/// The Rampart check whose finding on the case's resource turns PASSED after the fix (and
+/// FAILED again after the undo).
+fn resource_check(c: Case) -> Option<&'static str> {
+    match c {
+        Case::Ipv6Rdp => Some("ec2.sg-admin-ports-ipv6"),
+        Case::DefaultGroup => Some("ec2.default-sg-closed"),
+        Case::Nacl => Some("ec2.nacl-admin-ports"),
+        Case::Imdsv2 => Some("ec2.imdsv2-required"),
+        Case::BucketBpa => Some("s3.block-public-access"),
+        Case::TlsOnly => Some("s3.deny-http"),
+        Case::KmsRotation => Some("kms.cmk-rotation"),
+        Case::TrailValidation => Some("cloudtrail.log-file-validation"),
+        // Key checks read the credential report, which AWS (and the emulator) regenerates at
+        // most every four hours: their findings follow the next report, not the fix.
+        _ => None,
+    }
+}
+
 #[test]
 fn every_remediation_plans_fixes_reevaluates_and_undoes_exactly() {
     rampart_testbed::block_on(async {
@@ -862,6 +880,12 @@ fn every_remediation_plans_fixes_reevaluates_and_undoes_exactly() {
                 }
                 _ => {}
             }
+            if let (Some(check), Some(res)) = (resource_check(c), &resource) {
+                let f = finding(&w, &acct, check, res)
+                    .await
+                    .map(|f| f["Status"].clone());
+                assert_eq!(f, Some(json!("PASSED")), "{c:?}: {check} after the fix");
+            }
             report.push(format!("{c:?}: {before} -> {fixed}"));
 
             for a in &done {
@@ -886,6 +910,12 @@ fn every_remediation_plans_fixes_reevaluates_and_undoes_exactly() {
                 before,
                 "{c:?}: undo did not restore"
             );
+            if let (Some(check), Some(res)) = (resource_check(c), &resource) {
+                let f = finding(&w, &acct, check, res)
+                    .await
+                    .map(|f| f["Status"].clone());
+                assert_eq!(f, Some(json!("FAILED")), "{c:?}: {check} after the undo");
+            }
         }
         eprintln!("{}", report.join("\n"));
     });
