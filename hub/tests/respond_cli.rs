@@ -530,3 +530,114 @@ fn remediate_plans_by_default_applies_on_request_and_undoes() {
         );
     });
 }
+
+#[test]
+fn remediate_by_finding_looks_the_finding_up_and_resolves_it() {
+    rampart_testbed::block_on(async {
+        let emu = Emulator::start().expect("emulator");
+        let base = emu.sdk_config(REGION).await;
+        let org = fixtures::create_org(&base, &[Profile::default()], &[REGION])
+            .await
+            .expect("org");
+        fixtures::enable_security_hub(&base, &org)
+            .await
+            .expect("security hub");
+        let acct = org.members[0].id.clone();
+        let hub = hub_resources(&base).await.expect("hub");
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("rampart.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "role_name = \"{}\"\nbenchmark = [\"cis-3.0.0\"]\n[response]\naudit_table = \"{}\"\nalert_topic_arn = \"{}\"\n",
+                fixtures::MEMBER_ROLE,
+                hub.table,
+                hub.topic_arn
+            ),
+        )
+        .unwrap();
+        let member = member_config(&base, &acct, REGION).await;
+        let ec2 = aws_sdk_ec2::Client::new(&member);
+        let gid = fixtures::open_group(&ec2, "web", "tcp", 22, 22, Some("0.0.0.0/0"), None)
+            .await
+            .unwrap();
+        let arn = format!("arn:aws:ec2:{REGION}:{acct}:security-group/{gid}");
+        // The scheduled assessment puts Rampart's finding into the member's Security Hub.
+        let report = rampart_hub::fleet::run(
+            &rampart_testbed::sessions(&base, "initial"),
+            &org.targets(),
+            &rampart_testbed::plan(&[REGION.to_string()], true, "initial"),
+        )
+        .await;
+        assert!(report.accounts.iter().all(|a| a.error.is_none()));
+        let findings = fixtures::findings_in(&base, &acct, REGION).await.unwrap();
+        let f = findings
+            .iter()
+            .find(|f| {
+                f.check_id() == Some("ec2.sg-admin-ports-ipv4")
+                    && f.resources.iter().any(|r| r.id == arn)
+            })
+            .expect("finding on the open group");
+        let id = f.id.clone();
+        let out = rampart(
+            &emu,
+            &config,
+            &["remediate", "--finding", &id, "--format", "json"],
+            None,
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let plan = json(&out);
+        assert_eq!(plan["actions"][0]["status"], "planned", "{plan:#}");
+        assert_eq!(plan["actions"][0]["resource"], arn.as_str());
+        assert_eq!(plan["actions"][0]["control"], "EC2.53");
+        assert_eq!(
+            ingress(&ec2, &gid).await,
+            vec!["Some(22) 0.0.0.0/0".to_string()]
+        );
+        let out = rampart(
+            &emu,
+            &config,
+            &["remediate", "--finding", &id, "--apply", "--format", "json"],
+            None,
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let done = json(&out);
+        assert_eq!(done["actions"][0]["status"], "done", "{done:#}");
+        assert!(ingress(&ec2, &gid).await.is_empty());
+        // The finding is resolved where it lives, and re-evaluated PASSED.
+        let sh = aws_sdk_securityhub::Client::new(&member);
+        let all = sh.get_findings().max_results(100).send().await.unwrap();
+        let now = all
+            .findings()
+            .iter()
+            .find(|x| x.id() == Some(id.as_str()))
+            .expect("the finding");
+        assert_eq!(
+            now.workflow().and_then(|w| w.status()).map(|s| s.as_str()),
+            Some("RESOLVED")
+        );
+        assert!(now
+            .note()
+            .and_then(|n| n.text())
+            .is_some_and(|t| t.contains(done["actions"][0]["id"].as_str().unwrap())));
+        assert_eq!(
+            now.compliance()
+                .and_then(|c| c.status())
+                .map(|s| s.as_str()),
+            Some("PASSED")
+        );
+        // An id that names no account and is not in the hub is a usage error.
+        let out = rampart(&emu, &config, &["remediate", "--finding", "nowhere"], None);
+        assert_eq!(out.status.code(), Some(2));
+    });
+}
