@@ -11,13 +11,9 @@ use rampart_common::{Benchmark, CheckOutcome};
 use rampart_member::checks::Settings;
 use rampart_member::collect::{self, in_region};
 use rampart_member::evaluate::{self, checks_for, FindingScope};
-use rampart_member::publish::{self, PublishReport, PublishRequest, RanCheck};
-use rampart_member::{securityhub, RateLimiter};
+use rampart_member::publish::{self, PublishReport};
+use rampart_member::RateLimiter;
 use serde::{Deserialize, Serialize};
-
-/// Security Hub's BatchImportFindings quota per account-region: 10 requests/s, burst 30.
-const SECURITYHUB_RATE: f64 = 10.0;
-const SECURITYHUB_BURST: u32 = 30;
 
 /// What one fleet run does.
 #[derive(Debug, Clone)]
@@ -372,8 +368,9 @@ async fn assess_account(
     result
 }
 
-/// Publishes one account-region's outcomes: FAILED findings in, stale findings of checks that ran closed.
-/// `known_enabled` is Security Hub's state if this run already read it (None: ask DescribeHub).
+/// Publishes one account-region's outcomes (the member's publishing job, with this plan's
+/// benchmarks, scope and refresh): FAILED findings in, stale findings of checks that ran
+/// closed. `known_enabled` is Security Hub's state if this run already read it.
 pub async fn publish_outcomes(
     cfg: &aws_config::SdkConfig,
     account_id: &str,
@@ -382,74 +379,17 @@ pub async fn publish_outcomes(
     plan: &FleetPlan,
     known_enabled: Option<bool>,
 ) -> RegionPublish {
-    let client = aws_sdk_securityhub::Client::new(&in_region(cfg, region));
-    let here: Vec<CheckOutcome> = outcomes
-        .iter()
-        .filter(|o| o.region == region)
-        .cloned()
-        .collect();
-    let fail = |e: String| RegionPublish {
-        region: region.to_string(),
-        report: PublishReport {
-            error: Some(e),
-            ..Default::default()
-        },
-    };
-    let enabled = match known_enabled {
-        Some(on) => Ok(on),
-        None => securityhub::is_enabled(&client).await,
-    };
-    match enabled {
-        Ok(true) => {}
-        Ok(false) if plan.enable_security_hub => {
-            if let Err(e) = securityhub::enable(&client).await {
-                return fail(e);
-            }
-            tracing::info!(account = %account_id, region, "enabled Security Hub");
-        }
-        Ok(false) => {
-            return fail(format!(
-                "Security Hub is not enabled in account {account_id} region {region}; enable it or rerun with --enable-security-hub"
-            ))
-        }
-        Err(e) => return fail(e),
-    }
-    let mut findings = Vec::new();
-    let mut ran_checks = Vec::new();
-    for b in &plan.benchmarks {
-        findings.extend(evaluate::findings(
-            b,
-            &here,
-            &plan.now,
-            &plan.run_id,
-            plan.scope(),
-        ));
-        ran_checks.extend(
-            here.iter()
-                .filter(|o| o.ran() && b.requirements_of(&o.check_id).next().is_some())
-                .map(|o| RanCheck {
-                    benchmark: b.key.to_string(),
-                    check_id: o.check_id.clone(),
-                    resources: o.verdicts().iter().map(|v| v.resource.id.clone()).collect(),
-                }),
-        );
-    }
-    let req = PublishRequest {
-        account_id: account_id.to_string(),
-        region: region.to_string(),
-        findings,
-        ran_checks,
-        benchmarks: plan.benchmark_keys(),
-        now: plan.now.clone(),
+    let run = publish::RunPublish {
+        benchmarks: &plan.benchmarks,
+        scope: plan.scope(),
+        run_id: &plan.run_id,
+        now: &plan.now,
         refresh_after_days: plan.refresh_after_days,
+        enable_security_hub: plan.enable_security_hub,
     };
-    let rl = RateLimiter::new(SECURITYHUB_RATE, SECURITYHUB_BURST);
-    let report = publish::publish(&client, &req, &rl).await;
-    if report.error.is_some() || !report.failed.is_empty() {
-        tracing::warn!(account = %account_id, region, failed = report.failed.len(), error = ?report.error, "publishing incomplete");
-    }
     RegionPublish {
         region: region.to_string(),
-        report,
+        report: publish::publish_region(cfg, account_id, region, outcomes, &run, known_enabled)
+            .await,
     }
 }

@@ -22,6 +22,97 @@ pub const MAX_BATCH_FINDINGS: usize = 100;
 pub const MAX_BATCH_BYTES: usize = 6 * 1024 * 1024 - 64 * 1024;
 /// Rounds of re-sending findings that came back in `FailedFindings`.
 pub const FAILED_FINDING_ROUNDS: usize = 3;
+/// Security Hub's BatchImportFindings quota per account-region: 10 requests/s, burst 30.
+pub const SECURITYHUB_RATE: f64 = 10.0;
+pub const SECURITYHUB_BURST: u32 = 30;
+
+/// What a run publishes into each of its account-regions.
+#[derive(Debug, Clone)]
+pub struct RunPublish<'a> {
+    pub benchmarks: &'a [&'static rampart_common::Benchmark],
+    pub scope: crate::evaluate::FindingScope,
+    pub run_id: &'a str,
+    /// RFC 3339 time of the run.
+    pub now: &'a str,
+    pub refresh_after_days: Option<u32>,
+    /// Enable Security Hub where it is off (`--enable-security-hub`).
+    pub enable_security_hub: bool,
+}
+
+/// One account-region's publishing job: its outcomes become findings of every benchmark
+/// version of the run, imported into the account's own Security Hub (enabled first if the run
+/// asks), and stale findings of the checks that ran are closed. `known_enabled` is Security
+/// Hub's state if the run already read it (None: ask DescribeHub). `cfg` holds the account's
+/// own credentials.
+pub async fn publish_region(
+    cfg: &aws_config::SdkConfig,
+    account_id: &str,
+    region: &str,
+    outcomes: &[rampart_common::CheckOutcome],
+    run: &RunPublish<'_>,
+    known_enabled: Option<bool>,
+) -> PublishReport {
+    let client = aws_sdk_securityhub::Client::new(&crate::collect::in_region(cfg, region));
+    let here: Vec<rampart_common::CheckOutcome> = outcomes
+        .iter()
+        .filter(|o| o.region == region)
+        .cloned()
+        .collect();
+    let fail = |e: String| PublishReport {
+        error: Some(e),
+        ..Default::default()
+    };
+    let enabled = match known_enabled {
+        Some(on) => Ok(on),
+        None => crate::securityhub::is_enabled(&client).await,
+    };
+    match enabled {
+        Ok(true) => {}
+        Ok(false) if run.enable_security_hub => {
+            if let Err(e) = crate::securityhub::enable(&client).await {
+                return fail(e);
+            }
+            tracing::info!(account = %account_id, region, "enabled Security Hub");
+        }
+        Ok(false) => {
+            return fail(format!(
+                "Security Hub is not enabled in account {account_id} region {region}; enable it or rerun with --enable-security-hub"
+            ))
+        }
+        Err(e) => return fail(e),
+    }
+    let mut findings = Vec::new();
+    let mut ran_checks = Vec::new();
+    for b in run.benchmarks {
+        findings.extend(crate::evaluate::findings(
+            b, &here, run.now, run.run_id, run.scope,
+        ));
+        ran_checks.extend(
+            here.iter()
+                .filter(|o| o.ran() && b.requirements_of(&o.check_id).next().is_some())
+                .map(|o| RanCheck {
+                    benchmark: b.key.to_string(),
+                    check_id: o.check_id.clone(),
+                    resources: o.verdicts().iter().map(|v| v.resource.id.clone()).collect(),
+                }),
+        );
+    }
+    let req = PublishRequest {
+        account_id: account_id.to_string(),
+        region: region.to_string(),
+        findings,
+        ran_checks,
+        benchmarks: run.benchmarks.iter().map(|b| b.key.to_string()).collect(),
+        now: run.now.to_string(),
+        refresh_after_days: run.refresh_after_days,
+    };
+    let rl = RateLimiter::new(SECURITYHUB_RATE, SECURITYHUB_BURST);
+    let report = publish(&client, &req, &rl).await;
+    if report.error.is_some() || !report.failed.is_empty() {
+        tracing::warn!(account = %account_id, region, failed = report.failed.len(), error = ?report.error, "publishing incomplete");
+    }
+    report
+}
 
 /// A check that ran on complete data, with every resource it evaluated.
 #[derive(Debug, Clone, Default)]

@@ -14,7 +14,7 @@ use rampart_testbed::emulator::MANAGEMENT_ACCOUNT;
 use rampart_testbed::fixtures::{self, Profile};
 use rampart_testbed::stacksets;
 use rampart_testbed::Emulator;
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::time::Duration;
 
@@ -155,10 +155,15 @@ fn member_stacks_deploy_in_a_member_and_the_hub_reaches_their_roles() {
         assert!(respond
             .to_string()
             .contains(&format!(":{member}:role/RampartAssess")));
-        // Each trusts its hub role, inside this organization, with the ExternalId.
-        for (role, hub_role) in [
-            ("RampartAssess", "RampartHubAssess"),
-            ("RampartResponder", "RampartHubResponder"),
+        // Each trusts its hub role (the assessment role also the response Lambda's, which
+        // re-evaluates what it remediated), inside this organization, with the ExternalId.
+        let hub_arn = |r: &str| format!("arn:aws:iam::{MANAGEMENT_ACCOUNT}:role/{r}");
+        for (role, hub_roles) in [
+            (
+                "RampartAssess",
+                json!([hub_arn("RampartHubAssess"), hub_arn("RampartHubResponder")]),
+            ),
+            ("RampartResponder", json!(hub_arn("RampartHubResponder"))),
         ] {
             let r = iam.get_role().role_name(role).send().await.expect("role");
             let r = r.role().expect("role");
@@ -167,11 +172,7 @@ fn member_stacks_deploy_in_a_member_and_the_hub_reaches_their_roles() {
                 .or_else(|_| serde_json::from_str(doc))
                 .expect("trust JSON");
             let st = &trust["Statement"][0];
-            assert_eq!(
-                st["Principal"]["AWS"],
-                format!("arn:aws:iam::{MANAGEMENT_ACCOUNT}:role/{hub_role}"),
-                "{role}"
-            );
+            assert_eq!(st["Principal"]["AWS"], hub_roles, "{role}");
             assert_eq!(
                 st["Condition"]["StringEquals"]["aws:PrincipalOrgID"],
                 org_id
