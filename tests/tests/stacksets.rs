@@ -302,3 +302,44 @@ fn templates_pass_the_pinned_cfn_lint() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Automatic remediation is off unless controls are listed; when on, the hub Lambda receives
+/// only FAILED, active, open control findings of those controls (never the RESOLVED update its
+/// own remediation causes), with retries and a dead-letter queue, and knows the list.
+#[test]
+fn automatic_remediation_rules_follow_the_control_list() {
+    let t = template("hub.yaml");
+    let r = &t["Resources"];
+    assert_eq!(t["Parameters"]["AutoRemediateControls"]["Default"], "");
+    for (name, detail_type) in [
+        ("ControlFindingsRule", "Security Hub Findings - Imported"),
+        ("ControlFindingsV2Rule", "Findings Imported V2"),
+    ] {
+        let rule = &r[name];
+        assert_eq!(rule["Condition"], "AutoRemediate", "{name}");
+        let p = &rule["Properties"]["EventPattern"];
+        assert_eq!(p["detail-type"][0], detail_type);
+        let target = &rule["Properties"]["Targets"][0];
+        assert_eq!(target["Arn"]["Fn::GetAtt"][0], "HubFunction");
+        assert!(target["DeadLetterConfig"].is_object(), "{name}");
+    }
+    let f = &r["ControlFindingsRule"]["Properties"]["EventPattern"]["detail"]["findings"];
+    assert_eq!(f["Compliance"]["Status"], serde_json::json!(["FAILED"]));
+    assert_eq!(
+        f["Compliance"]["SecurityControlId"]["Ref"],
+        "AutoRemediateControls"
+    );
+    assert_eq!(f["RecordState"], serde_json::json!(["ACTIVE"]));
+    assert_eq!(
+        f["Workflow"]["Status"],
+        serde_json::json!(["NEW", "NOTIFIED"])
+    );
+    let v2 = &r["ControlFindingsV2Rule"]["Properties"]["EventPattern"]["detail"]["findings"];
+    assert_eq!(v2["compliance"]["status"], serde_json::json!(["Fail"]));
+    for p in ["PermitControlFindings", "PermitControlFindingsV2"] {
+        assert_eq!(r[p]["Condition"], "AutoRemediate", "{p}");
+    }
+    let env = &r["HubFunction"]["Properties"]["Environment"]["Variables"];
+    assert!(env["RAMPART_AUTO_REMEDIATE"].is_object(), "{env}");
+    assert!(env["RAMPART_ROLE_NAME"].is_object(), "{env}");
+}

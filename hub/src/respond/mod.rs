@@ -105,7 +105,8 @@ pub fn hub_policy() -> Result<serde_json::Value, rampart_common::permissions::Po
 
 /// The deployment-specific values the hub stack passes to the Lambda as environment variables
 /// (`RAMPART_AUDIT_TABLE`, `RAMPART_STATE_TABLE`, `RAMPART_ALERT_TOPIC_ARN`,
-/// `RAMPART_RESPONSE_ROLE`, `RAMPART_SCHEDULE_RULE_ARN`, `RAMPART_HUB_ROLE_ARN`) win over the file.
+/// `RAMPART_RESPONSE_ROLE`, `RAMPART_SCHEDULE_RULE_ARN`, `RAMPART_HUB_ROLE_ARN`,
+/// `RAMPART_AUTO_REMEDIATE` a comma-separated control list) win over the file.
 pub fn config_with_env(mut cfg: ResponseConfig) -> ResponseConfig {
     let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
     if let Some(v) = var("RAMPART_AUDIT_TABLE") {
@@ -129,6 +130,15 @@ pub fn config_with_env(mut cfg: ResponseConfig) -> ResponseConfig {
     }
     if let Some(v) = var("RAMPART_RESPONSE_ROLE") {
         cfg.role_name = Some(v);
+    }
+    if let Some(v) = var("RAMPART_AUTO_REMEDIATE") {
+        cfg.auto_remediate = Some(
+            v.split(',')
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .map(str::to_string)
+                .collect(),
+        );
     }
     cfg
 }
