@@ -218,6 +218,13 @@ fn print_remediation(o: &Outcome, format: OutputFormat) -> Result<(), CliError> 
                     a.detail
                 );
             }
+            for r in o
+                .actions
+                .iter()
+                .filter(|r| r.action == "re-evaluate" || r.action.starts_with("securityhub:"))
+            {
+                eprintln!("{} ({:?}): {}", r.action, r.status, r.detail);
+            }
             eprintln!(
                 "{:?}{}",
                 o.disposition,

@@ -156,12 +156,48 @@ async fn demo(args: Args) -> anyhow::Result<()> {
             path.display()
         );
     }
+    // Operator remediation: plan, then apply, on the first account with SSH open to the world.
+    let mut remediated = None;
+    if let Some(m) = org.members.iter().find(|m| m.profile.open_ssh) {
+        let hub = rampart_testbed::respond::hub_resources(&base).await?;
+        let cfg = args.out.join("rampart.toml");
+        std::fs::write(
+            &cfg,
+            format!(
+                "[response]\naudit_table = \"{}\"\nalert_topic_arn = \"{}\"\n",
+                hub.table, hub.topic_arn
+            ),
+        )?;
+        let cfg_s = cfg.to_string_lossy().to_string();
+        let mut plan: Vec<&str> = common.to_vec();
+        plan.extend([
+            "--config",
+            cfg_s.as_str(),
+            "remediate",
+            "--account",
+            m.id.as_str(),
+            "--control",
+            "EC2.53",
+        ]);
+        eprintln!(
+            "==> rampart remediate --account {} --control EC2.53 (the default is a plan: nothing changes)",
+            m.id
+        );
+        run_cli(&plan).await?;
+        eprintln!("==> the same with --apply: only the world-open SSH permission is revoked, the control re-evaluated");
+        plan.push("--apply");
+        run_cli(&plan).await?;
+        remediated = Some(m.id.clone());
+    }
     println!("\nResults:");
     println!("  fleet report (JSON):         {}", report.display());
     println!(
         "  findings per account (ASFF): {}/findings/<account>.json  ({total} findings in total)",
         args.out.display()
     );
+    if let Some(a) = remediated {
+        println!("  remediation:                 EC2.53 fixed in {a}; the ID column above is the undo handle (rampart undo ID)");
+    }
     if args.keep_running {
         println!("\nThe emulator stays up. Point the CLI at it from another shell:");
         println!("  export AWS_ENDPOINT_URL={} AWS_ACCESS_KEY_ID={ACCESS_KEY} AWS_SECRET_ACCESS_KEY={SECRET_KEY} AWS_REGION={}", emu.endpoint, REGIONS[0]);
