@@ -765,6 +765,10 @@ fn must_pass(c: Case) -> Option<&'static str> {
         Case::Imdsv2 => Some("ec2.imdsv2-required"),
         Case::KmsRotation => Some("kms.cmk-rotation"),
         Case::TrailValidation => Some("cloudtrail.log-file-validation"),
+        Case::AccountBpa => Some("s3.block-public-access"),
+        // CloudTrail.1's check also wants management events recorded; AWS gives a new trail
+        // that selector by default, the emulator gives it none, and the remedy (multi-region
+        // and logging) does not touch selectors.
         _ => None,
     }
 }

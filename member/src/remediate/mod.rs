@@ -428,7 +428,8 @@ mod tests {
                 assert_eq!(for_control(c).map(|x| x.id), Some(r.id), "{c}");
             }
             for c in r.checks {
-                assert_eq!(for_check(c).map(|x| x.id), Some(r.id), "{c}");
+                // A check may be fixed by more than one remedy (bucket or account block).
+                assert!(for_check(c).is_some_and(|x| x.checks.contains(c)), "{c}");
             }
             assert!(!r.changes.is_empty() && !r.undoes.is_empty());
         }

@@ -37,7 +37,8 @@ pub const BLOCK_PUBLIC_ACCESS: Remedy = Remedy {
 pub const ACCOUNT_BLOCK_PUBLIC_ACCESS: Remedy = Remedy {
     id: "s3-account-block-public-access",
     controls: &["S3.1"],
-    checks: &[],
+    // CIS judges buckets by their own block or the account's.
+    checks: &["s3.block-public-access"],
     permissions: Permissions {
         component: "remediate/s3-account-block-public-access",
         actions: &[
