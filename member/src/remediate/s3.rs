@@ -126,13 +126,28 @@ fn bucket_arn(ctx: &Ctx<'_>, bucket: &str) -> String {
     )
 }
 
-fn bpa_json(c: &aws_sdk_s3::types::PublicAccessBlockConfiguration) -> Value {
+/// The four Block Public Access settings as recorded (bucket and account alike).
+fn bpa_value(
+    acls: Option<bool>,
+    ignore: Option<bool>,
+    policy: Option<bool>,
+    restrict: Option<bool>,
+) -> Value {
     json!({
-        "block_public_acls": c.block_public_acls().unwrap_or(false),
-        "ignore_public_acls": c.ignore_public_acls().unwrap_or(false),
-        "block_public_policy": c.block_public_policy().unwrap_or(false),
-        "restrict_public_buckets": c.restrict_public_buckets().unwrap_or(false),
+        "block_public_acls": acls.unwrap_or(false),
+        "ignore_public_acls": ignore.unwrap_or(false),
+        "block_public_policy": policy.unwrap_or(false),
+        "restrict_public_buckets": restrict.unwrap_or(false),
     })
+}
+
+fn bpa_json(c: &aws_sdk_s3::types::PublicAccessBlockConfiguration) -> Value {
+    bpa_value(
+        c.block_public_acls(),
+        c.ignore_public_acls(),
+        c.block_public_policy(),
+        c.restrict_public_buckets(),
+    )
 }
 
 fn all_on(v: &Value) -> bool {
@@ -146,10 +161,8 @@ fn all_on(v: &Value) -> bool {
     .all(|k| v.get(*k).and_then(Value::as_bool) == Some(true))
 }
 
-const ALL_ON: &str = r#"{"block_public_acls": true, "ignore_public_acls": true, "block_public_policy": true, "restrict_public_buckets": true}"#;
-
 fn all_on_json() -> Value {
-    serde_json::from_str(ALL_ON).unwrap_or(Value::Null)
+    bpa_value(Some(true), Some(true), Some(true), Some(true))
 }
 
 pub async fn plan_bucket_bpa(
@@ -204,12 +217,12 @@ pub async fn plan_account_bpa(ctx: &Ctx<'_>) -> Result<Vec<Planned>, String> {
         .await
     {
         Ok(o) => o.public_access_block_configuration().map(|c| {
-            json!({
-                "block_public_acls": c.block_public_acls().unwrap_or(false),
-                "ignore_public_acls": c.ignore_public_acls().unwrap_or(false),
-                "block_public_policy": c.block_public_policy().unwrap_or(false),
-                "restrict_public_buckets": c.restrict_public_buckets().unwrap_or(false),
-            })
+            bpa_value(
+                c.block_public_acls(),
+                c.ignore_public_acls(),
+                c.block_public_policy(),
+                c.restrict_public_buckets(),
+            )
         }),
         Err(e) if is_code(&e, "NoSuchPublicAccessBlockConfiguration") => None,
         Err(e) => return Err(format!("s3control:GetPublicAccessBlock: {}", describe(&e))),

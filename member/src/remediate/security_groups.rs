@@ -249,6 +249,25 @@ pub async fn plan_default_group(
     Ok(out)
 }
 
+/// The (CIDR, description) sources of a recorded rule under `key`: one string (a single-source
+/// rule of the admin-port remedy, its description beside it) or a list of `{cidr, description}`
+/// (a whole permission of the default-group remedy).
+fn sources(r: &Value, key: &str) -> Vec<(String, Option<String>)> {
+    let desc = |v: &Value| {
+        v.get("description")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    match r.get(key) {
+        Some(Value::String(c)) => vec![(c.clone(), desc(r))],
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(|x| Some((x.get("cidr")?.as_str()?.to_string(), desc(x))))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// Builds SDK permissions from recorded JSON. Single-source rules (`cidr_ipv4` a string) come
 /// from the admin-port remedy, whole permissions (lists) from the default-group remedy.
 fn permissions(rules: &Value) -> Result<Vec<IpPermission>, String> {
@@ -270,56 +289,11 @@ fn permissions(rules: &Value) -> Result<Vec<IpPermission>, String> {
             if let Some(p) = port("to_port") {
                 b = b.to_port(p);
             }
-            let desc = |v: &Value| {
-                v.get("description")
-                    .and_then(Value::as_str)
-                    .map(str::to_string)
-            };
-            match r.get("cidr_ipv4") {
-                Some(Value::String(c)) => {
-                    b = b.ip_ranges(
-                        IpRange::builder()
-                            .cidr_ip(c)
-                            .set_description(desc(r))
-                            .build(),
-                    )
-                }
-                Some(Value::Array(a)) => {
-                    for x in a {
-                        if let Some(c) = x.get("cidr").and_then(Value::as_str) {
-                            b = b.ip_ranges(
-                                IpRange::builder()
-                                    .cidr_ip(c)
-                                    .set_description(desc(x))
-                                    .build(),
-                            );
-                        }
-                    }
-                }
-                _ => {}
+            for (c, d) in sources(r, "cidr_ipv4") {
+                b = b.ip_ranges(IpRange::builder().cidr_ip(c).set_description(d).build());
             }
-            match r.get("cidr_ipv6") {
-                Some(Value::String(c)) => {
-                    b = b.ipv6_ranges(
-                        Ipv6Range::builder()
-                            .cidr_ipv6(c)
-                            .set_description(desc(r))
-                            .build(),
-                    )
-                }
-                Some(Value::Array(a)) => {
-                    for x in a {
-                        if let Some(c) = x.get("cidr").and_then(Value::as_str) {
-                            b = b.ipv6_ranges(
-                                Ipv6Range::builder()
-                                    .cidr_ipv6(c)
-                                    .set_description(desc(x))
-                                    .build(),
-                            );
-                        }
-                    }
-                }
-                _ => {}
+            for (c, d) in sources(r, "cidr_ipv6") {
+                b = b.ipv6_ranges(Ipv6Range::builder().cidr_ipv6(c).set_description(d).build());
             }
             for g in r
                 .get("groups")
@@ -335,7 +309,11 @@ fn permissions(rules: &Value) -> Result<Vec<IpPermission>, String> {
                                 .map(str::to_string),
                         )
                         .set_user_id(g.get("user_id").and_then(Value::as_str).map(str::to_string))
-                        .set_description(desc(g))
+                        .set_description(
+                            g.get("description")
+                                .and_then(Value::as_str)
+                                .map(str::to_string),
+                        )
                         .build(),
                 );
             }
