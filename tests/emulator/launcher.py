@@ -22,6 +22,7 @@ The fixes, in the order below:
 - EC2 Delete/ReplaceNetworkAclEntry of a missing entry: InvalidNetworkAclEntry.NotFound.
 - IAM GetAccountPasswordPolicy leaves MaxPasswordAge out when passwords do not expire.
 - KMS EnableKeyRotation / GetKeyRotationStatus: rotation period, supported keys only.
+- CloudTrail CreateTrail: a new trail has the default event selector (all management events).
 """
 
 import argparse
@@ -1108,6 +1109,33 @@ def patch_password_policy_max_age():
     AccountPasswordPolicy.max_password_age = property(get, put)
 
 
+# --- CloudTrail default event selector ---------------------------------------------------------
+#
+# A trail created without event selectors logs all read and write management events: its
+# GetEventSelectors answers one selector {ReadWriteType: All, IncludeManagementEvents: true}
+# (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/logging-management-events-with-cloudtrail.html).
+# moto answered none, so a fresh trail looked as if it recorded nothing.
+
+
+def patch_cloudtrail_default_selectors():
+    from moto.cloudtrail.models import Trail
+
+    original = Trail.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        self.event_selectors = [
+            {
+                "ReadWriteType": "All",
+                "IncludeManagementEvents": True,
+                "DataResources": [],
+                "ExcludeManagementEventSources": [],
+            }
+        ]
+
+    Trail.__init__ = init
+
+
 # --- KMS automatic key rotation -------------------------------------------------------------
 #
 # EnableKeyRotation takes RotationPeriodInDays (90 to 2560, 365 when left out) and applies only
@@ -1215,6 +1243,7 @@ def application():
     patch_network_acl_entries()
     patch_password_policy_max_age()
     patch_kms_rotation()
+    patch_cloudtrail_default_selectors()
     app = DomainDispatcherApplication(create_backend_app)
     app.debug = True
     threading.Thread(target=warm, args=(app,), daemon=True).start()

@@ -347,8 +347,8 @@ pub async fn plant(base: &SdkConfig, m: &MemberFixture, regions: &[String]) -> a
             .enable_log_file_validation(true)
             .send()
             .await?;
-        // AWS gives a new trail the default selector (all management events); the emulator
-        // leaves it empty, so set it explicitly as a console-created trail would have it.
+        // The selector a console-created trail has: all management events (the default a new
+        // trail gets), plus S3 object-level events when the profile asks for them.
         let mut selector = aws_sdk_cloudtrail::types::EventSelector::builder()
             .read_write_type(aws_sdk_cloudtrail::types::ReadWriteType::All)
             .include_management_events(true);

@@ -1325,3 +1325,66 @@ fn kms_rotation_period_and_unsupported_keys() {
         assert_eq!(err_code(&e), Some("ValidationException"), "{e:?}");
     });
 }
+
+#[test]
+fn a_new_trail_records_all_management_events() {
+    rampart_testbed::block_on(async {
+        let emu = Emulator::start().expect("emulator");
+        let base = emu.sdk_config(REGION).await;
+        let s3 = s3(&base);
+        s3.create_bucket()
+            .bucket("fresh-trail-logs")
+            .send()
+            .await
+            .expect("bucket");
+        let ct = aws_sdk_cloudtrail::Client::new(&base);
+        ct.create_trail()
+            .name("fresh")
+            .s3_bucket_name("fresh-trail-logs")
+            .send()
+            .await
+            .expect("CreateTrail");
+        let sel = ct
+            .get_event_selectors()
+            .trail_name("fresh")
+            .send()
+            .await
+            .expect("GetEventSelectors");
+        assert_eq!(sel.event_selectors().len(), 1);
+        let s = &sel.event_selectors()[0];
+        assert_eq!(
+            s.read_write_type(),
+            Some(&aws_sdk_cloudtrail::types::ReadWriteType::All)
+        );
+        assert_eq!(s.include_management_events(), Some(true));
+        assert!(s.data_resources().is_empty());
+        assert!(sel.advanced_event_selectors().is_empty());
+        // Advanced selectors replace the basic ones, as on AWS.
+        ct.put_event_selectors()
+            .trail_name("fresh")
+            .advanced_event_selectors(
+                aws_sdk_cloudtrail::types::AdvancedEventSelector::builder()
+                    .name("management")
+                    .field_selectors(
+                        aws_sdk_cloudtrail::types::AdvancedFieldSelector::builder()
+                            .field("eventCategory")
+                            .equals("Management")
+                            .build()
+                            .expect("field selector"),
+                    )
+                    .build()
+                    .expect("selector"),
+            )
+            .send()
+            .await
+            .expect("PutEventSelectors");
+        let sel = ct
+            .get_event_selectors()
+            .trail_name("fresh")
+            .send()
+            .await
+            .expect("GetEventSelectors");
+        assert!(sel.event_selectors().is_empty());
+        assert_eq!(sel.advanced_event_selectors().len(), 1);
+    });
+}

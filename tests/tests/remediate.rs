@@ -766,9 +766,7 @@ fn must_pass(c: Case) -> Option<&'static str> {
         Case::KmsRotation => Some("kms.cmk-rotation"),
         Case::TrailValidation => Some("cloudtrail.log-file-validation"),
         Case::AccountBpa => Some("s3.block-public-access"),
-        // CloudTrail.1's check also wants management events recorded; AWS gives a new trail
-        // that selector by default, the emulator gives it none, and the remedy (multi-region
-        // and logging) does not touch selectors.
+        Case::MultiRegionTrail => Some("cloudtrail.multi-region-logging"),
         _ => None,
     }
 }
