@@ -1,6 +1,6 @@
 //! EC2.7: EBS encryption by default in the region; EC2.8: IMDSv2 required on instances.
 
-use super::{exempt_by_tag, resource_name, text, Action, Change, Planned, Remedy};
+use super::{ec2_tags, exempt_by_tag, resource_name, text, Action, Change, Planned, Remedy};
 use crate::error_text::describe;
 use crate::respond::Ctx;
 use aws_sdk_ec2::types::{HttpTokensState, InstanceMetadataEndpointState, InstanceStateName};
@@ -99,13 +99,7 @@ pub async fn plan_imdsv2(ctx: &Ctx<'_>, resource: Option<&str>) -> Result<Vec<Pl
                 }
                 continue;
             }
-            if let Some(why) = exempt_by_tag(
-                ctx,
-                &arn,
-                i.tags()
-                    .iter()
-                    .map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default())),
-            ) {
+            if let Some(why) = exempt_by_tag(ctx, &arn, ec2_tags(i.tags())) {
                 out.push(Planned::Skip { resource: arn, why });
                 continue;
             }

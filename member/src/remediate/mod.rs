@@ -149,6 +149,12 @@ pub(crate) fn exempt_by_tag<'t>(
     crate::respond::exempt(tags, key).then(|| format!("{resource} is tagged {key}=true"))
 }
 
+/// EC2 tags (groups, NACLs, instances) as the (key, value) pairs [`exempt_by_tag`] reads.
+pub(crate) fn ec2_tags(tags: &[aws_sdk_ec2::types::Tag]) -> impl Iterator<Item = (&str, &str)> {
+    tags.iter()
+        .map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default()))
+}
+
 /// Runs the remedy of `control` in the context's account and region: plans, then (unless the
 /// context plans only) applies each change, recording it with the state it found.
 /// `resource` narrows the remedy to one resource (a finding's); without it every offending

@@ -6,7 +6,7 @@
 //! deny entries for the admin ports it admits, numbered just below it and above every earlier
 //! entry, so no earlier decision (a trusted network's SSH rule) changes.
 
-use super::{exempt_by_tag, resource_name, text, Action, Change, Planned, Remedy};
+use super::{ec2_tags, exempt_by_tag, resource_name, text, Action, Change, Planned, Remedy};
 use crate::error_text::describe;
 use crate::respond::Ctx;
 use aws_sdk_ec2::types::{IcmpTypeCode, NetworkAcl, NetworkAclEntry, PortRange, RuleAction};
@@ -142,13 +142,7 @@ pub async fn plan(ctx: &Ctx<'_>, resource: Option<&str>) -> Result<Vec<Planned>,
             }
             continue;
         }
-        if let Some(why) = exempt_by_tag(
-            ctx,
-            &arn,
-            acl.tags()
-                .iter()
-                .map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default())),
-        ) {
+        if let Some(why) = exempt_by_tag(ctx, &arn, ec2_tags(acl.tags())) {
             out.push(Planned::Skip { resource: arn, why });
             continue;
         }

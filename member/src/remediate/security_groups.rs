@@ -5,7 +5,7 @@
 //! world CIDR), so the group's other rules (a restricted SSH rule, an open HTTPS rule, another
 //! CIDR in the same permission) stay as they are.
 
-use super::{exempt_by_tag, resource_name, Action, Change, Planned, Remedy};
+use super::{ec2_tags, exempt_by_tag, resource_name, Action, Change, Planned, Remedy};
 use crate::error_text::describe;
 use crate::respond::Ctx;
 use aws_sdk_ec2::types::{
@@ -157,13 +157,7 @@ pub async fn plan_admin_ports(
             }
             continue;
         }
-        if let Some(why) = exempt_by_tag(
-            ctx,
-            &arn,
-            g.tags()
-                .iter()
-                .map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default())),
-        ) {
+        if let Some(why) = exempt_by_tag(ctx, &arn, ec2_tags(g.tags())) {
             out.push(Planned::Skip { resource: arn, why });
             continue;
         }
@@ -221,13 +215,7 @@ pub async fn plan_default_group(
             }
             continue;
         }
-        if let Some(why) = exempt_by_tag(
-            ctx,
-            &arn,
-            g.tags()
-                .iter()
-                .map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default())),
-        ) {
+        if let Some(why) = exempt_by_tag(ctx, &arn, ec2_tags(g.tags())) {
             out.push(Planned::Skip { resource: arn, why });
             continue;
         }
