@@ -1,6 +1,6 @@
 //! The HTML report: one self-contained file (inline CSS and JS, no external assets) with the
-//! run's metadata, an accounts x requirements heat-map, and a drill-down to the offending
-//! resources of every cell that did not pass.
+//! run's metadata and, for every benchmark version of the run, an accounts x requirements
+//! heat-map and a drill-down to the offending resources of every cell that did not pass.
 //!
 //! Every string that comes from the run (account names, resource ids, reasons, even ids) goes
 //! through [`escape`]: resource names are attacker-controlled in a compromised account.
@@ -171,17 +171,17 @@ fn anchor(prefix: &str, parts: &[&str]) -> String {
 
 const STYLE: &str = r#"
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:1.5rem;color:#1d2430;background:#fff}
-h1{font-size:1.4rem;margin:0 0 .5rem}h2{font-size:1.1rem;margin-top:2rem}
+h1{font-size:1.4rem;margin:0 0 .5rem}h2{font-size:1.1rem;margin-top:2rem}h3{font-size:1rem;margin-top:1.5rem}
 dl.meta{display:grid;grid-template-columns:max-content auto;gap:.2rem 1rem;font-size:.9rem}
 dl.meta dt{font-weight:600}dl.meta dd{margin:0}
 .legend span{display:inline-block;padding:.1rem .5rem;margin-right:.4rem;border-radius:3px;font-size:.8rem}
 .wrap{overflow-x:auto}
 table{border-collapse:collapse;font-size:.8rem}
-#heatmap th,#heatmap td{border:1px solid #d0d5dd;padding:0}
-#heatmap thead th{writing-mode:vertical-rl;transform:rotate(180deg);padding:.3rem .1rem;font-weight:500}
-#heatmap tbody th{text-align:left;padding:.2rem .5rem;white-space:nowrap;font-weight:500}
-#heatmap td.cell{width:1.6rem;height:1.6rem;text-align:center}
-#heatmap td.cell a{display:block;color:inherit;text-decoration:none;line-height:1.6rem}
+table.heatmap th,table.heatmap td{border:1px solid #d0d5dd;padding:0}
+table.heatmap thead th{writing-mode:vertical-rl;transform:rotate(180deg);padding:.3rem .1rem;font-weight:500}
+table.heatmap tbody th{text-align:left;padding:.2rem .5rem;white-space:nowrap;font-weight:500}
+table.heatmap td.cell{width:1.6rem;height:1.6rem;text-align:center}
+table.heatmap td.cell a{display:block;color:inherit;text-decoration:none;line-height:1.6rem}
 .s-passed{background:#2e7d32;color:#fff}.s-failed{background:#c62828;color:#fff}
 .s-error{background:#ef6c00;color:#fff}.s-na{background:#9e9e9e;color:#fff}
 td.cell:hover{outline:2px solid #1d2430}
@@ -197,10 +197,12 @@ table.counts td.n{text-align:right}
 "#;
 
 /// Opens a drill-down (and its parent) when its cell is clicked or its anchor is the URL's
-/// fragment; hides requirements nothing fails when asked; marks the page rendered.
+/// fragment; hides, per benchmark version, the requirements nothing fails when asked; tallies
+/// each version's cells and all of them; marks the page rendered.
 const SCRIPT: &str = r##"
 (function () {
   "use strict";
+  var order = ["FAILED", "ERROR", "NOT_AVAILABLE", "PASSED"];
   function openTarget(id) {
     var el = document.getElementById(id);
     while (el) {
@@ -208,42 +210,64 @@ const SCRIPT: &str = r##"
       el = el.parentElement;
     }
   }
-  var cells = document.querySelectorAll("#heatmap td.cell");
-  var tally = {};
-  cells.forEach(function (c) {
-    var s = c.getAttribute("data-status");
-    tally[s] = (tally[s] || 0) + 1;
-    var a = c.querySelector("a");
-    if (a) {
-      a.addEventListener("click", function () { openTarget(a.getAttribute("href").slice(1)); });
-    }
+  function summary(n, tally) {
+    return n + " cells: " + order.map(function (s) { return (tally[s] || 0) + " " + s; }).join(", ");
+  }
+  var total = {};
+  var all = 0;
+  var tables = document.querySelectorAll("table.heatmap");
+  tables.forEach(function (table) {
+    var cells = table.querySelectorAll("td.cell");
+    var tally = {};
+    cells.forEach(function (c) {
+      var s = c.getAttribute("data-status");
+      tally[s] = (tally[s] || 0) + 1;
+      total[s] = (total[s] || 0) + 1;
+      var a = c.querySelector("a");
+      if (a) {
+        a.addEventListener("click", function () { openTarget(a.getAttribute("href").slice(1)); });
+      }
+    });
+    all += cells.length;
+    var out = document.getElementById(table.id + "-summary");
+    if (out) { out.textContent = summary(cells.length, tally); }
   });
   if (location.hash) { openTarget(decodeURIComponent(location.hash.slice(1))); }
   var toggle = document.getElementById("only-failing");
   toggle.addEventListener("change", function () {
-    var rows = document.querySelectorAll("#heatmap tr");
-    var cols = document.querySelectorAll("#heatmap thead th[data-req]");
-    cols.forEach(function (th, i) {
-      var req = th.getAttribute("data-req");
-      var bad = document.querySelectorAll('#heatmap td.cell[data-req="' + CSS.escape(req) + '"]:not([data-status="PASSED"])').length > 0;
-      var hide = toggle.checked && !bad;
-      rows.forEach(function (r) {
-        var c = r.children[i + 1];
-        if (c) { c.classList.toggle("hidden", hide); }
+    tables.forEach(function (table) {
+      var rows = table.querySelectorAll("tr");
+      var cols = table.querySelectorAll("thead th[data-req]");
+      cols.forEach(function (th, i) {
+        var req = th.getAttribute("data-req");
+        var bad = table.querySelectorAll('td.cell[data-req="' + CSS.escape(req) + '"]:not([data-status="PASSED"])').length > 0;
+        var hide = toggle.checked && !bad;
+        rows.forEach(function (r) {
+          var c = r.children[i + 1];
+          if (c) { c.classList.toggle("hidden", hide); }
+        });
       });
     });
   });
-  var order = ["FAILED", "ERROR", "NOT_AVAILABLE", "PASSED"];
-  document.getElementById("js-summary").textContent = cells.length + " cells: " +
-    order.map(function (s) { return (tally[s] || 0) + " " + s; }).join(", ");
+  document.getElementById("js-summary").textContent = summary(all, total);
   document.body.setAttribute("data-rendered", "true");
 })();
 "##;
 
-/// Renders the report. `version` is the Rampart version that produced it.
-pub fn render(report: &FleetReport, benchmark: &Benchmark, version: &str) -> String {
+/// One benchmark version's grid: per account, per requirement, the cell and its drill-down.
+type Grid = Vec<Vec<(CellStatus, Vec<DetailRow>)>>;
+
+/// Renders the report over every benchmark version of the run (one heat-map and one drill-down
+/// per version; ids carry the version, since requirement ids mean different things across
+/// versions). `version` is the Rampart version that produced it.
+pub fn render(report: &FleetReport, benchmarks: &[&Benchmark], version: &str) -> String {
     let mut h = String::new();
     let e = escape;
+    let names = benchmarks
+        .iter()
+        .map(|b| b.name)
+        .collect::<Vec<_>>()
+        .join(", ");
     let _ = write!(
         h,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
@@ -251,12 +275,19 @@ pub fn render(report: &FleetReport, benchmark: &Benchmark, version: &str) -> Str
          <title>Rampart report {}</title><style>{STYLE}</style></head>\n<body>\n",
         e(&report.run_id)
     );
-    let _ = writeln!(h, "<h1>Rampart assessment: {}</h1>", e(benchmark.name));
+    let _ = writeln!(h, "<h1>Rampart assessment: {}</h1>", e(&names));
     let finished = report.finished_at.as_deref().unwrap_or("unknown");
     let _ = writeln!(h, "<dl class=\"meta\" id=\"meta\">");
     for (k, v) in [
         ("Run id", report.run_id.as_str()),
-        ("Benchmark", benchmark.name),
+        (
+            if benchmarks.len() > 1 {
+                "Benchmarks"
+            } else {
+                "Benchmark"
+            },
+            names.as_str(),
+        ),
         ("Started", report.started_at.as_str()),
         ("Finished", finished),
         ("Rampart version", version),
@@ -276,27 +307,85 @@ pub fn render(report: &FleetReport, benchmark: &Benchmark, version: &str) -> Str
             .collect::<Vec<_>>()
             .join(", "))
     );
-
-    // The grid, computed once for the heat-map and the drill-down.
-    let grid: Vec<Vec<(CellStatus, Vec<DetailRow>)>> = report
-        .accounts
-        .iter()
-        .map(|a| benchmark.requirements.iter().map(|r| cell(a, r)).collect())
-        .collect();
-
     let _ = writeln!(
         h,
-        "<h2>Accounts x requirements</h2>\n<p class=\"legend\">\
+        "<p class=\"legend\">\
          <span class=\"s-passed\">PASSED</span><span class=\"s-failed\">FAILED</span>\
          <span class=\"s-error\">ERROR</span><span class=\"s-na\">NOT_AVAILABLE</span>\
          <label><input type=\"checkbox\" id=\"only-failing\"> only requirements that do not pass everywhere</label></p>\
          <p id=\"js-summary\"></p>"
     );
+    if benchmarks.len() > 1 {
+        let _ = write!(h, "<nav><ul id=\"versions\">");
+        for b in benchmarks {
+            let _ = write!(
+                h,
+                "<li><a href=\"#{}\">{}</a></li>",
+                anchor("b", &[b.key]),
+                e(b.name)
+            );
+        }
+        let _ = writeln!(h, "</ul></nav>");
+    }
+
+    for b in benchmarks {
+        // The grid, computed once for the heat-map and the drill-down.
+        let grid: Grid = report
+            .accounts
+            .iter()
+            .map(|a| b.requirements.iter().map(|r| cell(a, r)).collect())
+            .collect();
+        let _ = writeln!(
+            h,
+            "<section class=\"benchmark\" id=\"{}\" data-benchmark=\"{}\">\n<h2>{}: accounts x requirements</h2>",
+            anchor("b", &[b.key]),
+            e(b.key),
+            e(b.name)
+        );
+        heat_map(&mut h, report, b, &grid);
+        drill_down(&mut h, report, b, &grid);
+        let _ = writeln!(h, "</section>");
+    }
+
+    let _ = writeln!(
+        h,
+        "<h2>Checks per account</h2>\n<table class=\"counts\"><tr><th>Account</th><th>Name</th>\
+         <th>Passed</th><th>Failed</th><th>N/A</th><th>Errors</th></tr>"
+    );
+    for a in &report.accounts {
+        let c = account_counts(a);
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            e(&a.account_id),
+            e(&a.name),
+            c.passed,
+            c.failed,
+            c.not_available,
+            c.errors
+        );
+    }
+    let _ = writeln!(h, "</table>");
+    let _ = writeln!(h, "<script>{SCRIPT}</script>\n</body></html>");
+    h
+}
+
+/// The id of an account's drill-down for one requirement of one version.
+fn detail_anchor(b: &Benchmark, account: &str, req: &str) -> String {
+    anchor("d", &[b.key, account, req])
+}
+
+/// One version's accounts x requirements table.
+fn heat_map(h: &mut String, report: &FleetReport, b: &Benchmark, grid: &Grid) {
+    let e = escape;
+    let table_id = anchor("heatmap", &[b.key]);
+    let _ = writeln!(h, "<p class=\"summary\" id=\"{table_id}-summary\"></p>");
     let _ = write!(
         h,
-        "<div class=\"wrap\"><table id=\"heatmap\"><thead><tr><th>Account</th>"
+        "<div class=\"wrap\"><table class=\"heatmap\" id=\"{table_id}\" data-benchmark=\"{}\"><thead><tr><th>Account</th>",
+        e(b.key)
     );
-    for r in benchmark.requirements {
+    for r in b.requirements {
         let _ = write!(
             h,
             "<th data-req=\"{}\" title=\"{} {}\">{}</th>",
@@ -307,7 +396,7 @@ pub fn render(report: &FleetReport, benchmark: &Benchmark, version: &str) -> Str
         );
     }
     let _ = writeln!(h, "</tr></thead><tbody>");
-    for (a, row) in report.accounts.iter().zip(&grid) {
+    for (a, row) in report.accounts.iter().zip(grid) {
         let _ = write!(
             h,
             "<tr><th title=\"{}\">{} <small>{}</small></th>",
@@ -315,10 +404,11 @@ pub fn render(report: &FleetReport, benchmark: &Benchmark, version: &str) -> Str
             e(&a.account_id),
             e(&a.name.chars().take(24).collect::<String>())
         );
-        for (r, (status, _)) in benchmark.requirements.iter().zip(row) {
+        for (r, (status, _)) in b.requirements.iter().zip(row) {
             let title = format!(
-                "{} / {} {}: {}",
+                "{} / {} {} {}: {}",
                 a.account_id,
+                b.version(),
                 r.id,
                 r.title,
                 status.label()
@@ -328,7 +418,7 @@ pub fn render(report: &FleetReport, benchmark: &Benchmark, version: &str) -> Str
             } else {
                 format!(
                     "<a href=\"#{}\">{}</a>",
-                    anchor("d", &[&a.account_id, r.id]),
+                    detail_anchor(b, &a.account_id, r.id),
                     status.glyph()
                 )
             };
@@ -345,19 +435,25 @@ pub fn render(report: &FleetReport, benchmark: &Benchmark, version: &str) -> Str
         let _ = writeln!(h, "</tr>");
     }
     let _ = writeln!(h, "</tbody></table></div>");
+}
 
-    // Drill-down: per requirement that does not pass everywhere, per account, what and why.
+/// One version's drill-down: per requirement that does not pass everywhere, per account, what
+/// and why.
+fn drill_down(h: &mut String, report: &FleetReport, b: &Benchmark, grid: &Grid) {
+    let e = escape;
     let _ = writeln!(
         h,
-        "<h2>Requirements that do not pass</h2>\n<div id=\"details\">"
+        "<h3>{}: requirements that do not pass</h3>\n<div class=\"details\" id=\"{}\">",
+        e(b.name),
+        anchor("details", &[b.key])
     );
     let mut any = false;
-    for (ri, r) in benchmark.requirements.iter().enumerate() {
+    for (ri, r) in b.requirements.iter().enumerate() {
         let bad: Vec<(&AccountResult, &(CellStatus, Vec<DetailRow>))> = report
             .accounts
             .iter()
-            .zip(&grid)
-            .map(|(a, row)| (a, &row[ri]))
+            .zip(grid)
+            .filter_map(|(a, row)| row.get(ri).map(|c| (a, c)))
             .filter(|(_, (s, _))| *s != CellStatus::Passed)
             .collect();
         if bad.is_empty() {
@@ -371,7 +467,7 @@ pub fn render(report: &FleetReport, benchmark: &Benchmark, version: &str) -> Str
         let _ = writeln!(
             h,
             "<details class=\"req\" id=\"{}\"><summary>{} {} &mdash; {} of {} account(s) failing, {} not passing</summary>",
-            anchor("r", &[r.id]),
+            anchor("r", &[b.key, r.id]),
             e(r.id),
             e(r.title),
             failing,
@@ -382,7 +478,7 @@ pub fn render(report: &FleetReport, benchmark: &Benchmark, version: &str) -> Str
             let _ = writeln!(
                 h,
                 "<details class=\"cell-detail\" id=\"{}\"><summary><span class=\"{}\">{}</span> {} {}</summary>",
-                anchor("d", &[&a.account_id, r.id]),
+                detail_anchor(b, &a.account_id, r.id),
                 status.class(),
                 status.label(),
                 e(&a.account_id),
@@ -416,34 +512,12 @@ pub fn render(report: &FleetReport, benchmark: &Benchmark, version: &str) -> Str
         let _ = writeln!(h, "<p>Every requirement passed in every account.</p>");
     }
     let _ = writeln!(h, "</div>");
-
-    let _ = writeln!(
-        h,
-        "<h2>Checks per account</h2>\n<table class=\"counts\"><tr><th>Account</th><th>Name</th>\
-         <th>Passed</th><th>Failed</th><th>N/A</th><th>Errors</th></tr>"
-    );
-    for a in &report.accounts {
-        let c = account_counts(a);
-        let _ = writeln!(
-            h,
-            "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-            e(&a.account_id),
-            e(&a.name),
-            c.passed,
-            c.failed,
-            c.not_available,
-            c.errors
-        );
-    }
-    let _ = writeln!(h, "</table>");
-    let _ = writeln!(h, "<script>{SCRIPT}</script>\n</body></html>");
-    h
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rampart_common::benchmarks::CIS_V3_0_0;
+    use rampart_common::benchmarks::{CIS_V3_0_0, CIS_V7_0_0};
     use rampart_common::{CheckOutcome, ResourceRef, Verdict};
 
     fn evil_report() -> FleetReport {
@@ -518,7 +592,7 @@ mod tests {
 
     #[test]
     fn every_dynamic_string_is_escaped() {
-        let html = render(&evil_report(), &CIS_V3_0_0, "0.1.0");
+        let html = render(&evil_report(), &[&CIS_V3_0_0], "0.1.0");
         // Only the report's own script element.
         assert_eq!(html.matches("<script").count(), 1, "{html}");
         assert!(!html.contains("<img"));
@@ -537,7 +611,7 @@ mod tests {
     #[test]
     fn heat_map_has_one_cell_per_account_and_requirement() {
         let report = evil_report();
-        let html = render(&report, &CIS_V3_0_0, "0.1.0");
+        let html = render(&report, &[&CIS_V3_0_0], "0.1.0");
         let cells = html.matches("<td class=\"cell ").count();
         assert_eq!(cells, 2 * CIS_V3_0_0.requirements.len());
         // 5.2 failed, 1.5 passed, 3.5 errored; the unreachable account is ERROR everywhere.
@@ -553,8 +627,10 @@ mod tests {
         assert_eq!(status_of("111122223333", "1.4"), "NOT_AVAILABLE");
         assert_eq!(status_of("444455556666", "1.5"), "ERROR");
         // The failing cell links to its drill-down, which names the resource and the reason.
-        assert!(html.contains("href=\"#d-111122223333-5.2\""));
-        let d = html.find("id=\"d-111122223333-5.2\"").expect("drill-down");
+        assert!(html.contains("href=\"#d-cis_3.0.0-111122223333-5.2\""));
+        let d = html
+            .find("id=\"d-cis_3.0.0-111122223333-5.2\"")
+            .expect("drill-down");
         let section = &html[d..d + 1200];
         assert!(section.contains("ec2.sg-admin-ports-ipv4") && section.contains("port 22 open"));
         for meta in [
@@ -565,6 +641,50 @@ mod tests {
         ] {
             assert!(html.contains(meta), "{meta}");
         }
+    }
+
+    #[test]
+    fn every_version_of_the_run_has_its_own_heat_map_and_drill_down() {
+        let report = evil_report();
+        let html = render(&report, &[&CIS_V7_0_0, &CIS_V3_0_0], "0.1.0");
+        let cells = html.matches("<td class=\"cell ").count();
+        assert_eq!(
+            cells,
+            2 * (CIS_V3_0_0.requirements.len() + CIS_V7_0_0.requirements.len())
+        );
+        assert_eq!(html.matches("<table class=\"heatmap\"").count(), 2);
+        assert!(html.contains(
+            "CIS AWS Foundations Benchmark v7.0.0, CIS AWS Foundations Benchmark v3.0.0"
+        ));
+        // Each version's section, in the run's order, linked from the version list.
+        let v7 = html.find("id=\"b-cis_7.0.0\"").expect("v7 section");
+        let v3 = html.find("id=\"b-cis_3.0.0\"").expect("v3 section");
+        assert!(v7 < v3);
+        assert!(html.contains("href=\"#b-cis_7.0.0\"") && html.contains("href=\"#b-cis_3.0.0\""));
+        let (v7_part, v3_part) = (&html[v7..v3], &html[v3..]);
+        // The open SSH port is v7.0.0's 6.3 and v3.0.0's 5.2; each links to its own drill-down.
+        let status_of = |part: &str, req: &str| {
+            let key = format!("data-account=\"111122223333\" data-req=\"{req}\"");
+            let i = part.find(&key).expect("cell");
+            let start = part[..i].rfind("data-status=\"").expect("status") + 13;
+            part[start..].split('"').next().unwrap_or("").to_string()
+        };
+        assert_eq!(status_of(v7_part, "6.3"), "FAILED");
+        assert_eq!(status_of(v3_part, "5.2"), "FAILED");
+        assert!(v7_part.contains("id=\"d-cis_7.0.0-111122223333-6.3\""));
+        assert!(v3_part.contains("id=\"d-cis_3.0.0-111122223333-5.2\""));
+        // v3.0.0's 5.2 is not v7.0.0's 5.2 (a monitoring requirement nothing here evaluated).
+        assert_eq!(status_of(v7_part, "5.2"), "NOT_AVAILABLE");
+        // Ids are unique across versions.
+        let mut ids: Vec<&str> = html
+            .split(" id=\"")
+            .skip(1)
+            .filter_map(|s| s.split('"').next())
+            .collect();
+        let n = ids.len();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), n, "duplicate ids");
     }
 
     #[test]

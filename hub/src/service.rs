@@ -178,12 +178,11 @@ pub async fn upload_report(
 
 /// The HTML report of a run, stamped with this build's version.
 pub fn html_report(report: &fleet::FleetReport) -> String {
-    let benchmark = report
-        .benchmark_tables()
-        .first()
-        .copied()
-        .unwrap_or(rampart_common::benchmarks::DEFAULT);
-    report_html::render(report, benchmark, env!("CARGO_PKG_VERSION"))
+    report_html::render(
+        report,
+        &report.benchmark_tables(),
+        env!("CARGO_PKG_VERSION"),
+    )
 }
 
 /// The event responder for this hub: its identity (from `sts:GetCallerIdentity` unless the

@@ -1,5 +1,6 @@
 //! The HTML report rendered by a real browser (Debian's Chromium, headless): its script runs,
-//! the heat-map has one cell per account and requirement, and hostile resource names stay text.
+//! each benchmark version of the run has a heat-map with one cell per account and requirement,
+//! and hostile resource names stay text.
 //!
 //! Chromium is required, not optional: `.ci/run` installs it, so a missing browser fails here.
 
@@ -65,7 +66,16 @@ fn report_of_an_emulated_organization_renders_in_chromium() {
         let dir = tempfile::tempdir().expect("dir");
         let html = dir.path().join("report.html");
         let out = Command::new(env!("CARGO_BIN_EXE_rampart"))
-            .args(["--regions", REGION, "assess", "--fail-on", "none", "--html"])
+            .args([
+                "--regions",
+                REGION,
+                "--benchmark",
+                "cis-7.0.0,cis-3.0.0",
+                "assess",
+                "--fail-on",
+                "none",
+                "--html",
+            ])
             .arg(&html)
             .env_remove("AWS_PROFILE")
             .envs(emu.env(REGION))
@@ -83,20 +93,43 @@ fn report_of_an_emulated_organization_renders_in_chromium() {
         let dom = dump_dom(&html);
         assert!(dom.contains("data-rendered=\"true\""), "script did not run");
         let accounts = org.members.len() + 1;
-        // The default version, v7.0.0: its organization-level rows are cells too.
-        let reqs = rampart_common::benchmarks::DEFAULT.requirements.len();
-        assert_eq!(count_cells(&dom), accounts * reqs);
-        // The script's tally agrees with the cells it found.
+        // Both versions of the run, each with its own heat map (v7.0.0's organization-level
+        // rows are cells too).
+        let v7 = rampart_common::benchmarks::CIS_V7_0_0.requirements.len();
+        let v3 = CIS_V3_0_0.requirements.len();
+        assert_eq!(count_cells(&dom), accounts * (v7 + v3));
+        // The script's tallies agree with the cells it found: per version and in all.
+        for (table, n) in [("cis_7.0.0", v7), ("cis_3.0.0", v3)] {
+            let at = dom
+                .find(&format!("id=\"heatmap-{table}-summary\">"))
+                .unwrap_or_else(|| panic!("no summary for {table}"));
+            assert!(
+                dom[at..].contains(&format!(">{} cells: ", accounts * n)),
+                "summary of {table}"
+            );
+        }
         assert!(
-            dom.contains(&format!("{} cells: ", accounts * reqs)),
-            "no summary"
+            dom.contains(&format!("{} cells: ", accounts * (v7 + v3))),
+            "no overall summary"
         );
-        // The planted open SSH port is a failing 6.3 cell (v3.0.0's 5.2) with its drill-down.
+        // The planted open SSH port fails v7.0.0's 6.3 and v3.0.0's 5.2, each in its own
+        // version's table with its own drill-down.
         let bad_id = &org.members[1].id;
-        assert!(dom.contains(&format!(
+        let v7_at = dom.find("id=\"b-cis_7.0.0\"").expect("v7 section");
+        let v3_at = dom.find("id=\"b-cis_3.0.0\"").expect("v3 section");
+        let (v7_part, v3_part) = if v7_at < v3_at {
+            (&dom[v7_at..v3_at], &dom[v3_at..])
+        } else {
+            (&dom[v7_at..], &dom[v3_at..v7_at])
+        };
+        assert!(v7_part.contains(&format!(
             "data-status=\"FAILED\" data-account=\"{bad_id}\" data-req=\"6.3\""
         )));
-        assert!(dom.contains(&format!("id=\"d-{bad_id}-6.3\"")));
+        assert!(v7_part.contains(&format!("id=\"d-cis_7.0.0-{bad_id}-6.3\"")));
+        assert!(v3_part.contains(&format!(
+            "data-status=\"FAILED\" data-account=\"{bad_id}\" data-req=\"5.2\""
+        )));
+        assert!(v3_part.contains(&format!("id=\"d-cis_3.0.0-{bad_id}-5.2\"")));
     });
 }
 
