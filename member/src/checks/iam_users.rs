@@ -144,9 +144,9 @@ fn root_recent_use(s: &AccountSnapshot, settings: &Settings) -> CheckStatus {
         ];
         let recent: Vec<String> = uses
             .iter()
-            .filter_map(|(what, d)| d.date().map(|d| (what, days_since(d, r.generated_at))))
-            .filter(|(_, days)| *days < settings.root_use_days)
-            .map(|(what, days)| format!("{what} used {days} day(s) ago"))
+            .filter_map(|(what, d)| d.date().map(|d| (what, d)))
+            .filter(|(_, d)| days_since(*d, r.generated_at) < settings.root_use_days)
+            .map(|(what, d)| format!("{what} last used {}", day(d)))
             .collect();
         let passed = recent.is_empty();
         let reason = if passed {
@@ -155,7 +155,11 @@ fn root_recent_use(s: &AccountSnapshot, settings: &Settings) -> CheckStatus {
                 settings.root_use_days
             )
         } else {
-            format!("The root user was used recently: {}.", recent.join(", "))
+            format!(
+                "The root user was used in the last {} days: {}.",
+                settings.root_use_days,
+                recent.join(", ")
+            )
         };
         CheckStatus::Evaluated {
             verdicts: vec![Verdict {
@@ -190,12 +194,18 @@ fn keys_at_initial_setup(s: &AccountSnapshot, _: &Settings) -> CheckStatus {
     })
 }
 
-/// Age of a credential's last use, falling back (as CIS says) to when it was set when it was
-/// never used. `None` when neither date is known.
-fn idle_days(last_used: ReportDate, set_at: ReportDate, now: DateTime<Utc>) -> Option<i64> {
+/// A date as reasons show it. Reasons name dates, not ages: an age changes every day, and with
+/// it the finding's text, which would re-import every such finding on every run.
+fn day(d: DateTime<Utc>) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+/// Since when a credential is idle: its last use, falling back (as CIS says) to when it was set
+/// when it was never used, with the words for which. `None` when neither date is known.
+fn idle_since(last_used: ReportDate, set_at: ReportDate) -> Option<(DateTime<Utc>, &'static str)> {
     match last_used {
-        ReportDate::At(d) => Some(days_since(d, now)),
-        _ => set_at.date().map(|d| days_since(d, now)),
+        ReportDate::At(d) => Some((d, "last used")),
+        _ => set_at.date().map(|d| (d, "never used, set")),
     }
 }
 
@@ -204,19 +214,22 @@ fn unused_credentials(s: &AccountSnapshot, settings: &Settings) -> CheckStatus {
     per_user(s, |row, now| {
         let mut problems = Vec::new();
         if row.password_enabled == Some(true) {
-            match idle_days(row.password_last_used, row.password_last_changed, now) {
-                Some(days) if days >= limit => {
-                    problems.push(format!("password unused for {days} days"))
-                }
+            match idle_since(row.password_last_used, row.password_last_changed) {
+                Some((d, how)) if days_since(d, now) >= limit => problems.push(format!(
+                    "password {how} {}, {limit} or more days ago",
+                    day(d)
+                )),
                 Some(_) => {}
                 None => problems.push("password enabled with no usage or change date".to_string()),
             }
         }
         for (i, k) in row.keys.iter().enumerate().filter(|(_, k)| k.active) {
-            match idle_days(k.last_used, k.last_rotated, now) {
-                Some(days) if days >= limit => {
-                    problems.push(format!("access key {} unused for {days} days", i + 1))
-                }
+            match idle_since(k.last_used, k.last_rotated) {
+                Some((d, how)) if days_since(d, now) >= limit => problems.push(format!(
+                    "access key {} {how} {}, {limit} or more days ago",
+                    i + 1,
+                    day(d)
+                )),
                 Some(_) => {}
                 None => problems.push(format!(
                     "access key {} active with no usage or rotation date",
@@ -244,9 +257,9 @@ fn key_rotation(s: &AccountSnapshot, settings: &Settings) -> CheckStatus {
             .filter(|(_, k)| k.active)
             .filter_map(|(i, k)| match k.last_rotated.date() {
                 Some(d) if days_since(d, now) > limit => Some(format!(
-                    "access key {} is {} days old",
+                    "access key {} last rotated {}, more than {limit} days ago",
                     i + 1,
-                    days_since(d, now)
+                    day(d)
                 )),
                 Some(_) => None,
                 None => Some(format!("access key {} has no rotation date", i + 1)),
@@ -394,6 +407,61 @@ mod tests {
             &s,
         );
         assert_eq!(failed(&st), vec!["old-pw", "old-key", "stale"]);
+    }
+
+    /// The reason of a failing credential names dates, so the finding's text (and its
+    /// fingerprint) is the same on the next day's report: no daily re-import of it.
+    #[test]
+    fn reasons_do_not_change_from_one_day_to_the_next() {
+        let s = Settings::default();
+        let mut stale = user("stale");
+        stale.password_enabled = Some(true);
+        stale.password_last_used = at("2026-01-10T08:00:00Z");
+        stale.keys[0] = key(true, at("2025-12-01T00:00:00Z"), at("2026-01-02T00:00:00Z"));
+        let mut root_used = root();
+        root_used.password_last_used = at("2026-05-30T00:00:00Z");
+        let reasons = |now: &str| {
+            let mut snapshot = snap(vec![root_used.clone(), stale.clone()]);
+            if let Collected::Ok(r) = &mut snapshot.credentials {
+                r.generated_at = DateTime::parse_from_rfc3339(now)
+                    .map(|d| d.with_timezone(&Utc))
+                    .expect("now");
+            }
+            [
+                unused_credentials(&snapshot, &s),
+                key_rotation(&snapshot, &s),
+                root_recent_use(&snapshot, &s),
+            ]
+            .into_iter()
+            .map(|st| match st {
+                CheckStatus::Evaluated { verdicts } => verdicts
+                    .iter()
+                    .filter(|v| !v.passed)
+                    .map(|v| v.reason.clone())
+                    .collect::<Vec<_>>(),
+                other => panic!("not evaluated: {other:?}"),
+            })
+            .collect::<Vec<_>>()
+        };
+        let today = reasons("2026-06-01T00:00:00Z");
+        assert_eq!(today, reasons("2026-06-02T00:00:00Z"));
+        assert!(today.iter().all(|r| r.len() == 1), "{today:?}");
+        assert!(
+            today[0][0].contains("password last used 2026-01-10"),
+            "{today:?}"
+        );
+        assert!(
+            today[0][0].contains("access key 1 last used 2026-01-02"),
+            "{today:?}"
+        );
+        assert!(
+            today[1][0].contains("access key 1 last rotated 2025-12-01"),
+            "{today:?}"
+        );
+        assert!(
+            today[2][0].contains("password last used 2026-05-30"),
+            "{today:?}"
+        );
     }
 
     #[test]
