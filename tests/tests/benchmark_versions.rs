@@ -273,3 +273,145 @@ fn findings_of_two_versions_coexist_and_close_independently() {
         assert!(q.imported >= p.imported + p.unchanged, "{q:?} vs {p:?}");
     });
 }
+
+/// Puts and starts a recorder of every supported type in one account and region, recording
+/// global resource types (IAM) or not.
+async fn record_config(base: &aws_config::SdkConfig, account: &str, region: &str, global: bool) {
+    use aws_sdk_config::types::{ConfigurationRecorder, DeliveryChannel, RecordingGroup};
+    let cfg = member_config(base, account, region).await;
+    let bucket = format!("config-{account}-{region}");
+    let s3 = aws_sdk_s3::Client::new(&cfg);
+    let mut create = s3.create_bucket().bucket(&bucket);
+    if region != "us-east-1" {
+        create = create.create_bucket_configuration(
+            aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::from(region))
+                .build(),
+        );
+    }
+    if s3.head_bucket().bucket(&bucket).send().await.is_err() {
+        create.send().await.expect("config bucket");
+    }
+    let config = aws_sdk_config::Client::new(&cfg);
+    config
+        .put_configuration_recorder()
+        .configuration_recorder(
+            ConfigurationRecorder::builder()
+                .name("default")
+                .role_arn(format!("arn:aws:iam::{account}:role/config-recorder"))
+                .recording_group(
+                    RecordingGroup::builder()
+                        .all_supported(true)
+                        .include_global_resource_types(global)
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect("recorder");
+    config
+        .put_delivery_channel()
+        .delivery_channel(
+            DeliveryChannel::builder()
+                .name("default")
+                .s3_bucket_name(&bucket)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("delivery channel");
+    config
+        .start_configuration_recorder()
+        .configuration_recorder_name("default")
+        .send()
+        .await
+        .expect("start recorder");
+}
+
+/// CIS 3.3 (v7.0.0 4.3) asks for global resource types in the account's recording: once, in
+/// any region. Judged over all of an account's regions and published in its home region.
+#[test]
+fn cis_3_3_needs_global_resource_types_recorded_in_one_region() {
+    rampart_testbed::block_on(async {
+        const OTHER: &str = "us-east-1";
+        let emu = Emulator::start().expect("emulator");
+        let base = emu.sdk_config(REGION).await;
+        let org = fixtures::create_org(
+            &base,
+            &[Profile::default(), Profile::default(), Profile::default()],
+            &[REGION, OTHER],
+        )
+        .await
+        .expect("org");
+        fixtures::enable_security_hub(&base, &org)
+            .await
+            .expect("enable hub");
+        let (global_once, regional_only, none) =
+            (&org.members[0].id, &org.members[1].id, &org.members[2].id);
+        // Records in both regions, global types only in the second one.
+        record_config(&base, global_once, REGION, false).await;
+        record_config(&base, global_once, OTHER, true).await;
+        // Records in both regions, never global types.
+        record_config(&base, regional_only, REGION, false).await;
+        record_config(&base, regional_only, OTHER, false).await;
+
+        let run = |id: &'static str| {
+            let sessions = sessions(&base, id);
+            let targets = org.targets();
+            let plan = complete(&org.regions, id, &[&CIS_V3_0_0, &CIS_V7_0_0]);
+            async move { fleet::run(&sessions, &targets, &plan).await }
+        };
+        let report = run("cis33").await;
+        let verdict = |report: &fleet::FleetReport, account: &str| {
+            let a = report
+                .accounts
+                .iter()
+                .find(|a| a.account_id == account)
+                .expect("account");
+            let outcomes: Vec<_> = a
+                .outcomes
+                .iter()
+                .filter(|o| o.check_id == "config.global-resource-types")
+                .collect();
+            // One judgement per account, not one per region.
+            assert_eq!(outcomes.len(), 1, "{account}: {outcomes:?}");
+            match &outcomes[0].status {
+                rampart_common::CheckStatus::Evaluated { verdicts } => {
+                    verdicts.iter().all(|v| v.passed)
+                }
+                other => panic!("{account}: not evaluated: {other:?}"),
+            }
+        };
+        assert!(verdict(&report, global_once));
+        assert!(!verdict(&report, regional_only));
+        assert!(!verdict(&report, none));
+
+        // What each member's Security Hub shows for 3.3 (v3.0.0) and 4.3 (v7.0.0).
+        let status = |fs: &[Finding], b: &Benchmark, id: &str| -> Vec<String> {
+            cell(fs, b, id)
+                .iter()
+                .filter(|f| f.check_id() == Some("config.global-resource-types"))
+                .map(|f| f.compliance.status.clone())
+                .collect()
+        };
+        for (account, want) in [
+            (global_once, "PASSED"),
+            (regional_only, "FAILED"),
+            (none, "FAILED"),
+        ] {
+            let fs = findings_in(&base, account, REGION).await.expect("findings");
+            assert_eq!(status(&fs, &CIS_V3_0_0, "3.3"), vec![want], "{account}");
+            assert_eq!(status(&fs, &CIS_V7_0_0, "4.3"), vec![want], "{account}");
+        }
+
+        // The account that fixes its recording passes on the next run; its finding follows.
+        record_config(&base, regional_only, OTHER, true).await;
+        let report = run("cis33-2").await;
+        assert!(verdict(&report, regional_only));
+        let fs = findings_in(&base, regional_only, REGION)
+            .await
+            .expect("findings");
+        assert_eq!(status(&fs, &CIS_V3_0_0, "3.3"), vec!["PASSED"]);
+    });
+}
