@@ -1250,6 +1250,22 @@ def application():
     return AccessAnalyzer(RpcV2CborTranslator(app))
 
 
+class Identity:
+    """Answers `GET /__rampart/pid` with this process's id, so the test harness can tell its
+    own emulator from another one that took the same port first (two tests picking one free
+    port: the second emulator fails to bind while its harness reaches the first)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO") == "/__rampart/pid":
+            body = str(os.getpid()).encode()
+            start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+            return [body]
+        return self.app(environ, start_response)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description="moto server with Rampart's emulator fixes")
     parser.add_argument("-H", "--host", default="127.0.0.1")
@@ -1260,7 +1276,7 @@ def main(argv=None):
     run_simple(
         args.host,
         args.port,
-        application(),
+        Identity(application()),
         threaded=True,
         use_reloader=False,
         request_handler=MotoRequestHandler,

@@ -241,8 +241,22 @@ impl Emulator {
                     self.port
                 );
             }
-            if TcpStream::connect((host, self.port)).is_ok() {
-                return Ok(());
+            if let Ok(stream) = TcpStream::connect((host, self.port)) {
+                // Something listens; it must be this emulator, not another test's that holds
+                // the port this one failed to bind.
+                match served_pid(stream) {
+                    Some(pid) if pid == self.child.id() => return Ok(()),
+                    Some(other) => {
+                        let _ = self.child.kill();
+                        let _ = self.child.wait();
+                        anyhow::bail!(
+                            "port {} is held by another emulator (pid {other})",
+                            self.port
+                        );
+                    }
+                    // Listening but not answering yet.
+                    None => {}
+                }
             }
             if start.elapsed() > timeout {
                 anyhow::bail!(
@@ -297,4 +311,21 @@ impl Drop for Emulator {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The process id the emulator on `stream` reports (`GET /__rampart/pid`, see the launcher's
+/// `Identity`), or `None` when it does not answer yet.
+fn served_pid(mut stream: TcpStream) -> Option<u32> {
+    use std::io::{Read, Write};
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    stream
+        .write_all(b"GET /__rampart/pid HTTP/1.0\r\nHost: localhost\r\n\r\n")
+        .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    let (head, body) = response.split_once("\r\n\r\n")?;
+    if !head.starts_with("HTTP/1.0 200") && !head.starts_with("HTTP/1.1 200") {
+        return None;
+    }
+    body.trim().parse().ok()
 }

@@ -1388,3 +1388,25 @@ fn a_new_trail_records_all_management_events() {
         assert_eq!(sel.advanced_event_selectors().len(), 1);
     });
 }
+
+/// An emulator that cannot bind its port while another one listens there is not mistaken for
+/// it: two tests that picked the same free port once shared one emulator, and the first to
+/// finish stopped it under the other (connection refused mid-test).
+#[test]
+fn an_emulator_is_never_mistaken_for_another_on_the_same_port() {
+    let first = Emulator::start().expect("emulator");
+    let port = first.port;
+    let second = Emulator::launch(&rampart_testbed::emulator::Launch {
+        host: "127.0.0.1".into(),
+        port: Some(port),
+        load_managed_policies: Some(false),
+        show_log: false,
+    });
+    let err = second.expect_err("the second emulator cannot own a taken port");
+    assert!(
+        err.to_string().contains("another emulator") || err.to_string().contains("exited early"),
+        "{err}"
+    );
+    // The first one still answers.
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_ok());
+}
