@@ -4,6 +4,7 @@
 //! variable (the CLI layers flag > environment > file > default). docs/configuration.md
 //! documents each key; keep the two in step.
 
+use clap::builder::BoolishValueParser;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use thiserror::Error;
@@ -35,83 +36,138 @@ pub enum RegionSelection {
     List(Vec<String>),
 }
 
-/// The configuration file. Unset keys take the documented defaults.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// Every configuration option, defined once: the TOML schema (serde), the command-line flags
+/// and the `RAMPART_*` environment variables (clap; the doc comments are the flags' help).
+/// Unset keys take the documented defaults (docs/configuration.md, held to this by a test).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, clap::Args)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    /// Name of the role assumed in each member account.
+    /// Role assumed in each member account [default: OrganizationAccountAccessRole].
+    #[arg(long = "role", global = true, env = "RAMPART_ROLE_NAME", help_heading = FLEET)]
     pub role_name: Option<String>,
     /// ExternalId passed to sts:AssumeRole.
+    #[arg(long, global = true, env = "RAMPART_EXTERNAL_ID", help_heading = FLEET)]
     pub external_id: Option<String>,
-    /// Regions to assess: a list, or absent / `["all"]` for every enabled region.
+    /// Regions to assess, comma-separated, or `all` for every enabled region.
+    #[arg(long, global = true, value_delimiter = ',', env = "RAMPART_REGIONS", help_heading = FLEET)]
     pub regions: Option<Vec<String>>,
-    /// Region that receives findings of global (account-level) checks. Default: the first region.
+    /// Region receiving account-level findings [default: first assessed region].
+    #[arg(long, global = true, env = "RAMPART_HOME_REGION", help_heading = FLEET)]
     pub home_region: Option<String>,
-    /// Only these account ids (default: every ACTIVE account).
+    /// Only these account ids, comma-separated [default: every ACTIVE account].
+    #[arg(long, global = true, value_delimiter = ',', env = "RAMPART_INCLUDE_ACCOUNTS", help_heading = FLEET)]
     pub include_accounts: Option<Vec<String>>,
-    /// Never these account ids.
+    /// Never these account ids, comma-separated.
+    #[arg(long, global = true, value_delimiter = ',', env = "RAMPART_EXCLUDE_ACCOUNTS", help_heading = FLEET)]
     pub exclude_accounts: Option<Vec<String>>,
     /// Only accounts under these OUs (ids `ou-...` or the root `r-...`), recursively.
+    #[arg(long, global = true, value_delimiter = ',', env = "RAMPART_INCLUDE_OUS", help_heading = FLEET)]
     pub include_ous: Option<Vec<String>>,
     /// Never accounts under these OUs, recursively.
+    #[arg(long, global = true, value_delimiter = ',', env = "RAMPART_EXCLUDE_OUS", help_heading = FLEET)]
     pub exclude_ous: Option<Vec<String>>,
-    /// Accounts assessed at once.
+    /// Accounts assessed at once [default: 16].
+    #[arg(long, global = true, env = "RAMPART_CONCURRENCY", help_heading = FLEET)]
     pub concurrency: Option<usize>,
-    /// API requests per second per account-region (token bucket).
+    /// API requests per second per account-region (token bucket) [default: 10].
+    #[arg(long, global = true, env = "RAMPART_RATE_LIMIT", help_heading = FLEET)]
     pub rate_limit: Option<f64>,
-    /// Burst size of that bucket.
+    /// Burst size of that bucket [default: 20].
+    #[arg(long, global = true, env = "RAMPART_RATE_BURST", help_heading = FLEET)]
     pub rate_burst: Option<u32>,
-    /// SDK retry mode: `standard` or `adaptive`.
+    /// SDK retry mode: standard or adaptive [default: adaptive].
+    #[arg(long, global = true, env = "RAMPART_RETRY_MODE", help_heading = FLEET)]
     pub retry_mode: Option<String>,
-    /// SDK max attempts per request (first try included).
+    /// SDK attempts per request, first try included [default: 5].
+    #[arg(long, global = true, env = "RAMPART_MAX_ATTEMPTS", help_heading = FLEET)]
     pub max_attempts: Option<u32>,
-    /// Lifetime of assumed-role sessions, seconds (900-43200); refreshed before expiry.
+    /// Assumed-role session lifetime in seconds, 900-43200 [default: 3600]; refreshed before
+    /// expiry.
+    #[arg(long, global = true, env = "RAMPART_SESSION_DURATION_SECS", help_heading = FLEET)]
     pub session_duration_secs: Option<u32>,
-    /// Publish findings to each member's Security Hub.
+    /// Publish findings to each member's Security Hub and close stale ones (`--publish`, or
+    /// `--publish=false` over the file).
+    #[arg(long, global = true, env = "RAMPART_PUBLISH", num_args = 0..=1, require_equals = true,
+          default_missing_value = "true", value_parser = BoolishValueParser::new(), help_heading = ASSESS)]
     pub publish: Option<bool>,
-    /// Enable Security Hub in accounts where it is off (only when asked).
+    /// Enable Security Hub where it is off (otherwise such regions are reported, not changed).
+    #[arg(long, global = true, env = "RAMPART_ENABLE_SECURITY_HUB", num_args = 0..=1, require_equals = true,
+          default_missing_value = "true", value_parser = BoolishValueParser::new(), help_heading = ASSESS)]
     pub enable_security_hub: Option<bool>,
-    /// Lowest severity of a failure that makes `assess` exit 1 (`none` to never).
+    /// Lowest severity of a failure that makes `assess`/`evaluate` exit 1: none, informational,
+    /// low, medium, high, critical [default: low].
+    #[arg(long, global = true, env = "RAMPART_FAIL_ON", help_heading = ASSESS)]
     pub fail_on: Option<String>,
-    /// Event-driven response (`[response]` table).
+    /// Event-driven response (`[response]` table; file only).
+    #[arg(skip)]
     pub response: Option<crate::response::ResponseConfig>,
-    /// CIS thresholds (`[thresholds]` table); unset keys keep the CIS defaults.
+    /// CIS thresholds (`[thresholds]` table; file only); unset keys keep the CIS defaults.
+    #[arg(skip)]
     pub thresholds: Option<Thresholds>,
-    /// S3 bucket (in the hub region) receiving the HTML report of each `assess` run.
+    /// Upload the HTML report of each run to this S3 bucket (hub account, hub region) and print
+    /// a pre-signed URL to it.
+    #[arg(long, global = true, value_name = "BUCKET", env = "RAMPART_REPORT_BUCKET", help_heading = REPORT)]
     pub report_bucket: Option<String>,
-    /// Key prefix of uploaded reports.
+    /// Key prefix of uploaded reports [default: rampart-reports].
+    #[arg(long, global = true, value_name = "PREFIX", env = "RAMPART_REPORT_PREFIX", help_heading = REPORT)]
     pub report_prefix: Option<String>,
-    /// Lifetime of the report's pre-signed URL, hours (1-168: SigV4's 7-day maximum).
+    /// Hours the report's pre-signed URL is valid, 1-168 (SigV4's 7-day maximum) [default: 168].
+    #[arg(long, global = true, value_name = "HOURS", env = "RAMPART_REPORT_URL_HOURS", help_heading = REPORT)]
     pub report_url_hours: Option<u32>,
-    /// KMS key (id, ARN or alias) for SSE-KMS on the report; SSE-S3 (AES256) when unset.
+    /// KMS key (id, ARN or alias) for SSE-KMS on the report [default: SSE-S3].
+    #[arg(long, global = true, value_name = "KEY", env = "RAMPART_REPORT_KMS_KEY", help_heading = REPORT)]
     pub report_kms_key: Option<String>,
-    /// Benchmark versions to assess (`cis-3.0.0` ... `cis-7.0.0`), several at once allowed.
-    /// Default: the newest.
+    /// CIS AWS Foundations Benchmark versions, comma-separated: cis-3.0.0, cis-4.0.1,
+    /// cis-5.0.0, cis-6.0.0, cis-7.0.0 [default: cis-7.0.0; `evaluate`/`diff`: the run's].
+    #[arg(long, global = true, value_delimiter = ',', env = "RAMPART_BENCHMARK", help_heading = ASSESS)]
     pub benchmark: Option<Vec<String>>,
-    /// Publish only FAILED findings (and close stale ones), as before PASSED and
-    /// NOT_AVAILABLE findings were published.
+    /// Publish FAILED findings only (no PASSED or NOT_AVAILABLE findings), closing stale ones.
+    #[arg(long, global = true, env = "RAMPART_ONLY_FAILED", num_args = 0..=1, require_equals = true,
+          default_missing_value = "true", value_parser = BoolishValueParser::new(), help_heading = ASSESS)]
     pub only_failed: Option<bool>,
-    /// An unchanged finding is re-imported once its last import is this many days old, so
-    /// Security Hub (which deletes findings not updated for 90 days) keeps it (1-89).
+    /// Re-import an unchanged finding once its last import is this many days old, so Security
+    /// Hub (which deletes findings not updated for 90 days) keeps it; 1-89 [default: 75].
+    #[arg(long, global = true, value_name = "DAYS", env = "RAMPART_FINDING_REFRESH_DAYS", help_heading = ASSESS)]
     pub finding_refresh_days: Option<u32>,
 }
+
+/// Help headings of the configuration flags.
+const FLEET: &str = "Fleet options";
+const ASSESS: &str = "Assessment options";
+const REPORT: &str = "Report options";
 
 /// Security Hub deletes a finding that has not been updated for this many days.
 pub const SECURITY_HUB_FINDING_RETENTION_DAYS: u32 = 90;
 /// Default age at which an unchanged finding is re-imported anyway.
 pub const DEFAULT_FINDING_REFRESH_DAYS: u32 = 75;
 
-/// The CIS thresholds a check compares against. Unset keys keep the CIS v3.0.0 values:
-/// 14 characters (1.8), 24 passwords (1.9), 45 days unused (1.12), 90 days key age (1.14),
-/// 30 days root use (1.7).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// The CIS thresholds the checks (and remediations) compare against: the `[thresholds]` table
+/// of the file, where unset keys keep the CIS values.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Thresholds {
-    pub password_min_length: Option<i32>,
-    pub password_reuse_prevention: Option<i32>,
-    pub unused_credential_days: Option<i64>,
-    pub key_rotation_days: Option<i64>,
-    pub root_use_days: Option<i64>,
+    /// Minimum password length (CIS 1.8: 14).
+    pub password_min_length: i32,
+    /// Passwords remembered (CIS 1.9: 24).
+    pub password_reuse_prevention: i32,
+    /// Credentials idle this many days or more fail (CIS 1.12: 45).
+    pub unused_credential_days: i64,
+    /// Active keys older than this fail (CIS 1.14: 90).
+    pub key_rotation_days: i64,
+    /// Root use within this many days fails (CIS 1.7: 30).
+    pub root_use_days: i64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            password_min_length: 14,
+            password_reuse_prevention: 24,
+            unused_credential_days: 45,
+            key_rotation_days: 90,
+            root_use_days: 30,
+        }
+    }
 }
 
 impl Thresholds {
@@ -121,25 +177,29 @@ impl Thresholds {
                 "thresholds.{key} must be within {lo}..={hi}, got {v}"
             )))
         };
-        if let Some(v) = self.password_min_length {
-            if !(6..=128).contains(&v) {
-                return bad("password_min_length", i64::from(v), 6, 128);
-            }
+        if !(6..=128).contains(&self.password_min_length) {
+            return bad(
+                "password_min_length",
+                i64::from(self.password_min_length),
+                6,
+                128,
+            );
         }
-        if let Some(v) = self.password_reuse_prevention {
-            if !(1..=24).contains(&v) {
-                return bad("password_reuse_prevention", i64::from(v), 1, 24);
-            }
+        if !(1..=24).contains(&self.password_reuse_prevention) {
+            return bad(
+                "password_reuse_prevention",
+                i64::from(self.password_reuse_prevention),
+                1,
+                24,
+            );
         }
         for (key, v) in [
             ("unused_credential_days", self.unused_credential_days),
             ("key_rotation_days", self.key_rotation_days),
             ("root_use_days", self.root_use_days),
         ] {
-            if let Some(v) = v {
-                if !(1..=3650).contains(&v) {
-                    return bad(key, v, 1, 3650);
-                }
+            if !(1..=3650).contains(&v) {
+                return bad(key, v, 1, 3650);
             }
         }
         Ok(())
@@ -169,36 +229,22 @@ impl Config {
         toml::from_str(text).map_err(|e| e.to_string().trim().to_string())
     }
 
-    /// Values set here win over `base` (used to layer flags/env over the file).
-    pub fn overlay(self, base: Config) -> Config {
-        Config {
-            role_name: self.role_name.or(base.role_name),
-            external_id: self.external_id.or(base.external_id),
-            regions: self.regions.or(base.regions),
-            home_region: self.home_region.or(base.home_region),
-            include_accounts: self.include_accounts.or(base.include_accounts),
-            exclude_accounts: self.exclude_accounts.or(base.exclude_accounts),
-            include_ous: self.include_ous.or(base.include_ous),
-            exclude_ous: self.exclude_ous.or(base.exclude_ous),
-            concurrency: self.concurrency.or(base.concurrency),
-            rate_limit: self.rate_limit.or(base.rate_limit),
-            rate_burst: self.rate_burst.or(base.rate_burst),
-            retry_mode: self.retry_mode.or(base.retry_mode),
-            max_attempts: self.max_attempts.or(base.max_attempts),
-            session_duration_secs: self.session_duration_secs.or(base.session_duration_secs),
-            publish: self.publish.or(base.publish),
-            enable_security_hub: self.enable_security_hub.or(base.enable_security_hub),
-            fail_on: self.fail_on.or(base.fail_on),
-            response: self.response.or(base.response),
-            thresholds: self.thresholds.or(base.thresholds),
-            report_bucket: self.report_bucket.or(base.report_bucket),
-            report_prefix: self.report_prefix.or(base.report_prefix),
-            report_url_hours: self.report_url_hours.or(base.report_url_hours),
-            report_kms_key: self.report_kms_key.or(base.report_kms_key),
-            benchmark: self.benchmark.or(base.benchmark),
-            only_failed: self.only_failed.or(base.only_failed),
-            finding_refresh_days: self.finding_refresh_days.or(base.finding_refresh_days),
+    /// Values set here win over `base` (used to layer flags/env over the file), key by key,
+    /// so an option added to [`Config`] takes part without being named here.
+    pub fn overlay(self, base: Config) -> Result<Config, ConfigError> {
+        let invalid = |e: serde_json::Error| ConfigError::Invalid(format!("layering: {e}"));
+        let top = serde_json::to_value(self).map_err(invalid)?;
+        let mut merged = serde_json::to_value(base).map_err(invalid)?;
+        if let (serde_json::Value::Object(top), serde_json::Value::Object(merged)) =
+            (top, &mut merged)
+        {
+            for (key, value) in top {
+                if !value.is_null() {
+                    merged.insert(key, value);
+                }
+            }
         }
+        serde_json::from_value(merged).map_err(invalid)
     }
 
     pub fn report_prefix(&self) -> &str {
@@ -350,6 +396,20 @@ impl Config {
         Ok(())
     }
 
+    /// The `[thresholds]` table, the CIS values if absent.
+    pub fn effective_thresholds(&self) -> Thresholds {
+        self.thresholds.clone().unwrap_or_default()
+    }
+
+    /// Flags and environment (`self`) over the file, both validated: a flag value JSON cannot
+    /// carry (a NaN rate) is named before layering could drop it.
+    pub fn layered(self, file: Config) -> Result<Config, ConfigError> {
+        self.validate()?;
+        let cfg = self.overlay(file)?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
     /// The `[response]` table, defaults if absent.
     pub fn response(&self) -> crate::response::ResponseConfig {
         self.response.clone().unwrap_or_default()
@@ -495,7 +555,7 @@ log_file_validation = true
             role_name: Some("Flag".into()),
             ..Default::default()
         };
-        let c = flags.overlay(file);
+        let c = flags.overlay(file).unwrap();
         assert_eq!(c.role_name(), "Flag");
         assert_eq!(c.concurrency(), 4);
         assert_eq!(Config::default().role_name(), DEFAULT_ROLE_NAME);
@@ -507,5 +567,196 @@ log_file_validation = true
             .region_selection(),
             RegionSelection::AllEnabled
         );
+    }
+
+    /// A command line made of the options alone.
+    #[derive(Debug, clap::Parser)]
+    struct Flags {
+        #[command(flatten)]
+        options: Config,
+    }
+
+    fn flags(args: &[&str]) -> Result<Config, clap::Error> {
+        use clap::Parser;
+        Flags::try_parse_from(std::iter::once("rampart").chain(args.iter().copied()))
+            .map(|f| f.options)
+    }
+
+    /// Every key of the schema, as the file spells it.
+    fn keys() -> Vec<String> {
+        match serde_json::to_value(Config::default()) {
+            Ok(serde_json::Value::Object(m)) => m.keys().cloned().collect(),
+            other => panic!("not an object: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_flag_is_named_after_its_key_and_documented() {
+        use clap::CommandFactory;
+        let docs = include_str!("../../docs/configuration.md");
+        let cmd = Flags::command();
+        let mut flagged = Vec::new();
+        for arg in cmd.get_arguments().filter(|a| a.get_id() != "help") {
+            let key = arg.get_id().as_str();
+            flagged.push(key.to_string());
+            let long = arg.get_long().expect("every option has a long flag");
+            let expected_long = if key == "role_name" {
+                "role".to_string()
+            } else {
+                key.replace('_', "-")
+            };
+            assert_eq!(long, expected_long, "{key}");
+            let env = arg
+                .get_env()
+                .and_then(|e| e.to_str())
+                .expect("every option has an environment variable");
+            assert_eq!(env, format!("RAMPART_{}", key.to_uppercase()), "{key}");
+            assert!(arg.is_global_set(), "{key} is accepted by every command");
+            // The documentation's row for the key names the same flag and variable.
+            let row = docs
+                .lines()
+                .find(|l| l.starts_with(&format!("| `{key}` |")))
+                .unwrap_or_else(|| panic!("docs/configuration.md has no row for {key}"));
+            assert!(row.contains(&format!("`--{long}")), "{key}: {row}");
+            assert!(row.contains(&format!("`{env}`")), "{key}: {row}");
+        }
+        // Every key of the file is a flag, except the two tables.
+        for key in keys() {
+            if key == "response" || key == "thresholds" {
+                continue;
+            }
+            assert!(flagged.contains(&key), "{key} has no flag");
+        }
+        for key in ["password_min_length", "root_use_days", "audit_table"] {
+            assert!(docs.contains(&format!("| `{key}` |")), "{key}");
+        }
+    }
+
+    #[test]
+    fn flags_parse_into_the_same_options_as_the_file() {
+        let c = flags(&[
+            "--role",
+            "R",
+            "--regions",
+            "eu-west-1,us-east-1",
+            "--publish",
+            "--only-failed=false",
+            "--benchmark",
+            "cis-3.0.0,cis-7.0.0",
+            "--finding-refresh-days",
+            "30",
+        ])
+        .unwrap();
+        let file = Config::parse(
+            r#"
+role_name = "R"
+regions = ["eu-west-1", "us-east-1"]
+publish = true
+only_failed = false
+benchmark = ["cis-3.0.0", "cis-7.0.0"]
+finding_refresh_days = 30
+"#,
+        )
+        .unwrap();
+        assert_eq!(c, file);
+        // A switch given alone is true; absent, the file decides.
+        assert_eq!(flags(&[]).unwrap().publish, None);
+        assert_eq!(
+            flags(&["--enable-security-hub"])
+                .unwrap()
+                .enable_security_hub,
+            Some(true)
+        );
+        // A switch never swallows the next word (a subcommand).
+        assert!(flags(&["--publish", "yes"]).is_err());
+        let err = flags(&["--publish=maybe"]).unwrap_err().to_string();
+        assert!(err.contains("maybe"), "{err}");
+    }
+
+    #[test]
+    fn layering_takes_every_key_from_the_upper_layer() {
+        // A file with every key set; flags that set every flagged key differently.
+        let file = Config::parse(
+            r#"
+role_name = "File"
+external_id = "file-id"
+regions = ["eu-west-1"]
+home_region = "eu-west-1"
+include_accounts = ["111122223333"]
+exclude_accounts = ["444455556666"]
+include_ous = ["ou-file"]
+exclude_ous = ["ou-file2"]
+concurrency = 1
+rate_limit = 1.0
+rate_burst = 1
+retry_mode = "standard"
+max_attempts = 1
+session_duration_secs = 900
+publish = false
+enable_security_hub = false
+fail_on = "high"
+report_bucket = "file-bucket"
+report_prefix = "file"
+report_url_hours = 1
+report_kms_key = "alias/file"
+benchmark = ["cis-3.0.0"]
+only_failed = false
+finding_refresh_days = 10
+[thresholds]
+key_rotation_days = 60
+[response]
+role_name = "FileResponder"
+"#,
+        )
+        .unwrap();
+        let top = flags(&[
+            "--role=Flag",
+            "--external-id=flag-id",
+            "--regions=us-east-1",
+            "--home-region=us-east-1",
+            "--include-accounts=222222222222",
+            "--exclude-accounts=333333333333",
+            "--include-ous=ou-flag",
+            "--exclude-ous=ou-flag2",
+            "--concurrency=2",
+            "--rate-limit=2",
+            "--rate-burst=2",
+            "--retry-mode=adaptive",
+            "--max-attempts=2",
+            "--session-duration-secs=1000",
+            "--publish",
+            "--enable-security-hub",
+            "--fail-on=low",
+            "--report-bucket=flag-bucket",
+            "--report-prefix=flag",
+            "--report-url-hours=2",
+            "--report-kms-key=alias/flag",
+            "--benchmark=cis-7.0.0",
+            "--only-failed",
+            "--finding-refresh-days=20",
+        ])
+        .unwrap();
+        let c = top.clone().layered(file.clone()).unwrap();
+        let (c, top, file) = (
+            serde_json::to_value(c).unwrap(),
+            serde_json::to_value(top).unwrap(),
+            serde_json::to_value(file).unwrap(),
+        );
+        for key in keys() {
+            let want = if top[&key].is_null() {
+                &file[&key]
+            } else {
+                &top[&key]
+            };
+            assert!(!want.is_null(), "{key} was set in neither layer");
+            assert_eq!(&c[&key], want, "{key}");
+        }
+        // A value layering could not carry is rejected by name, not dropped.
+        let err = flags(&["--rate-limit=NaN"])
+            .unwrap()
+            .layered(Config::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("rate_limit"), "{err}");
     }
 }

@@ -23,30 +23,14 @@ use rampart_member::config_rule::{self, Invocation, RuleError};
 use serde_json::{json, Value};
 use thiserror::Error;
 
-/// The Lambda's settings: the CLI's global options plus the `assess` options that make sense
-/// without a terminal, all read from the environment.
+/// The Lambda's settings: the CLI's global options, which carry every configuration option
+/// (`RAMPART_*` variables), read from the environment. On scheduled runs `publish` defaults to
+/// true; Config rule runs publish only when the rule parameter `publish` is true.
 #[derive(Debug, Parser)]
 #[command(name = "rampart-assess-lambda")]
 pub struct LambdaArgs {
     #[command(flatten)]
     pub global: GlobalArgs,
-    /// Publish findings on scheduled runs [default: true]. Config rule runs publish only when
-    /// the rule parameter `publish` is true.
-    #[arg(long, env = "RAMPART_PUBLISH")]
-    pub publish: Option<bool>,
-    #[arg(long, env = "RAMPART_ENABLE_SECURITY_HUB")]
-    pub enable_security_hub: Option<bool>,
-    /// Publish FAILED findings only.
-    #[arg(long, env = "RAMPART_ONLY_FAILED")]
-    pub only_failed: Option<bool>,
-    #[arg(long, env = "RAMPART_REPORT_BUCKET")]
-    pub report_bucket: Option<String>,
-    #[arg(long, env = "RAMPART_REPORT_PREFIX")]
-    pub report_prefix: Option<String>,
-    #[arg(long, env = "RAMPART_REPORT_URL_HOURS")]
-    pub report_url_hours: Option<u32>,
-    #[arg(long, env = "RAMPART_REPORT_KMS_KEY")]
-    pub report_kms_key: Option<String>,
 }
 
 #[derive(Debug, Error)]
@@ -92,21 +76,7 @@ pub fn classify(payload: &Value) -> Result<Trigger, LambdaError> {
 impl LambdaArgs {
     /// Flags/environment over the config file, validated.
     pub fn config(&self) -> Result<Config, CliError> {
-        let file = match &self.global.config {
-            Some(p) => Config::load(p)?,
-            None => Config::default(),
-        };
-        let mut flags = self.global.as_config();
-        flags.publish = self.publish;
-        flags.enable_security_hub = self.enable_security_hub;
-        flags.only_failed = self.only_failed;
-        flags.report_bucket = self.report_bucket.clone();
-        flags.report_prefix = self.report_prefix.clone();
-        flags.report_url_hours = self.report_url_hours;
-        flags.report_kms_key = self.report_kms_key.clone();
-        let cfg = flags.overlay(file);
-        cfg.validate()?;
-        Ok(cfg)
+        crate::cli::effective_config(&self.global)
     }
 }
 
@@ -274,13 +244,12 @@ mod tests {
             "rampart-assess-lambda",
             "--regions",
             "us-east-1,eu-west-1",
-            "--publish",
-            "false",
+            "--publish=false",
             "--report-url-hours",
             "200",
         ])
         .expect("parse");
-        assert_eq!(args.publish, Some(false));
+        assert_eq!(args.global.options.publish, Some(false));
         let err = args
             .config()
             .expect_err("200 hours is too long")

@@ -9,7 +9,6 @@ use crate::report_upload;
 use crate::respond::{self, HubIdentity, MemberAccess, Responder};
 use crate::session::{self, SessionSpec, Sessions};
 use rampart_common::Config;
-use rampart_member::checks::Settings;
 use rampart_member::regions;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -131,7 +130,7 @@ pub fn plan_for(fleet: &Fleet, run_id: &str, snapshot_dir: Option<PathBuf>) -> F
         rate_burst: fleet.cfg.rate_burst(),
         publish: fleet.cfg.publish.unwrap_or(false),
         enable_security_hub: fleet.cfg.enable_security_hub.unwrap_or(false),
-        settings: Settings::from_thresholds(fleet.cfg.thresholds.as_ref()),
+        settings: fleet.cfg.effective_thresholds(),
         run_id: run_id.to_string(),
         now: crate::time::now(),
         snapshot_dir,
@@ -233,12 +232,12 @@ pub async fn responder(
         ),
         benchmarks: cfg.benchmarks(),
         home_region,
-        settings: Settings::from_thresholds(cfg.thresholds.as_ref()),
+        settings: cfg.effective_thresholds(),
         publish: true,
     };
     Ok(
         Responder::new(base, identity, access, rcfg, cfg.role_name(), plan)
-            .with_settings(Settings::from_thresholds(cfg.thresholds.as_ref()))
+            .with_settings(cfg.effective_thresholds())
             .with_reassess(reassess),
     )
 }

@@ -117,7 +117,7 @@ fn report_is_uploaded_encrypted_and_served_by_its_presigned_url() {
         let (status, body) = http_get(&url);
         assert!(status.contains(" 200 "), "{status}");
         assert!(body.starts_with("<!DOCTYPE html>"), "{body}");
-        assert!(body.contains("id=\"heatmap\"") && body.contains("123456789012"));
+        assert!(body.contains("class=\"heatmap\"") && body.contains("123456789012"));
 
         // SSE-KMS when a key is given; temporary credentials without a known expiry are
         // called out.

@@ -13,7 +13,6 @@ use crate::snapshots;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use rampart_common::{Config, Severity};
-use rampart_member::checks::Settings;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -43,7 +42,7 @@ pub enum ReportFormat {
     Json,
     /// One row per verdict.
     Csv,
-    /// The ASFF findings array the publisher would import (FAILED findings only).
+    /// The ASFF findings array the publisher would import (FAILED only with `--only-failed`).
     Asff,
 }
 
@@ -62,15 +61,6 @@ pub struct GlobalArgs {
     /// AWS profile of the hub's credentials.
     #[arg(long, global = true, env = "AWS_PROFILE")]
     pub profile: Option<String>,
-    /// Regions to assess, comma-separated, or `all` for every enabled region.
-    #[arg(long, global = true, value_delimiter = ',', env = "RAMPART_REGIONS")]
-    pub regions: Option<Vec<String>>,
-    /// Role assumed in each member account [default: OrganizationAccountAccessRole].
-    #[arg(long = "role", global = true, env = "RAMPART_ROLE_NAME")]
-    pub role_name: Option<String>,
-    /// ExternalId for sts:AssumeRole.
-    #[arg(long, global = true, env = "RAMPART_EXTERNAL_ID")]
-    pub external_id: Option<String>,
     /// TOML config file (see docs/configuration.md).
     #[arg(long, global = true, env = "RAMPART_CONFIG")]
     pub config: Option<PathBuf>,
@@ -88,63 +78,9 @@ pub struct GlobalArgs {
     /// More logging (-v debug, -vv trace).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
-    /// Region receiving account-level findings [default: first assessed region].
-    #[arg(long, global = true, env = "RAMPART_HOME_REGION")]
-    pub home_region: Option<String>,
-    /// Only these account ids (comma-separated).
-    #[arg(
-        long,
-        global = true,
-        value_delimiter = ',',
-        env = "RAMPART_INCLUDE_ACCOUNTS"
-    )]
-    pub include_accounts: Option<Vec<String>>,
-    /// Skip these account ids (comma-separated).
-    #[arg(
-        long,
-        global = true,
-        value_delimiter = ',',
-        env = "RAMPART_EXCLUDE_ACCOUNTS"
-    )]
-    pub exclude_accounts: Option<Vec<String>>,
-    /// Only accounts under these OUs (comma-separated ids).
-    #[arg(
-        long,
-        global = true,
-        value_delimiter = ',',
-        env = "RAMPART_INCLUDE_OUS"
-    )]
-    pub include_ous: Option<Vec<String>>,
-    /// Skip accounts under these OUs (comma-separated ids).
-    #[arg(
-        long,
-        global = true,
-        value_delimiter = ',',
-        env = "RAMPART_EXCLUDE_OUS"
-    )]
-    pub exclude_ous: Option<Vec<String>>,
-    /// Accounts assessed at once [default: 16].
-    #[arg(long, global = true, env = "RAMPART_CONCURRENCY")]
-    pub concurrency: Option<usize>,
-    /// API requests per second per account-region [default: 10].
-    #[arg(long, global = true, env = "RAMPART_RATE_LIMIT")]
-    pub rate_limit: Option<f64>,
-    /// Burst of that rate [default: 20].
-    #[arg(long, global = true, env = "RAMPART_RATE_BURST")]
-    pub rate_burst: Option<u32>,
-    /// SDK retry mode: standard or adaptive [default: adaptive].
-    #[arg(long, global = true, env = "RAMPART_RETRY_MODE")]
-    pub retry_mode: Option<String>,
-    /// SDK attempts per request [default: 5].
-    #[arg(long, global = true, env = "RAMPART_MAX_ATTEMPTS")]
-    pub max_attempts: Option<u32>,
-    /// Assumed-role session lifetime in seconds [default: 3600]; refreshed before expiry.
-    #[arg(long, global = true, env = "RAMPART_SESSION_DURATION_SECS")]
-    pub session_duration_secs: Option<u32>,
-    /// CIS AWS Foundations Benchmark versions, comma-separated: cis-3.0.0, cis-4.0.1,
-    /// cis-5.0.0, cis-6.0.0, cis-7.0.0 [default: cis-7.0.0; `evaluate`/`diff`: the run's].
-    #[arg(long, global = true, value_delimiter = ',', env = "RAMPART_BENCHMARK")]
-    pub benchmark: Option<Vec<String>>,
+    /// Every configuration option (flag, environment variable, file key: one definition).
+    #[command(flatten)]
+    pub options: Config,
 }
 
 #[derive(Debug, Subcommand)]
@@ -287,45 +223,21 @@ pub enum MfaCommand {
     },
 }
 
+/// What `assess` writes; what it does is configuration (`--publish`, `--report-bucket`, ...:
+/// [`Config`]).
 #[derive(Debug, Args)]
 pub struct AssessArgs {
-    /// Publish findings to each member account's Security Hub and close stale ones.
-    #[arg(long, env = "RAMPART_PUBLISH")]
-    pub publish: bool,
-    /// Enable Security Hub where it is off (otherwise such regions are reported, not changed).
-    #[arg(long, env = "RAMPART_ENABLE_SECURITY_HUB")]
-    pub enable_security_hub: bool,
-    /// Publish FAILED findings only (no PASSED or NOT_AVAILABLE findings).
-    #[arg(long, env = "RAMPART_ONLY_FAILED")]
-    pub only_failed: bool,
     #[arg(long, value_enum, default_value = "table")]
     pub format: ReportFormat,
     /// Write the report here instead of standard output.
     #[arg(long)]
     pub output: Option<PathBuf>,
-    /// Exit 1 when a failure of at least this severity is found: none, informational, low,
-    /// medium, high, critical [default: low].
-    #[arg(long, env = "RAMPART_FAIL_ON")]
-    pub fail_on: Option<String>,
     /// Save every account's collected snapshots here, for `evaluate` and `diff`.
     #[arg(long, value_name = "DIR")]
     pub save_snapshots: Option<PathBuf>,
     /// Also write a self-contained HTML report (heat-map and drill-down) to this file.
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
-    /// Upload the HTML report to this S3 bucket (hub account, hub region) and print a
-    /// pre-signed URL to it.
-    #[arg(long, value_name = "BUCKET", env = "RAMPART_REPORT_BUCKET")]
-    pub report_bucket: Option<String>,
-    /// Key prefix of the uploaded report [default: rampart-reports].
-    #[arg(long, value_name = "PREFIX", env = "RAMPART_REPORT_PREFIX")]
-    pub report_prefix: Option<String>,
-    /// Hours the pre-signed URL is valid, 1-168 [default: 168].
-    #[arg(long, value_name = "HOURS", env = "RAMPART_REPORT_URL_HOURS")]
-    pub report_url_hours: Option<u32>,
-    /// Encrypt the report with this KMS key (SSE-KMS) instead of SSE-S3.
-    #[arg(long, value_name = "KEY", env = "RAMPART_REPORT_KMS_KEY")]
-    pub report_kms_key: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -338,36 +250,9 @@ pub struct EvaluateArgs {
     /// Write the report here instead of standard output.
     #[arg(long)]
     pub output: Option<PathBuf>,
-    /// As for `assess`.
-    #[arg(long, env = "RAMPART_FAIL_ON")]
-    pub fail_on: Option<String>,
     /// Also write a self-contained HTML report to this file.
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
-}
-
-impl GlobalArgs {
-    /// The flag/environment layer as a config.
-    pub(crate) fn as_config(&self) -> Config {
-        Config {
-            role_name: self.role_name.clone(),
-            external_id: self.external_id.clone(),
-            regions: self.regions.clone(),
-            home_region: self.home_region.clone(),
-            include_accounts: self.include_accounts.clone(),
-            exclude_accounts: self.exclude_accounts.clone(),
-            include_ous: self.include_ous.clone(),
-            exclude_ous: self.exclude_ous.clone(),
-            concurrency: self.concurrency,
-            rate_limit: self.rate_limit,
-            rate_burst: self.rate_burst,
-            retry_mode: self.retry_mode.clone(),
-            max_attempts: self.max_attempts,
-            session_duration_secs: self.session_duration_secs,
-            benchmark: self.benchmark.clone(),
-            ..Config::default()
-        }
-    }
 }
 
 /// Entry point used by `main`.
@@ -426,28 +311,12 @@ pub fn init_logging(format: LogFormat, verbose: u8) {
 }
 
 /// Layers flags/env over the config file and validates the result.
-pub fn effective_config(
-    global: &GlobalArgs,
-    assess: Option<&AssessArgs>,
-) -> Result<Config, CliError> {
+pub fn effective_config(global: &GlobalArgs) -> Result<Config, CliError> {
     let file = match &global.config {
         Some(p) => Config::load(p)?,
         None => Config::default(),
     };
-    let mut flags = global.as_config();
-    if let Some(a) = assess {
-        flags.publish = a.publish.then_some(true);
-        flags.enable_security_hub = a.enable_security_hub.then_some(true);
-        flags.only_failed = a.only_failed.then_some(true);
-        flags.fail_on = a.fail_on.clone();
-        flags.report_bucket = a.report_bucket.clone();
-        flags.report_prefix = a.report_prefix.clone();
-        flags.report_url_hours = a.report_url_hours;
-        flags.report_kms_key = a.report_kms_key.clone();
-    }
-    let cfg = flags.overlay(file);
-    cfg.validate()?;
-    Ok(cfg)
+    Ok(global.options.clone().layered(file)?)
 }
 
 /// Connects with the credentials and endpoint the flags and environment select.
@@ -523,7 +392,7 @@ pub async fn run(cli: Cli) -> Result<u8, CliError> {
         }
         Command::IamPolicy { role } => {
             // `--role` is also the global member-role flag; here it names the policy.
-            let role = match (role, cli.global.role_name.as_deref()) {
+            let role = match (role, cli.global.options.role_name.as_deref()) {
                 (Some(r), _) => *r,
                 (None, Some(name)) => PolicyRole::from_str(name, true).map_err(|_| {
                     CliError::Usage(format!(
@@ -556,7 +425,7 @@ pub async fn run(cli: Cli) -> Result<u8, CliError> {
 }
 
 async fn accounts(global: &GlobalArgs, format: OutputFormat) -> Result<u8, CliError> {
-    let cfg = effective_config(global, None)?;
+    let cfg = effective_config(global)?;
     let run_id = service::new_run_id();
     let fleet = connect(global, cfg, &run_id).await?;
     let accounts = service::discover(&fleet, true).await?;
@@ -605,7 +474,7 @@ async fn accounts(global: &GlobalArgs, format: OutputFormat) -> Result<u8, CliEr
 }
 
 async fn assess(global: &GlobalArgs, args: &AssessArgs) -> Result<u8, CliError> {
-    let cfg = effective_config(global, Some(args))?;
+    let cfg = effective_config(global)?;
     let fail_on = parse_fail_on(cfg.fail_on.as_deref())?;
     let run_id = service::new_run_id();
     let fleet = connect(global, cfg, &run_id).await?;
@@ -702,9 +571,9 @@ fn emit(
 }
 
 fn evaluate_offline(global: &GlobalArgs, args: &EvaluateArgs) -> Result<u8, CliError> {
-    let fail_on = parse_fail_on(args.fail_on.as_deref())?;
-    let cfg = effective_config(global, None)?;
-    let settings = Settings::from_thresholds(cfg.thresholds.as_ref());
+    let cfg = effective_config(global)?;
+    let fail_on = parse_fail_on(cfg.fail_on.as_deref())?;
+    let settings = cfg.effective_thresholds();
     let benchmarks = cfg.benchmark.as_ref().map(|_| cfg.benchmarks());
     let report = snapshots::evaluate_dir(&args.snapshots, benchmarks.as_deref(), &settings)
         .map_err(CliError::Usage)?;
@@ -725,8 +594,8 @@ fn diff_runs(
     b: &std::path::Path,
     format: OutputFormat,
 ) -> Result<u8, CliError> {
-    let cfg = effective_config(global, None)?;
-    let settings = Settings::from_thresholds(cfg.thresholds.as_ref());
+    let cfg = effective_config(global)?;
+    let settings = cfg.effective_thresholds();
     let benchmarks = cfg.benchmark.as_ref().map(|_| cfg.benchmarks());
     let ra = snapshots::load_run(a, benchmarks.as_deref(), &settings).map_err(CliError::Usage)?;
     let rb = snapshots::load_run(b, benchmarks.as_deref(), &settings).map_err(CliError::Usage)?;

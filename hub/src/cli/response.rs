@@ -28,7 +28,7 @@ pub async fn responder(
     hub_region: Option<String>,
     plan: bool,
 ) -> Result<Responder, CliError> {
-    let cfg = effective_config(global, None)?;
+    let cfg = effective_config(global)?;
     let opts = AwsOptions {
         profile: global.profile.clone(),
         region: hub_region,
@@ -148,7 +148,7 @@ pub async fn remediate(
                 .await
         }
         RemediateTarget::Finding(id) => {
-            let cfg = effective_config(global, None)?;
+            let cfg = effective_config(global)?;
             let base = aws::load(&AwsOptions {
                 profile: global.profile.clone(),
                 region: hub_region,

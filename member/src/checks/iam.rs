@@ -201,13 +201,11 @@ mod tests {
             reuse_prevention: Some(24),
         });
         let s = snap(iam(false, true, policy));
-        let cis = Settings::from_thresholds(None);
+        let cis = rampart_common::Config::default().effective_thresholds();
         assert_eq!(passed(&password_min_length(&s, &cis)), Some(false));
-        let t = rampart_common::config::Thresholds {
-            password_min_length: Some(8),
-            ..Default::default()
-        };
-        let relaxed = Settings::from_thresholds(Some(&t));
+        let relaxed = rampart_common::Config::parse("[thresholds]\npassword_min_length = 8")
+            .expect("config")
+            .effective_thresholds();
         assert_eq!(passed(&password_min_length(&s, &relaxed)), Some(true));
         assert_eq!(
             relaxed.key_rotation_days, 90,

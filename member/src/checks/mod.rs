@@ -18,51 +18,10 @@ pub mod storage;
 
 use crate::snapshot::{AccountSnapshot, Collected, RegionSnapshot};
 use rampart_common::{CheckMeta, CheckStatus};
-use serde::{Deserialize, Serialize};
 
-/// Tunable thresholds (CIS defaults).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Settings {
-    pub password_min_length: i32,
-    pub password_reuse_prevention: i32,
-    /// Credentials idle this many days or more fail (CIS 1.12: 45).
-    pub unused_credential_days: i64,
-    /// Active keys older than this fail (CIS 1.14: 90).
-    pub key_rotation_days: i64,
-    /// Root use within this many days fails (CIS 1.7).
-    pub root_use_days: i64,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            password_min_length: 14,
-            password_reuse_prevention: 24,
-            unused_credential_days: 45,
-            key_rotation_days: 90,
-            root_use_days: 30,
-        }
-    }
-}
-
-impl Settings {
-    /// The configured thresholds over the CIS defaults.
-    pub fn from_thresholds(t: Option<&rampart_common::config::Thresholds>) -> Settings {
-        let d = Settings::default();
-        let Some(t) = t else {
-            return d;
-        };
-        Settings {
-            password_min_length: t.password_min_length.unwrap_or(d.password_min_length),
-            password_reuse_prevention: t
-                .password_reuse_prevention
-                .unwrap_or(d.password_reuse_prevention),
-            unused_credential_days: t.unused_credential_days.unwrap_or(d.unused_credential_days),
-            key_rotation_days: t.key_rotation_days.unwrap_or(d.key_rotation_days),
-            root_use_days: t.root_use_days.unwrap_or(d.root_use_days),
-        }
-    }
-}
+/// The thresholds the checks compare against: the configuration's `[thresholds]` table
+/// (CIS defaults), one definition for the file and the checks.
+pub type Settings = rampart_common::config::Thresholds;
 
 /// How a check is evaluated.
 #[derive(Clone, Copy)]
