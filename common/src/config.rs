@@ -98,8 +98,8 @@ pub struct Config {
     /// low, medium, high, critical [default: low].
     #[arg(long, global = true, env = "RAMPART_FAIL_ON", help_heading = ASSESS)]
     pub fail_on: Option<String>,
-    /// Event-driven response (`[response]` table; file only).
-    #[arg(skip)]
+    /// Event-driven response (`[response]` table; its deployment values are flags too).
+    #[command(flatten)]
     pub response: Option<crate::response::ResponseConfig>,
     /// CIS thresholds (`[thresholds]` table; file only); unset keys keep the CIS defaults.
     #[arg(skip)]
@@ -229,21 +229,29 @@ impl Config {
         toml::from_str(text).map_err(|e| e.to_string().trim().to_string())
     }
 
-    /// Values set here win over `base` (used to layer flags/env over the file), key by key,
-    /// so an option added to [`Config`] takes part without being named here.
+    /// Values set here win over `base` (used to layer flags/env over the file), key by key
+    /// (tables too), so an option added to [`Config`] takes part without being named here.
     pub fn overlay(self, base: Config) -> Result<Config, ConfigError> {
+        fn merge(into: &mut serde_json::Value, top: serde_json::Value) {
+            match (into, top) {
+                (serde_json::Value::Object(into), serde_json::Value::Object(top)) => {
+                    for (key, value) in top {
+                        match into.get_mut(&key) {
+                            Some(slot) => merge(slot, value),
+                            None => {
+                                into.insert(key, value);
+                            }
+                        }
+                    }
+                }
+                (_, serde_json::Value::Null) => {}
+                (slot, value) => *slot = value,
+            }
+        }
         let invalid = |e: serde_json::Error| ConfigError::Invalid(format!("layering: {e}"));
         let top = serde_json::to_value(self).map_err(invalid)?;
         let mut merged = serde_json::to_value(base).map_err(invalid)?;
-        if let (serde_json::Value::Object(top), serde_json::Value::Object(merged)) =
-            (top, &mut merged)
-        {
-            for (key, value) in top {
-                if !value.is_null() {
-                    merged.insert(key, value);
-                }
-            }
-        }
+        merge(&mut merged, top);
         serde_json::from_value(merged).map_err(invalid)
     }
 
@@ -401,13 +409,40 @@ impl Config {
         self.thresholds.clone().unwrap_or_default()
     }
 
-    /// Flags and environment (`self`) over the file, both validated: a flag value JSON cannot
-    /// carry (a NaN rate) is named before layering could drop it.
+    /// Flags and environment (`self`) over the file, both validated. An empty value (a
+    /// variable a stack sets to "") leaves its option unset, as if it were absent.
     pub fn layered(self, file: Config) -> Result<Config, ConfigError> {
-        self.validate()?;
-        let cfg = self.overlay(file)?;
+        // JSON (the layering's medium) cannot carry a NaN: name it before it could be dropped.
+        if let Some(r) = self.rate_limit.filter(|r| !r.is_finite()) {
+            return Err(ConfigError::Invalid(format!(
+                "rate_limit must be a positive number, got {r}"
+            )));
+        }
+        let flags = self.without_empty_values()?;
+        flags.validate()?;
+        let cfg = flags.overlay(file)?;
         cfg.validate()?;
         Ok(cfg)
+    }
+
+    /// This config with every empty string (and list of only empty strings) unset.
+    fn without_empty_values(self) -> Result<Config, ConfigError> {
+        fn clear(v: &mut serde_json::Value) {
+            match v {
+                serde_json::Value::String(s) if s.is_empty() => *v = serde_json::Value::Null,
+                serde_json::Value::Array(items)
+                    if items.iter().all(|i| i.as_str().is_some_and(str::is_empty)) =>
+                {
+                    *v = serde_json::Value::Null
+                }
+                serde_json::Value::Object(m) => m.values_mut().for_each(clear),
+                _ => {}
+            }
+        }
+        let invalid = |e: serde_json::Error| ConfigError::Invalid(format!("layering: {e}"));
+        let mut v = serde_json::to_value(self).map_err(invalid)?;
+        clear(&mut v);
+        serde_json::from_value(v).map_err(invalid)
     }
 
     /// The `[response]` table, defaults if absent.
@@ -612,13 +647,37 @@ log_file_validation = true
                 .expect("every option has an environment variable");
             assert_eq!(env, format!("RAMPART_{}", key.to_uppercase()), "{key}");
             assert!(arg.is_global_set(), "{key} is accepted by every command");
-            // The documentation's row for the key names the same flag and variable.
+            // The documentation's row for the key names the same flag and variable (the
+            // response role is the `[response]` table's `role_name`).
+            let file_key = if key == "response_role" {
+                "role_name"
+            } else {
+                key
+            };
             let row = docs
                 .lines()
-                .find(|l| l.starts_with(&format!("| `{key}` |")))
-                .unwrap_or_else(|| panic!("docs/configuration.md has no row for {key}"));
-            assert!(row.contains(&format!("`--{long}")), "{key}: {row}");
-            assert!(row.contains(&format!("`{env}`")), "{key}: {row}");
+                .find(|l| {
+                    l.starts_with(&format!("| `{file_key}` |"))
+                        && l.contains(&format!("`--{long}"))
+                        && l.contains(&format!("`{env}`"))
+                })
+                .unwrap_or_else(|| {
+                    panic!("docs/configuration.md has no row for {key} naming --{long} and {env}")
+                });
+            assert!(!row.is_empty());
+        }
+        // The deployment values of the `[response]` table are flags too.
+        for key in [
+            "response_role",
+            "audit_table",
+            "state_table",
+            "alert_topic_arn",
+            "schedule_rule_arn",
+            "hub_role_arn",
+            "hub_account",
+            "auto_remediate",
+        ] {
+            assert!(flagged.iter().any(|f| f == key), "{key} has no flag");
         }
         // Every key of the file is a flag, except the two tables.
         for key in keys() {
@@ -734,15 +793,22 @@ role_name = "FileResponder"
             "--benchmark=cis-7.0.0",
             "--only-failed",
             "--finding-refresh-days=20",
+            "--audit-table=flag-audit",
+            "--hub-account=999999999999",
         ])
         .unwrap();
         let c = top.clone().layered(file.clone()).unwrap();
+        // A response flag overrides its key of the file's table and keeps the others.
+        let response = c.response();
+        assert_eq!(response.role_name.as_deref(), Some("FileResponder"));
+        assert_eq!(response.audit_table.as_deref(), Some("flag-audit"));
+        assert_eq!(response.hub_account.as_deref(), Some("999999999999"));
         let (c, top, file) = (
             serde_json::to_value(c).unwrap(),
             serde_json::to_value(top).unwrap(),
             serde_json::to_value(file).unwrap(),
         );
-        for key in keys() {
+        for key in keys().into_iter().filter(|k| k != "response") {
             let want = if top[&key].is_null() {
                 &file[&key]
             } else {
@@ -758,5 +824,16 @@ role_name = "FileResponder"
             .unwrap_err()
             .to_string();
         assert!(err.contains("rate_limit"), "{err}");
+        // Empty values (a stack's "" for an unset parameter) leave the file's value.
+        let c = flags(&["--report-bucket=", "--auto-remediate=", "--external-id="])
+            .unwrap()
+            .layered(Config {
+                report_bucket: Some("file-bucket".into()),
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(c.report_bucket.as_deref(), Some("file-bucket"));
+        assert_eq!(c.external_id, None);
+        assert_eq!(c.response().auto_remediate, None);
     }
 }

@@ -97,89 +97,137 @@ pub struct TrailBaseline {
 }
 
 /// `[response]` in the config file.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// The `[response]` table. The values a deployment sets (tables, topic, roles, the hub's own
+/// identity, the automatic-remediation list) are also flags and `RAMPART_*` variables, which
+/// the hub stack passes to the Lambda; the rest are file keys only.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, clap::Args)]
 #[serde(deny_unknown_fields)]
 pub struct ResponseConfig {
     /// Role assumed in members to respond [default: RampartResponder].
+    #[arg(id = "response_role", long = "response-role", global = true, env = "RAMPART_RESPONSE_ROLE", help_heading = RESPONSE)]
     pub role_name: Option<String>,
     /// DynamoDB table in the hub account holding the audit log [default: rampart-audit].
+    #[arg(long, global = true, env = "RAMPART_AUDIT_TABLE", help_heading = RESPONSE)]
     pub audit_table: Option<String>,
     /// DynamoDB table in the hub account holding leases, budgets, offences and trail records
     /// [default: rampart-state].
+    #[arg(long, global = true, env = "RAMPART_STATE_TABLE", help_heading = RESPONSE)]
     pub state_table: Option<String>,
     /// Accounts trusted like the hub to deliver events about other member accounts, besides
     /// the hub and the organization's GuardDuty and Security Hub delegated administrators.
+    #[arg(skip)]
     pub trusted_accounts: Option<Vec<String>>,
     /// ARNs of the hub's own roles (the hub Lambda's role): their calls are Rampart's own.
+    #[arg(skip)]
     pub hub_role_arns: Option<Vec<String>>,
+    /// The deployment's hub role ARN (the stack's), one more of `hub_role_arns`.
+    #[arg(long, global = true, env = "RAMPART_HUB_ROLE_ARN", help_heading = RESPONSE)]
+    pub hub_role_arn: Option<String>,
+    /// The hub's account id; when given with `hub_role_arn` the hub skips
+    /// sts:GetCallerIdentity at start [default: the credentials' account].
+    #[arg(long, global = true, env = "RAMPART_HUB_ACCOUNT", help_heading = RESPONSE)]
+    pub hub_account: Option<String>,
     /// The hub's trail-recording schedule rule ARN
     /// [default: arn:<partition>:events:<hub region>:<hub account>:rule/rampart-record-trails].
+    #[arg(long, global = true, env = "RAMPART_SCHEDULE_RULE_ARN", help_heading = RESPONSE)]
     pub schedule_rule_arn: Option<String>,
     /// Seconds a claimed event is leased to the delivery running its playbook [default: 900].
+    #[arg(skip)]
     pub lease_secs: Option<u64>,
     /// Member accounts x regions the schedule records concurrently [default: 8].
+    #[arg(skip)]
     pub record_concurrency: Option<usize>,
     /// SNS topic in the hub account receiving one message per incident.
+    #[arg(long, global = true, env = "RAMPART_ALERT_TOPIC_ARN", help_heading = RESPONSE)]
     pub alert_topic_arn: Option<String>,
     /// Regions whose events are acted on [default: every region].
+    #[arg(skip)]
     pub allowed_regions: Option<Vec<String>>,
     /// Tag key marking exempt resources and principals [default: rampart:exempt].
+    #[arg(skip)]
     pub exempt_tag: Option<String>,
     /// Principals never acted against (break-glass), as ARNs; `*` matches any run of characters.
+    #[arg(skip)]
     pub protected_principals: Option<Vec<String>>,
     /// Principals allowed to change trails: their changes are recorded and alerted, not reverted.
+    #[arg(skip)]
     pub allow_list: Option<Vec<String>>,
     /// Playbook runs that may change something, per playbook, member account and hour
     /// [default: 30].
+    #[arg(skip)]
     pub action_rate_cap: Option<u32>,
     /// Per-playbook overrides of `action_rate_cap` (keys: playbook names).
+    #[arg(skip)]
     pub action_rate_caps: Option<std::collections::BTreeMap<String, u32>>,
     /// Seconds an organization membership lookup is trusted [default: 300].
+    #[arg(skip)]
     pub org_cache_secs: Option<u64>,
+    #[arg(skip)]
     pub cloudtrail_tamper: Option<Mode>,
+    #[arg(skip)]
     pub auto_mfa: Option<Mode>,
+    #[arg(skip)]
     pub isolation: Option<Mode>,
     /// Countermeasure against the actor who tampered with a trail [default: off].
+    #[arg(skip)]
     pub countermeasure: Option<Countermeasure>,
     /// Trail names protected by the playbook [default: every trail].
+    #[arg(skip)]
     pub protected_trails: Option<Vec<String>>,
+    #[arg(skip)]
     pub trail_baseline: Option<TrailBaseline>,
     /// What auto MFA does: `require` (default) or `enrol`.
+    #[arg(skip)]
     pub mfa_mode: Option<MfaMode>,
     /// Customer managed policy (in each member) attached in `require` mode
     /// [default: RampartRequireMFA].
+    #[arg(skip)]
     pub require_mfa_policy: Option<String>,
     /// Hours after which an enrolled seed is deleted even if the user never signed in
     /// [default: 72].
+    #[arg(skip)]
     pub mfa_seed_max_age_hours: Option<u64>,
     /// KMS key (id, ARN or alias in the member account) encrypting MFA seeds
     /// [default: the account's aws/secretsmanager key].
+    #[arg(skip)]
     pub mfa_kms_key: Option<String>,
     /// Also remove an isolated instance's instance profile [default: false].
+    #[arg(skip)]
     pub detach_instance_profile: Option<bool>,
     /// Name of the per-VPC isolation security group [default: rampart-isolation].
+    #[arg(skip)]
     pub isolation_group_name: Option<String>,
     /// Lowest GuardDuty severity (0-10) that isolates an instance [default: 7, High].
+    #[arg(skip)]
     pub guardduty_min_severity: Option<f64>,
     /// Also isolate an instance that is only the target of the activity a GuardDuty finding
     /// reports (`service.resourceRole` TARGET), not its actor [default: false].
+    #[arg(skip)]
     pub isolate_targets: Option<bool>,
     /// Security Hub custom action id that isolates the instances of the selected findings
     /// [default: RampartIsolate].
+    #[arg(skip)]
     pub isolate_action_id: Option<String>,
     /// Mode of control remediation (`off`, `plan`, `enforce`) for the custom action and
     /// automatic mode; `rampart remediate` plans unless given `--apply` [default: enforce].
+    #[arg(skip)]
     pub remediation: Option<Mode>,
     /// Security Hub custom action id that remediates the selected findings
     /// [default: RampartRemediate].
+    #[arg(skip)]
     pub remediate_action_id: Option<String>,
     /// Controls remediated automatically when their FAILED finding is imported (`EC2.53`, ...)
     /// [default: none].
+    #[arg(long, global = true, value_delimiter = ',', env = "RAMPART_AUTO_REMEDIATE", help_heading = RESPONSE)]
     pub auto_remediate: Option<Vec<String>>,
     /// Resources never remediated, as ARNs (or `AWS::::Account:<id>`); `*` matches any run of
     /// characters.
+    #[arg(skip)]
     pub remediation_exempt: Option<Vec<String>>,
 }
+
+/// Help heading of the response flags.
+const RESPONSE: &str = "Response options";
 
 impl ResponseConfig {
     /// The mode of the playbook whose mode lives at `key` (`cloudtrail_tamper`, `auto_mfa`,
@@ -325,6 +373,13 @@ impl ResponseConfig {
             .find(|(_, v)| **v == 0)
         {
             return Err(format!("response.action_rate_caps.{k} must be at least 1"));
+        }
+        if let Some(a) = &self.hub_account {
+            if a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(format!(
+                    "response.hub_account '{a}' is not a 12-digit account id"
+                ));
+            }
         }
         for a in self.trusted_accounts.iter().flatten() {
             if a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()) {

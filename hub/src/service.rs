@@ -189,18 +189,17 @@ pub fn html_report(report: &fleet::FleetReport) -> String {
 pub async fn responder(
     base: &aws_config::SdkConfig,
     cfg: &Config,
-    hub_account: Option<String>,
     plan: bool,
 ) -> Result<Responder, ServiceError> {
-    let rcfg = respond::config_with_env(cfg.response());
+    let rcfg = cfg.response();
     rcfg.validate().map_err(ServiceError::Usage)?;
     let Some(region) = base.region().map(|r| r.to_string()) else {
         return Err(ServiceError::Usage(
             "no region: pass --region or set AWS_REGION".into(),
         ));
     };
-    let identity = match hub_account {
-        // The stack passes the hub role's ARN through RAMPART_HUB_ROLE_ARN (config_with_env).
+    let identity = match rcfg.hub_account.clone() {
+        // The stack passes the hub role's ARN too (`hub_role_arn`, RAMPART_HUB_ROLE_ARN).
         Some(account) => HubIdentity {
             account,
             role_arns: Vec::new(),

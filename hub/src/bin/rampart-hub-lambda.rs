@@ -1,17 +1,20 @@
 //! The hub's event Lambda: every EventBridge event routed to the hub runs through the same
-//! `Responder` as `rampart handle-event`. Configuration: `RAMPART_CONFIG` (a TOML file in the
-//! package, optional), `RAMPART_AUDIT_TABLE`, `RAMPART_STATE_TABLE`, `RAMPART_ALERT_TOPIC_ARN`,
-//! `RAMPART_RESPONSE_ROLE`, `RAMPART_ROLE_NAME` (the assessment role, which re-evaluates a
-//! remediated control), `RAMPART_EXTERNAL_ID`, `RAMPART_SCHEDULE_RULE_ARN`,
+//! `Responder` as `rampart handle-event`. Configuration: the `RAMPART_*` variables of
+//! `rampart_common::Config` (the stack sets `RAMPART_AUDIT_TABLE`, `RAMPART_STATE_TABLE`,
+//! `RAMPART_ALERT_TOPIC_ARN`, `RAMPART_RESPONSE_ROLE`, `RAMPART_ROLE_NAME` (the assessment role,
+//! which re-evaluates a remediated control), `RAMPART_EXTERNAL_ID`, `RAMPART_SCHEDULE_RULE_ARN`,
 //! `RAMPART_HUB_ROLE_ARN`, `RAMPART_HUB_ACCOUNT` (with the role ARN it saves an STS call at cold
-//! start), and the standard AWS variables. Logs are JSON.
+//! start), `RAMPART_AUTO_REMEDIATE`), `RAMPART_CONFIG` (a TOML file in the package, optional),
+//! and the standard AWS variables. Logs are JSON.
 //!
 //! An outcome that is `failed` or `deferred` makes the invocation fail: the event is retried by
 //! Lambda's asynchronous invocation and then lands in the function's dead-letter queue, so no
 //! event is dropped.
 
+use clap::Parser;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use rampart_hub::cli::{init_logging, LogFormat};
+use rampart_hub::lambda::LambdaArgs;
 use rampart_hub::respond::record::Disposition;
 use rampart_hub::respond::Responder;
 use rampart_hub::service;
@@ -19,33 +22,15 @@ use serde_json::Value;
 use std::sync::Arc;
 
 async fn init() -> Result<Responder, Error> {
-    let cfg = match std::env::var("RAMPART_CONFIG") {
-        Ok(path) if !path.is_empty() => rampart_common::Config::load(std::path::Path::new(&path))?,
-        _ => rampart_common::Config::default(),
-    };
-    cfg.validate()?;
+    // Every option from the environment (and RAMPART_CONFIG's file), exactly as the CLI and
+    // the assessment Lambda read them.
+    let args = LambdaArgs::try_parse_from(["rampart-hub-lambda"])?;
+    let cfg = args.config()?;
     let base = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     if base.region().is_none() {
         return Err("AWS_REGION is not set".into());
     }
-    // The ExternalId of the deployment wins over the file's.
-    let mut cfg = cfg;
-    if let Ok(id) = std::env::var("RAMPART_EXTERNAL_ID") {
-        if !id.is_empty() {
-            cfg.external_id = Some(id);
-        }
-    }
-    // The assessment role re-evaluates a control after a remediation.
-    if let Ok(role) = std::env::var("RAMPART_ROLE_NAME") {
-        if !role.is_empty() {
-            cfg.role_name = Some(role);
-        }
-    }
-    // RAMPART_HUB_ACCOUNT saves the STS call at cold start.
-    let hub_account = std::env::var("RAMPART_HUB_ACCOUNT")
-        .ok()
-        .filter(|a| !a.is_empty());
-    Ok(service::responder(&base, &cfg, hub_account, false).await?)
+    Ok(service::responder(&base, &cfg, false).await?)
 }
 
 #[tokio::main]

@@ -37,7 +37,7 @@ pub async fn responder(
         max_attempts: cfg.max_attempts(),
     };
     let base = aws::load(&opts).await;
-    Ok(service::responder(&base, &cfg, None, plan).await?)
+    Ok(service::responder(&base, &cfg, plan).await?)
 }
 
 fn print_json<T: serde::Serialize>(v: &T) -> Result<(), CliError> {

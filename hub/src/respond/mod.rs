@@ -103,46 +103,6 @@ pub fn hub_policy() -> Result<serde_json::Value, rampart_common::permissions::Po
     )
 }
 
-/// The deployment-specific values the hub stack passes to the Lambda as environment variables
-/// (`RAMPART_AUDIT_TABLE`, `RAMPART_STATE_TABLE`, `RAMPART_ALERT_TOPIC_ARN`,
-/// `RAMPART_RESPONSE_ROLE`, `RAMPART_SCHEDULE_RULE_ARN`, `RAMPART_HUB_ROLE_ARN`,
-/// `RAMPART_AUTO_REMEDIATE` a comma-separated control list) win over the file.
-pub fn config_with_env(mut cfg: ResponseConfig) -> ResponseConfig {
-    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-    if let Some(v) = var("RAMPART_AUDIT_TABLE") {
-        cfg.audit_table = Some(v);
-    }
-    if let Some(v) = var("RAMPART_STATE_TABLE") {
-        cfg.state_table = Some(v);
-    }
-    if let Some(v) = var("RAMPART_SCHEDULE_RULE_ARN") {
-        cfg.schedule_rule_arn = Some(v);
-    }
-    if let Some(v) = var("RAMPART_HUB_ROLE_ARN") {
-        let mut arns = cfg.hub_role_arns.take().unwrap_or_default();
-        if !arns.contains(&v) {
-            arns.push(v);
-        }
-        cfg.hub_role_arns = Some(arns);
-    }
-    if let Some(v) = var("RAMPART_ALERT_TOPIC_ARN") {
-        cfg.alert_topic_arn = Some(v);
-    }
-    if let Some(v) = var("RAMPART_RESPONSE_ROLE") {
-        cfg.role_name = Some(v);
-    }
-    if let Some(v) = var("RAMPART_AUTO_REMEDIATE") {
-        cfg.auto_remediate = Some(
-            v.split(',')
-                .map(str::trim)
-                .filter(|c| !c.is_empty())
-                .map(str::to_string)
-                .collect(),
-        );
-    }
-    cfg
-}
-
 /// How the responder reaches member accounts.
 #[derive(Debug, Clone)]
 pub enum MemberAccess {
@@ -320,6 +280,7 @@ impl Responder {
     ) -> Self {
         let mut hub_role_arns = identity.role_arns.clone();
         hub_role_arns.extend(cfg.hub_role_arns.iter().flatten().cloned());
+        hub_role_arns.extend(cfg.hub_role_arn.iter().cloned());
         let own = OwnRoles {
             member_role_names: vec![cfg.role_name().to_string(), assess_role.to_string()],
             hub_role_arns,
