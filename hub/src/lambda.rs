@@ -184,13 +184,8 @@ async fn config_rule_run(
         // Without a session in the account there is no way to answer the rule in it either.
         return Err(unreachable(e.clone()));
     }
-    // The rule answers for the first configured version.
-    let benchmark = plan
-        .benchmarks
-        .first()
-        .copied()
-        .unwrap_or(rampart_common::benchmarks::DEFAULT);
-    let verdict = config_rule::verdict(benchmark, &result.outcomes);
+    // The rule answers for every configured version.
+    let verdict = config_rule::verdict(&plan.benchmarks, &result.outcomes);
     // The hub's own account uses its own credentials; any other is the member role.
     let member = fleet
         .sessions

@@ -130,18 +130,30 @@ pub struct AccountVerdict {
     pub errored_checks: Vec<String>,
 }
 
-/// Decides the account from its outcomes (every region assessed).
-pub fn verdict(benchmark: &Benchmark, outcomes: &[CheckOutcome]) -> AccountVerdict {
+/// Decides the account from its outcomes (every region assessed) against every configured
+/// benchmark version: non-compliant when a requirement of any of them fails. With one version
+/// requirements are named by id (`6.3`), with several by version and id (`v7.0.0 6.3`).
+pub fn verdict(benchmarks: &[&Benchmark], outcomes: &[CheckOutcome]) -> AccountVerdict {
     let failing: Vec<&str> = outcomes
         .iter()
         .filter(|o| o.failures().next().is_some())
         .map(|o| o.check_id.as_str())
         .collect();
-    let failed_requirements: Vec<String> = benchmark
-        .requirements
+    let several = benchmarks.len() > 1;
+    let failed_requirements: Vec<String> = benchmarks
         .iter()
-        .filter(|r| r.checks.iter().any(|c| failing.contains(c)))
-        .map(|r| r.id.to_string())
+        .flat_map(|b| {
+            b.requirements
+                .iter()
+                .filter(|r| r.checks.iter().any(|c| failing.contains(c)))
+                .map(move |r| {
+                    if several {
+                        format!("{} {}", b.version(), r.id)
+                    } else {
+                        r.id.to_string()
+                    }
+                })
+        })
         .collect();
     let mut errored_checks: Vec<String> = outcomes
         .iter()
@@ -150,13 +162,19 @@ pub fn verdict(benchmark: &Benchmark, outcomes: &[CheckOutcome]) -> AccountVerdi
         .collect();
     errored_checks.sort();
     errored_checks.dedup();
+    let names = benchmarks
+        .iter()
+        .map(|b| b.name)
+        .collect::<Vec<_>>()
+        .join(", ");
     let (compliance, annotation) = if !failed_requirements.is_empty() {
+        let label = match benchmarks {
+            [one] => format!("failed CIS {}", one.version()),
+            _ => "failed CIS".to_string(),
+        };
         (
             ComplianceType::NonCompliant,
-            annotation(
-                &format!("failed CIS {}", benchmark.version()),
-                &failed_requirements,
-            ),
+            annotation(&label, &failed_requirements),
         )
     } else if !errored_checks.is_empty() {
         (
@@ -166,7 +184,7 @@ pub fn verdict(benchmark: &Benchmark, outcomes: &[CheckOutcome]) -> AccountVerdi
     } else {
         (
             ComplianceType::Compliant,
-            format!("{}: nothing failed", benchmark.name),
+            format!("{names}: nothing failed"),
         )
     };
     AccountVerdict {
@@ -259,7 +277,7 @@ pub async fn put(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rampart_common::benchmarks::CIS_V3_0_0;
+    use rampart_common::benchmarks::{CIS_V3_0_0, CIS_V7_0_0};
     use rampart_common::{CheckStatus, ResourceRef, Verdict};
     use serde_json::json;
 
@@ -339,7 +357,7 @@ mod tests {
     #[test]
     fn compliant_only_when_nothing_failed_or_errored() {
         let pass = outcome("iam.root-mfa", CheckStatus::Evaluated { verdicts: vec![] });
-        let v = verdict(&CIS_V3_0_0, std::slice::from_ref(&pass));
+        let v = verdict(&[&CIS_V3_0_0], std::slice::from_ref(&pass));
         assert_eq!(v.compliance, ComplianceType::Compliant);
 
         let err = outcome(
@@ -348,7 +366,7 @@ mod tests {
                 reason: "AccessDenied".into(),
             },
         );
-        let v = verdict(&CIS_V3_0_0, &[pass.clone(), err.clone()]);
+        let v = verdict(&[&CIS_V3_0_0], &[pass.clone(), err.clone()]);
         assert_eq!(v.compliance, ComplianceType::NonCompliant);
         assert_eq!(
             v.annotation,
@@ -356,9 +374,9 @@ mod tests {
         );
 
         let v = verdict(
-            &CIS_V3_0_0,
+            &[&CIS_V3_0_0],
             &[
-                pass,
+                pass.clone(),
                 err,
                 failed("ec2.sg-admin-ports-ipv4"),
                 failed("iam.password-min-length"),
@@ -367,12 +385,39 @@ mod tests {
         assert_eq!(v.compliance, ComplianceType::NonCompliant);
         assert_eq!(v.failed_requirements, vec!["1.8", "5.2"]);
         assert_eq!(v.annotation, "failed CIS v3.0.0 1.8, 5.2");
+
+        // Several versions: any version's failure decides, each named with its version.
+        let v = verdict(
+            &[&CIS_V7_0_0, &CIS_V3_0_0],
+            &[pass.clone(), failed("ec2.sg-admin-ports-ipv4")],
+        );
+        assert_eq!(v.compliance, ComplianceType::NonCompliant);
+        assert_eq!(v.failed_requirements, vec!["v7.0.0 6.3", "v3.0.0 5.2"]);
+        assert_eq!(v.annotation, "failed CIS v7.0.0 6.3, v3.0.0 5.2");
+        // A check only one version asks for still makes the account non-compliant.
+        let v = verdict(
+            &[&CIS_V3_0_0, &CIS_V7_0_0],
+            &[pass.clone(), failed("rds.multi-az")],
+        );
+        assert_eq!(
+            v.failed_requirements.len(),
+            1,
+            "{:?}",
+            v.failed_requirements
+        );
+        assert!(v.failed_requirements[0].starts_with("v7.0.0 "));
+        let v = verdict(&[&CIS_V3_0_0, &CIS_V7_0_0], &[pass]);
+        assert_eq!(v.compliance, ComplianceType::Compliant);
+        assert_eq!(
+            v.annotation,
+            "CIS AWS Foundations Benchmark v3.0.0, CIS AWS Foundations Benchmark v7.0.0: nothing failed"
+        );
     }
 
     #[test]
     fn annotation_never_exceeds_256_and_counts_what_it_left_out() {
         let every: Vec<CheckOutcome> = CIS_V3_0_0.check_ids().into_iter().map(failed).collect();
-        let v = verdict(&CIS_V3_0_0, &every);
+        let v = verdict(&[&CIS_V3_0_0], &every);
         assert_eq!(v.failed_requirements.len(), CIS_V3_0_0.requirements.len());
         assert!(v.annotation.len() <= ANNOTATION_MAX, "{}", v.annotation);
         assert!(
@@ -414,7 +459,7 @@ mod tests {
     #[test]
     fn evaluation_names_the_account_and_the_notification_time() {
         let inv = parse_invocation(&payload("ScheduledNotification")).expect("parse");
-        let v = verdict(&CIS_V3_0_0, &[failed("iam.root-mfa")]);
+        let v = verdict(&[&CIS_V3_0_0], &[failed("iam.root-mfa")]);
         let e = evaluation(&inv, &v).expect("evaluation");
         assert_eq!(e.compliance_resource_type(), "AWS::::Account");
         assert_eq!(e.compliance_resource_id(), "111122223333");
