@@ -365,6 +365,58 @@ fn map_items_drive_the_handlers_and_the_merge_builds_the_fleet_report() {
             .expect("local run");
         assert_eq!(local["accounts"], 3, "{local:#}");
 
+        // And so does the CLI (`rampart fleet-steps`), with the same options as the Lambda.
+        let out = Command::new(env!("CARGO_BIN_EXE_rampart"))
+            .args([
+                "--regions",
+                REGION,
+                "--report-bucket",
+                BUCKET,
+                "--fail-on",
+                "none",
+                // Members here have no Security Hub: publishing would be an error to attend to.
+                "--publish=false",
+                "fleet-steps",
+            ])
+            .envs(emu.env(REGION))
+            .env_remove("AWS_PROFILE")
+            .output()
+            .expect("rampart fleet-steps");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let summary: Value = serde_json::from_slice(&out.stdout).expect("summary JSON");
+        assert_eq!(summary["accounts"], 3, "{summary:#}");
+        assert_eq!(summary["trigger"], "step-functions");
+        assert_eq!(summary["published"], false);
+        assert_eq!(summary["needs_attention"], false);
+        let cli_report = summary["report_key"]
+            .as_str()
+            .expect("report key")
+            .to_string();
+        assert!(
+            s3.get_object()
+                .bucket(BUCKET)
+                .key(&cli_report)
+                .send()
+                .await
+                .is_ok(),
+            "{cli_report} was written"
+        );
+        // Without a bucket there is nowhere to keep the run: a usage error, not a guess.
+        let out = Command::new(env!("CARGO_BIN_EXE_rampart"))
+            .args(["--regions", REGION, "fleet-steps"])
+            .envs(emu.env(REGION))
+            .env_remove("AWS_PROFILE")
+            .env_remove("RAMPART_REPORT_BUCKET")
+            .output()
+            .expect("rampart fleet-steps");
+        assert_eq!(out.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("--report-bucket"));
+
         // A request the state machine would never send is refused, not guessed at.
         let err = handle(
             &json!({"rampart": "fleet-account", "account": {"id": "1"}}),

@@ -53,7 +53,7 @@ pub enum OutputFormat {
 }
 
 /// Options shared by every command.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
     /// Hub region (STS, Organizations); defaults to AWS_REGION / the profile's region.
     #[arg(long, global = true, env = "RAMPART_REGION")]
@@ -93,6 +93,12 @@ pub enum Command {
     /// Assess every target account and region against the CIS AWS Foundations Benchmark
     /// (v7.0.0 unless `--benchmark` says otherwise).
     Assess(AssessArgs),
+    /// Assess the fleet through the Step Functions contract, in this process: the plan step,
+    /// one account step per account (`--concurrency` at a time) and the merge, with exactly the
+    /// payloads the state machine sends to the assessment Lambda. Needs `--report-bucket`
+    /// (items, per-account results and the merged report live there); prints the merge's
+    /// summary (exit 1 when it needs attention under `--fail-on`).
+    FleetSteps,
     /// Re-evaluate snapshots saved by `assess --save-snapshots`, offline (no AWS calls).
     Evaluate(EvaluateArgs),
     /// Show what changed between two runs (JSON reports or snapshot directories).
@@ -319,8 +325,8 @@ pub fn effective_config(global: &GlobalArgs) -> Result<Config, CliError> {
     Ok(global.options.clone().layered(file)?)
 }
 
-/// Connects with the credentials and endpoint the flags and environment select.
-async fn connect(global: &GlobalArgs, cfg: Config, run_id: &str) -> Result<Fleet, CliError> {
+/// The hub's base AWS configuration from the flags and environment.
+async fn base_config(global: &GlobalArgs, cfg: &Config) -> aws_config::SdkConfig {
     let opts = AwsOptions {
         profile: global.profile.clone(),
         region: global.region.clone(),
@@ -328,7 +334,40 @@ async fn connect(global: &GlobalArgs, cfg: Config, run_id: &str) -> Result<Fleet
         retry_mode: cfg.retry_mode.clone().unwrap_or_else(|| "adaptive".into()),
         max_attempts: cfg.max_attempts(),
     };
-    Ok(service::connect(aws::load(&opts).await, cfg, run_id).await?)
+    aws::load(&opts).await
+}
+
+/// Connects with the credentials and endpoint the flags and environment select.
+async fn connect(global: &GlobalArgs, cfg: Config, run_id: &str) -> Result<Fleet, CliError> {
+    let base = base_config(global, &cfg).await;
+    Ok(service::connect(base, cfg, run_id).await?)
+}
+
+/// `rampart fleet-steps`: the Step Functions fleet run's three steps in this process.
+async fn fleet_steps(global: &GlobalArgs) -> Result<u8, CliError> {
+    let cfg = effective_config(global)?;
+    if cfg.report_bucket.is_none() {
+        return Err(CliError::Usage(
+            "fleet-steps keeps the run in S3: give --report-bucket (or RAMPART_REPORT_BUCKET)"
+                .into(),
+        ));
+    }
+    let base = base_config(global, &cfg).await;
+    let args = crate::lambda::LambdaArgs {
+        global: global.clone(),
+    };
+    let summary = crate::fleet_sfn::run_local(&args, base, cfg.concurrency())
+        .await
+        .map_err(|e| CliError::Runtime(anyhow::anyhow!("fleet run: {e}")))?;
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&summary).context("serializing the summary")?
+    );
+    Ok(if summary["needs_attention"] == serde_json::json!(true) {
+        exit::FINDINGS
+    } else {
+        exit::OK
+    })
 }
 
 /// Runs a parsed command line and returns the exit code.
@@ -336,6 +375,7 @@ pub async fn run(cli: Cli) -> Result<u8, CliError> {
     match &cli.command {
         Command::Accounts { format } => accounts(&cli.global, *format).await,
         Command::Assess(args) => assess(&cli.global, args).await,
+        Command::FleetSteps => fleet_steps(&cli.global).await,
         Command::Evaluate(args) => evaluate_offline(&cli.global, args),
         Command::Diff {
             run_a,
