@@ -325,6 +325,15 @@ impl ResponseConfig {
             .as_deref()
             .unwrap_or("RampartRemediate")
     }
+    /// The custom action id a playbook trigger names by its key (`isolate_action_id`,
+    /// `remediate_action_id`).
+    pub fn action_id(&self, key: &str) -> Option<&str> {
+        match key {
+            "isolate_action_id" => Some(self.isolate_action_id()),
+            "remediate_action_id" => Some(self.remediate_action_id()),
+            _ => None,
+        }
+    }
     /// Whether the control is remediated automatically when its failed finding arrives.
     pub fn auto_remediates(&self, control: &str) -> bool {
         self.auto_remediate

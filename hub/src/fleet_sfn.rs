@@ -21,14 +21,16 @@
 //! same contract in one process.
 
 use crate::fleet::{self, AccountResult, FleetReport};
-use crate::lambda::LambdaArgs;
+use crate::options::LambdaArgs;
 use crate::org::Account;
 use crate::report;
 use crate::service;
 use aws_sdk_s3::primitives::ByteStream;
 use futures::{StreamExt, TryStreamExt};
 use rampart_common::Severity;
+use rampart_member::assess::Unobserved;
 use rampart_member::error_text::describe;
+use rampart_member::evaluate::has_organization_checks;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -256,22 +258,23 @@ pub async fn assess_one(
     // A fleet run exists to keep Security Hub current: publish unless told not to.
     cfg.publish = Some(cfg.publish.unwrap_or(true));
     let fleet = service::connect(base, cfg, &plan.run_id).await?;
-    let mut fplan = service::plan_for(&fleet, &plan.run_id, None);
-    fplan.now = plan.started_at.clone();
-    // The organization is judged once per run, in the hub account's own child.
-    fplan.organization = item.id == fleet.sessions.hub_account();
+    let mut aplan =
+        service::account_plan(&fleet.cfg, &fleet.regions, &fleet.home_region, &plan.run_id);
+    aplan.now = plan.started_at.clone();
     let account = Account {
         id: item.id.clone(),
         name: item.name.clone(),
         parent: item.parent.clone(),
         ancestors: Vec::new(),
     };
-    let report = fleet::run(&fleet.sessions, std::slice::from_ref(&account), &fplan).await;
-    let result = report
-        .accounts
-        .into_iter()
-        .next()
-        .ok_or_else(|| StepError::Other(format!("no result for account {}", item.id)))?;
+    // The organization is judged once per run, in the hub account's own child.
+    let extra =
+        if item.id == fleet.sessions.hub_account() && has_organization_checks(&aplan.checks()) {
+            fleet::organization_outcomes(&fleet.sessions, &aplan, &Unobserved).await
+        } else {
+            Vec::new()
+        };
+    let result = fleet::assess_one(&fleet.sessions, &account, &aplan, extra, &Unobserved).await;
     let key = result_key(&plan.run_id, &item.id);
     let body = serde_json::to_vec(&result).map_err(|e| StepError::Other(e.to_string()))?;
     put_json(&s3(&fleet.base), &plan.bucket, &key, body).await?;

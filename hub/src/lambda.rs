@@ -9,29 +9,19 @@
 //! Settings come from the same `RAMPART_*` environment variables (and `RAMPART_CONFIG` file)
 //! as the CLI; docs/lambda.md shows how to wire both triggers.
 
-use crate::cli::GlobalArgs;
 use crate::exit::CliError;
 use crate::fleet;
+pub use crate::options::LambdaArgs;
 use crate::org::Account;
 use crate::progress::{Mode, Progress};
 use crate::report;
 use crate::service;
-use clap::Parser;
-use rampart_common::{Config, Severity};
+use rampart_common::Severity;
+use rampart_member::assess::Unobserved;
 use rampart_member::collect::in_region;
 use rampart_member::config_rule::{self, Invocation, RuleError};
 use serde_json::{json, Value};
 use thiserror::Error;
-
-/// The Lambda's settings: the CLI's global options, which carry every configuration option
-/// (`RAMPART_*` variables), read from the environment. On scheduled runs `publish` defaults to
-/// true; Config rule runs publish only when the rule parameter `publish` is true.
-#[derive(Debug, Parser)]
-#[command(name = "rampart-assess-lambda")]
-pub struct LambdaArgs {
-    #[command(flatten)]
-    pub global: GlobalArgs,
-}
 
 #[derive(Debug, Error)]
 pub enum LambdaError {
@@ -73,13 +63,6 @@ pub fn classify(payload: &Value) -> Result<Trigger, LambdaError> {
     }
 }
 
-impl LambdaArgs {
-    /// Flags/environment over the config file, validated.
-    pub fn config(&self) -> Result<Config, CliError> {
-        crate::cli::effective_config(&self.global)
-    }
-}
-
 /// Handles one event with the function's base config; the JSON it returns is the Lambda's
 /// result (and its log of what happened).
 pub async fn handle(
@@ -108,10 +91,10 @@ async fn scheduled(args: &LambdaArgs, base: aws_config::SdkConfig) -> Result<Val
     let run_id = service::new_run_id();
     let fleet = service::connect(base, cfg, &run_id).await?;
     let accounts = service::discover(&fleet, false).await?;
-    let plan = service::plan_for(&fleet, &run_id, None);
-    tracing::info!(accounts = accounts.len(), regions = %plan.regions.join(","), run_id = %run_id, publish = plan.publish, "scheduled assessment starting");
+    let plan = service::plan_for(&fleet, &run_id);
+    tracing::info!(accounts = accounts.len(), regions = %plan.account.regions.join(","), run_id = %run_id, publish = plan.account.publish, "scheduled assessment starting");
     let mut progress = Progress::new(Mode::Log, accounts.len());
-    let report = fleet::run_observed(&fleet.sessions, &accounts, &plan, &mut |a| {
+    let report = fleet::run_observed(&fleet.sessions, &accounts, &plan, &Unobserved, &mut |a| {
         progress.account_done(a)
     })
     .await;
@@ -138,7 +121,7 @@ async fn scheduled(args: &LambdaArgs, base: aws_config::SdkConfig) -> Result<Val
         "accounts_failing": failing,
         "failed_checks": counts.iter().map(|(_, _, c, _)| c.failed).sum::<usize>(),
         "errors": counts.iter().map(|(_, _, c, _)| c.errors).sum::<usize>(),
-        "published": plan.publish,
+        "published": plan.account.publish,
         "findings_imported": published,
         "needs_attention": report::needs_attention(&report, fail_on),
         "report_url": report_url,
@@ -161,7 +144,7 @@ async fn config_rule_run(
     cfg.publish = Some(inv.flag("publish").unwrap_or(false));
     let run_id = service::new_run_id();
     let fleet = service::connect(base, cfg, &run_id).await?;
-    let plan = service::plan_for(&fleet, &run_id, None);
+    let plan = service::account_plan(&fleet.cfg, &fleet.regions, &fleet.home_region, &run_id);
     let account = Account {
         id: inv.account_id.clone(),
         name: inv.account_id.clone(),
@@ -169,17 +152,11 @@ async fn config_rule_run(
         ancestors: Vec::new(),
     };
     tracing::info!(account = %account.id, rule = %inv.config_rule_name, region = %region, "config rule evaluation starting");
-    let report = fleet::run(&fleet.sessions, std::slice::from_ref(&account), &plan).await;
+    let result = fleet::assess_one(&fleet.sessions, &account, &plan, Vec::new(), &Unobserved).await;
     let unreachable = |reason: String| LambdaError::Unreachable {
         account: inv.account_id.clone(),
         reason,
     };
-    // The organization's own row (organization-level requirements) may sort first.
-    let result = report
-        .accounts
-        .iter()
-        .find(|a| a.account_id == inv.account_id)
-        .ok_or_else(|| unreachable("no result".into()))?;
     if let Some(e) = &result.error {
         // Without a session in the account there is no way to answer the rule in it either.
         return Err(unreachable(e.clone()));
@@ -196,7 +173,7 @@ async fn config_rule_run(
     tracing::info!(account = %inv.account_id, compliance = verdict.compliance.as_str(), annotation = %verdict.annotation, test_mode = inv.test_mode(), "evaluation sent");
     Ok(json!({
         "trigger": "config-rule",
-        "run_id": report.run_id,
+        "run_id": run_id,
         "config_rule_name": inv.config_rule_name,
         "account_id": inv.account_id,
         "region": region,
@@ -212,6 +189,7 @@ async fn config_rule_run(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::Parser;
 
     #[test]
     fn tells_schedules_from_rule_invocations_and_rejects_the_rest() {

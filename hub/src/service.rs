@@ -9,8 +9,8 @@ use crate::report_upload;
 use crate::respond::{self, HubIdentity, MemberAccess, Responder};
 use crate::session::{self, SessionSpec, Sessions};
 use rampart_common::Config;
+use rampart_member::assess::AccountPlan;
 use rampart_member::regions;
-use std::path::PathBuf;
 use std::time::Duration;
 
 /// Why a service call could not be made.
@@ -117,23 +117,34 @@ pub async fn discover(fleet: &Fleet, with_ous: bool) -> Result<Vec<org::Account>
 }
 
 /// The fleet plan a configured run follows (benchmarks and publishing as configured).
-pub fn plan_for(fleet: &Fleet, run_id: &str, snapshot_dir: Option<PathBuf>) -> FleetPlan {
+pub fn plan_for(fleet: &Fleet, run_id: &str) -> FleetPlan {
     FleetPlan {
-        benchmarks: fleet.cfg.benchmarks(),
+        account: account_plan(&fleet.cfg, &fleet.regions, &fleet.home_region, run_id),
         organization: true,
-        only_failed: fleet.cfg.only_failed.unwrap_or(false),
-        refresh_after_days: Some(fleet.cfg.finding_refresh_days()),
-        regions: fleet.regions.clone(),
-        home_region: fleet.home_region.clone(),
         concurrency: fleet.cfg.concurrency(),
-        rate_limit: fleet.cfg.rate_limit(),
-        rate_burst: fleet.cfg.rate_burst(),
-        publish: fleet.cfg.publish.unwrap_or(false),
-        enable_security_hub: fleet.cfg.enable_security_hub.unwrap_or(false),
-        settings: fleet.cfg.effective_thresholds(),
+    }
+}
+
+/// The plan one account's assessment follows under this configuration.
+pub fn account_plan(
+    cfg: &Config,
+    regions: &[String],
+    home_region: &str,
+    run_id: &str,
+) -> AccountPlan {
+    AccountPlan {
+        benchmarks: cfg.benchmarks(),
+        only_failed: cfg.only_failed.unwrap_or(false),
+        refresh_after_days: Some(cfg.finding_refresh_days()),
+        regions: regions.to_vec(),
+        home_region: home_region.to_string(),
+        rate_limit: cfg.rate_limit(),
+        rate_burst: cfg.rate_burst(),
+        publish: cfg.publish.unwrap_or(false),
+        enable_security_hub: cfg.enable_security_hub.unwrap_or(false),
+        settings: cfg.effective_thresholds(),
         run_id: run_id.to_string(),
         now: crate::time::now(),
-        snapshot_dir,
         only_checks: None,
     }
 }

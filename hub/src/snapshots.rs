@@ -5,7 +5,7 @@
 //! `DIR/<account>/region-<region>.json`, `DIR/organization.json` (the organization as the
 //! hub read it, when the run assessed organization-level requirements).
 
-use crate::fleet::{AccountResult, FleetReport};
+use crate::fleet_report::{names, AccountResult, FleetReport};
 use rampart_common::Benchmark;
 use rampart_member::checks::Settings;
 use rampart_member::evaluate::{self, checks_for};
@@ -69,6 +69,21 @@ pub fn save_region(dir: &Path, snap: &RegionSnapshot) -> Result<(), String> {
 /// Writes `organization.json`: what the organization-level requirements were judged on.
 pub fn save_org(dir: &Path, snap: &rampart_member::snapshot::OrgSnapshot) -> Result<(), String> {
     write_json(&dir.join("organization.json"), snap)
+}
+
+/// Saves every snapshot an assessment collects under `DIR` as it goes (`--save-snapshots`).
+pub struct SnapshotDir(pub std::path::PathBuf);
+
+impl rampart_member::assess::Observer for SnapshotDir {
+    fn account(&self, snap: &AccountSnapshot) -> Result<(), String> {
+        save_account(&self.0, snap)
+    }
+    fn region(&self, snap: &RegionSnapshot) -> Result<(), String> {
+        save_region(&self.0, snap)
+    }
+    fn organization(&self, snap: &rampart_member::snapshot::OrgSnapshot) -> Result<(), String> {
+        save_org(&self.0, snap)
+    }
 }
 
 /// Writes `run.json` from a finished run's report.
@@ -192,7 +207,7 @@ pub fn evaluate_dir(
         run_id: meta.run_id,
         started_at: meta.started_at,
         finished_at: meta.finished_at,
-        benchmark: crate::fleet::names(&benchmarks),
+        benchmark: names(&benchmarks),
         benchmarks: benchmarks.iter().map(|b| b.key.to_string()).collect(),
         regions: meta.regions,
         home_region: meta.home_region,

@@ -4,9 +4,11 @@
 //! checks evaluate snapshots (pure functions, data -> verdicts), and the publisher imports
 //! findings into that account's own Security Hub and closes the ones that no longer apply.
 //! The response playbooks (`respond`) and the control remediations (`remediate`) act in one
-//! account too, each as entries of a registry.
+//! account too, each as entries of a registry, through one action kernel (`act`).
 //! This crate never knows about other accounts: the hub hands it credentials.
 
+pub mod act;
+pub mod assess;
 pub mod checks;
 pub mod collect;
 pub mod config_rule;

@@ -30,16 +30,33 @@ pub fn assess_policy() -> Result<serde_json::Value, PolicyError> {
     policy_document("Assess", &assess_permissions(), &[], &[])
 }
 
-/// Every action the response role needs: the playbook registry's declarations.
+/// Every IAM action the response role's work needs: each playbook's and each remedy's
+/// declaration, and the trail recording the schedule does (without the session check).
+pub fn playbook_permissions() -> Vec<Permissions> {
+    crate::respond::PLAYBOOKS
+        .iter()
+        .map(|p| p.permissions)
+        .chain([crate::respond::trails::RECORD_PERMISSIONS])
+        .chain(crate::remediate::permissions())
+        .collect()
+}
+
+/// Every action the response role needs: the registries' declarations and the session check.
 pub fn respond_permissions() -> Vec<Permissions> {
-    let mut out = crate::respond::member_permissions();
+    let mut out = playbook_permissions();
     out.push(SESSION_CHECK);
     out
 }
 
-/// The response role's policy document (scoped and with its denies).
+/// The response role's policy document, generated from the playbooks' and remedies'
+/// declarations, narrowed by their scopes and with their denies.
 pub fn respond_policy() -> Result<serde_json::Value, PolicyError> {
-    crate::respond::member_policy()
+    policy_document(
+        "Playbooks",
+        &respond_permissions(),
+        crate::respond::scopes::MEMBER_SCOPES,
+        crate::respond::scopes::MEMBER_DENIES,
+    )
 }
 
 #[cfg(test)]

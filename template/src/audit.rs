@@ -2,69 +2,19 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::time::Instant;
 
 use serde::Serialize;
 
 use crate::budget::Deadline;
 pub use crate::budget::{Budget, Exceeded, Limits};
+pub use crate::config::{AuditConfig, SuppressionMode, SuppressionPolicy};
+pub use crate::finding::{Finding, RefusedSuppression, Status, Suppression};
 use crate::model::{Issue, Model};
 use crate::node::Pos;
 use crate::parse::{parse_document_with, Format};
-use crate::rules::{Check, Rule, RuleMeta};
 pub use crate::score::{Decision, Thresholds};
 use crate::suppress::apply_suppressions;
-pub use crate::suppress::{SuppressionMode, SuppressionPolicy, SuppressionUse};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    /// The rule fails on a resolved value.
-    Fail,
-    /// The rule would fail for some value of an input it could not resolve; reported, not scored.
-    Unresolved,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Suppression {
-    /// `rampart`, `cfn_nag`, `guard` or `checkov`.
-    pub source: String,
-    pub reason: String,
-}
-
-/// A suppression written for a finding that the policy did not honour.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RefusedSuppression {
-    pub source: String,
-    pub reason: String,
-    /// Why it was refused.
-    pub refused: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Finding {
-    pub rule_id: String,
-    pub title: String,
-    pub category: String,
-    pub risk: u32,
-    pub resource: String,
-    pub line: u32,
-    pub col: u32,
-    /// Column just past the finding's text when known (the resource's logical id).
-    pub end_col: Option<u32>,
-    pub message: String,
-    pub status: Status,
-    pub suppressed: Option<Suppression>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub suppression_refused: Option<RefusedSuppression>,
-}
-
-impl Finding {
-    /// Counts toward the risk total.
-    pub fn scores(&self) -> bool {
-        self.status == Status::Fail && self.suppressed.is_none()
-    }
-}
+pub use crate::suppress::SuppressionUse;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct TemplateReport {
@@ -85,66 +35,6 @@ pub struct TemplateReport {
     /// Set when a file found by a directory search is not a CloudFormation template (a
     /// buildspec, a Kubernetes manifest): reported as skipped, not as an error.
     pub skipped: Option<String>,
-}
-
-/// The active rule set plus options.
-#[derive(Debug, Clone)]
-pub struct AuditConfig {
-    pub rules: Vec<Rule>,
-    pub thresholds: Thresholds,
-    pub parameters: HashMap<String, String>,
-    /// Budgets for each template.
-    pub limits: Limits,
-    /// An outer deadline (a pipeline job's) that also ends every template's audit.
-    pub deadline: Option<Instant>,
-    /// Which suppressions written in templates count.
-    pub suppression: SuppressionPolicy,
-}
-
-impl Default for AuditConfig {
-    fn default() -> Self {
-        AuditConfig {
-            rules: crate::rules::builtin_rules(),
-            thresholds: Thresholds::default(),
-            parameters: HashMap::new(),
-            limits: Limits::default(),
-            deadline: None,
-            suppression: SuppressionPolicy::default(),
-        }
-    }
-}
-
-impl AuditConfig {
-    /// Add a pack: a rule with an existing id replaces it (so a pack can retune or switch
-    /// off a built-in rule with `active: N`).
-    pub fn add_rules(&mut self, rules: Vec<Rule>) {
-        for r in rules {
-            let slot = self.rules.iter_mut().find(|x| x.meta.id == r.meta.id);
-            match (slot, &r.check) {
-                (Some(slot), Check::Override { risk, title }) => {
-                    slot.meta.active = r.meta.active;
-                    if let Some(risk) = risk {
-                        slot.meta.risk = *risk;
-                    }
-                    if let Some(t) = title {
-                        slot.meta.title = t.clone();
-                    }
-                }
-                // Overriding a rule that does not exist changes nothing.
-                (None, Check::Override { .. }) => {}
-                (Some(slot), _) => *slot = r,
-                (None, _) => self.rules.push(r),
-            }
-        }
-    }
-
-    pub fn rule_meta(&self) -> Vec<&RuleMeta> {
-        self.rules
-            .iter()
-            .filter(|r| r.meta.active)
-            .map(|r| &r.meta)
-            .collect()
-    }
 }
 
 fn error_report(path: &str, message: String) -> TemplateReport {

@@ -11,32 +11,12 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
-use crate::audit::{AuditConfig, Finding, Suppression};
+use crate::config::AuditConfig;
+pub use crate::config::{SuppressionMode, SuppressionPolicy};
+use crate::finding::{Finding, RefusedSuppression, Suppression};
 use crate::model::{Issue, Model};
 use crate::node::{Node, Pos, Value};
 use crate::rules::RuleMeta;
-
-/// Which suppressions written in templates are honoured.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum SuppressionMode {
-    /// Each convention as its tool defines it (Rampart's own always needs a reason).
-    #[default]
-    Any,
-    /// Only suppressions that give a reason (cfn_nag `reason`, checkov `comment`); guard's
-    /// `SuppressedRules`, which cannot carry one, is never honoured.
-    Reasoned,
-    /// None: suppressions in templates are listed as refused and change nothing.
-    None,
-}
-
-/// The caller's policy for suppressions found in templates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
-pub struct SuppressionPolicy {
-    pub mode: SuppressionMode,
-    /// A finding whose risk is at or above this is never suppressed.
-    pub ceiling: Option<u32>,
-}
 
 /// One suppression as used in the audit of a template: applied to findings of a rule, or
 /// refused by the policy.
@@ -261,7 +241,7 @@ pub fn apply_suppressions(
                 Some(why) => {
                     record(owner, e, &meta.id, Some(why.clone()));
                     if refused.is_none() {
-                        refused = Some(crate::audit::RefusedSuppression {
+                        refused = Some(RefusedSuppression {
                             source: e.source.to_string(),
                             reason: e.reason.clone(),
                             refused: why,

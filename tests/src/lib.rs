@@ -17,6 +17,7 @@ pub use fixtures::{MemberFixture, OrgFixture, Profile};
 use rampart_common::benchmarks::CIS_V3_0_0;
 use rampart_hub::fleet::FleetPlan;
 use rampart_hub::session::{SessionSpec, Sessions};
+use rampart_member::assess::AccountPlan;
 use std::time::Duration;
 
 /// Hub sessions as the CLI builds them, for the emulator's management account.
@@ -40,25 +41,26 @@ pub fn sessions(base: &aws_config::SdkConfig, run_id: &str) -> Sessions {
 /// `refresh_after_days` themselves).
 pub fn plan(regions: &[String], publish: bool, run_id: &str) -> FleetPlan {
     FleetPlan {
-        benchmarks: vec![&CIS_V3_0_0],
+        account: AccountPlan {
+            benchmarks: vec![&CIS_V3_0_0],
+            only_failed: true,
+            refresh_after_days: None,
+            regions: regions.to_vec(),
+            home_region: regions
+                .first()
+                .cloned()
+                .unwrap_or_else(|| "us-east-1".into()),
+            rate_limit: 50.0,
+            rate_burst: 50,
+            publish,
+            enable_security_hub: false,
+            settings: Default::default(),
+            run_id: run_id.into(),
+            now: chrono_now(),
+            only_checks: None,
+        },
         organization: true,
-        only_failed: true,
-        refresh_after_days: None,
-        regions: regions.to_vec(),
-        home_region: regions
-            .first()
-            .cloned()
-            .unwrap_or_else(|| "us-east-1".into()),
         concurrency: 8,
-        rate_limit: 50.0,
-        rate_burst: 50,
-        publish,
-        enable_security_hub: false,
-        settings: Default::default(),
-        run_id: run_id.into(),
-        now: chrono_now(),
-        snapshot_dir: None,
-        only_checks: None,
     }
 }
 

@@ -40,7 +40,7 @@ pub const TEMPLATES: &[&str] = &[
 pub fn document(name: &str) -> anyhow::Result<Value> {
     let doc = match name {
         "assess-member" => rampart_hub::deploy::assess_member_policy()?,
-        "respond-member" => rampart_member::respond::member_policy()?,
+        "respond-member" => rampart_member::roles::respond_policy()?,
         "require-mfa" => rampart_member::respond::auto_mfa::require_mfa_policy_document(),
         "hub-respond" => rampart_hub::respond::hub_policy()?,
         "assess-hub" => rampart_hub::deploy::assess_hub_policy()?,

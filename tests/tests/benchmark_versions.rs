@@ -25,9 +25,9 @@ fn cell<'a>(fs: &'a [Finding], b: &Benchmark, id: &str) -> Vec<&'a Finding> {
 
 fn complete(regions: &[String], run: &str, versions: &[&'static Benchmark]) -> fleet::FleetPlan {
     let mut p = plan(regions, true, run);
-    p.benchmarks = versions.to_vec();
-    p.only_failed = false;
-    p.refresh_after_days = Some(75);
+    p.account.benchmarks = versions.to_vec();
+    p.account.only_failed = false;
+    p.account.refresh_after_days = Some(75);
     p
 }
 
@@ -266,7 +266,7 @@ fn findings_of_two_versions_coexist_and_close_independently() {
         assert!(p.unchanged > 0 && p.imported < p.unchanged, "{p:?}");
         // With refreshing every run (no window), everything is sent again.
         let mut always = complete(&org.regions, "two-5", &[&CIS_V7_0_0]);
-        always.refresh_after_days = None;
+        always.account.refresh_after_days = None;
         let all = fleet::run(&sessions, &targets, &always).await;
         let q = &mine(&all);
         assert_eq!(q.unchanged, 0, "{q:?}");

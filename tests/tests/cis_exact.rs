@@ -261,8 +261,8 @@ fn thirteen_accounts_report_exactly_their_planted_violations() {
             .await
             .expect("enable hub");
         let mut both = plan(&org.regions, true, "cis-exact");
-        both.benchmarks = vec![&CIS_V3_0_0, &CIS_V7_0_0];
-        both.only_failed = false;
+        both.account.benchmarks = vec![&CIS_V3_0_0, &CIS_V7_0_0];
+        both.account.only_failed = false;
         let report = fleet::run(&sessions(&base, "cis-exact"), &org.targets(), &both).await;
         // The members, and the organization's row (v7.0.0 2.1.x) for the management account.
         assert_eq!(report.accounts.len(), 14);

@@ -55,7 +55,7 @@ fn pretty(v: &serde_json::Value) -> String {
 fn member_response_role_is_the_generated_policy() {
     let t = template("member-global.yaml");
     let got = &t["Resources"]["ResponseRole"]["Properties"]["Policies"][0]["PolicyDocument"];
-    let want = rampart_member::respond::member_policy().expect("policy");
+    let want = rampart_member::roles::respond_policy().expect("policy");
     assert_eq!(
         got,
         &want,

@@ -149,12 +149,12 @@ async fn findings_land_in_members_and_close_when_fixed_body() {
             };
         }
     }
-    let pub_report = fleet::publish_outcomes(
+    let pub_report = rampart_member::assess::publish_outcomes(
         &cfg1,
         &m1.id,
         REGION,
         &outcomes,
-        &plan(&regions, true, "pub-3"),
+        &plan(&regions, true, "pub-3").account,
         None,
     )
     .await;

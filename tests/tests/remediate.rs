@@ -71,7 +71,7 @@ fn responder(w: &World, plan: bool, edit: impl FnOnce(&mut ResponseConfig)) -> R
 /// The scheduled assessment: Rampart's findings in every member's Security Hub.
 async fn assess(w: &World) {
     let mut plan = rampart_testbed::plan(&[REGION.to_string()], true, "initial");
-    plan.settings = settings();
+    plan.account.settings = settings();
     let report = fleet::run(
         &rampart_testbed::sessions(&w.base, "initial"),
         &w.org.targets(),

@@ -1,11 +1,14 @@
 //! The `rampart` command line. Flags override `RAMPART_*` environment variables, which
 //! override the config file, which overrides the defaults (docs/configuration.md).
 
+pub mod formats;
 pub mod response;
 
-use crate::aws::{self, AwsOptions};
+pub use formats::{OutputFormat, ReportFormat};
+
 use crate::exit::{self, CliError};
 use crate::fleet;
+pub use crate::options::{init_logging, GlobalArgs, LogFormat};
 use crate::progress::{self, Progress};
 use crate::report;
 use crate::service::{self, html_report, Fleet};
@@ -27,60 +30,6 @@ pub struct Cli {
     pub global: GlobalArgs,
     #[command(subcommand)]
     pub command: Command,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
-    Text,
-    Json,
-}
-
-/// Formats of a fleet report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ReportFormat {
-    Table,
-    Json,
-    /// One row per verdict.
-    Csv,
-    /// The ASFF findings array the publisher would import (FAILED only with `--only-failed`).
-    Asff,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum OutputFormat {
-    Table,
-    Json,
-}
-
-/// Options shared by every command.
-#[derive(Debug, Clone, Args)]
-pub struct GlobalArgs {
-    /// Hub region (STS, Organizations); defaults to AWS_REGION / the profile's region.
-    #[arg(long, global = true, env = "RAMPART_REGION")]
-    pub region: Option<String>,
-    /// AWS profile of the hub's credentials.
-    #[arg(long, global = true, env = "AWS_PROFILE")]
-    pub profile: Option<String>,
-    /// TOML config file (see docs/configuration.md).
-    #[arg(long, global = true, env = "RAMPART_CONFIG")]
-    pub config: Option<PathBuf>,
-    /// Endpoint override for every AWS service (an emulator, a VPC endpoint).
-    #[arg(long, global = true, env = "AWS_ENDPOINT_URL")]
-    pub endpoint_url: Option<String>,
-    #[arg(
-        long,
-        global = true,
-        value_enum,
-        default_value = "text",
-        env = "RAMPART_LOG_FORMAT"
-    )]
-    pub log_format: LogFormat,
-    /// More logging (-v debug, -vv trace).
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
-    pub verbose: u8,
-    /// Every configuration option (flag, environment variable, file key: one definition).
-    #[command(flatten)]
-    pub options: Config,
 }
 
 #[derive(Debug, Subcommand)]
@@ -295,46 +244,13 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// Logs to standard error, as text or JSON (for Lambda and log pipelines).
-pub fn init_logging(format: LogFormat, verbose: u8) {
-    let level = match verbose {
-        0 => "info",
-        1 => "debug",
-        _ => "trace",
-    };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-        tracing_subscriber::EnvFilter::new(format!(
-            "warn,rampart_hub={level},rampart_member={level},rampart={level}"
-        ))
-    });
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    let _ = match format {
-        LogFormat::Json => builder.json().try_init(),
-        LogFormat::Text => builder.try_init(),
-    };
-}
-
-/// Layers flags/env over the config file and validates the result.
+/// Flags and environment layered over the config file, validated.
 pub fn effective_config(global: &GlobalArgs) -> Result<Config, CliError> {
-    let file = match &global.config {
-        Some(p) => Config::load(p)?,
-        None => Config::default(),
-    };
-    Ok(global.options.clone().layered(file)?)
+    global.effective_config()
 }
 
-/// The hub's base AWS configuration from the flags and environment.
 async fn base_config(global: &GlobalArgs, cfg: &Config) -> aws_config::SdkConfig {
-    let opts = AwsOptions {
-        profile: global.profile.clone(),
-        region: global.region.clone(),
-        endpoint_url: global.endpoint_url.clone(),
-        retry_mode: cfg.retry_mode.clone().unwrap_or_else(|| "adaptive".into()),
-        max_attempts: cfg.max_attempts(),
-    };
-    aws::load(&opts).await
+    global.base_config(cfg).await
 }
 
 /// Connects with the credentials and endpoint the flags and environment select.
@@ -353,7 +269,7 @@ async fn fleet_steps(global: &GlobalArgs) -> Result<u8, CliError> {
         ));
     }
     let base = base_config(global, &cfg).await;
-    let args = crate::lambda::LambdaArgs {
+    let args = crate::options::LambdaArgs {
         global: global.clone(),
     };
     let summary = crate::fleet_sfn::run_local(&args, base, cfg.concurrency())
@@ -519,13 +435,17 @@ async fn assess(global: &GlobalArgs, args: &AssessArgs) -> Result<u8, CliError> 
     let run_id = service::new_run_id();
     let fleet = connect(global, cfg, &run_id).await?;
     let accounts = service::discover(&fleet, false).await?;
-    let plan = service::plan_for(&fleet, &run_id, args.save_snapshots.clone());
-    tracing::info!(accounts = accounts.len(), regions = %plan.regions.join(","), run_id = %run_id, "assessment starting");
+    let plan = service::plan_for(&fleet, &run_id);
+    tracing::info!(accounts = accounts.len(), regions = %plan.account.regions.join(","), run_id = %run_id, "assessment starting");
     let mut progress = Progress::new(
         progress::Mode::for_stderr(global.log_format == LogFormat::Json),
         accounts.len(),
     );
-    let report = fleet::run_observed(&fleet.sessions, &accounts, &plan, &mut |a| {
+    let observer: Box<dyn rampart_member::assess::Observer> = match &args.save_snapshots {
+        Some(dir) => Box::new(snapshots::SnapshotDir(dir.clone())),
+        None => Box::new(rampart_member::assess::Unobserved),
+    };
+    let report = fleet::run_observed(&fleet.sessions, &accounts, &plan, &*observer, &mut |a| {
         progress.account_done(a)
     })
     .await;

@@ -1,9 +1,10 @@
 //! The response commands of the `rampart` CLI: `handle-event`, `isolate`, `mfa enforce`,
 //! `remediate`, `undo` and `audit`. They build the same `Responder` the hub Lambda runs.
 
-use super::{effective_config, GlobalArgs, OutputFormat};
+use super::formats::OutputFormat;
 use crate::aws::{self, AwsOptions};
 use crate::exit::{self, CliError};
+use crate::options::GlobalArgs;
 use crate::respond::record::{Disposition, Outcome};
 use crate::respond::Responder;
 use crate::service;
@@ -28,7 +29,7 @@ pub async fn responder(
     hub_region: Option<String>,
     plan: bool,
 ) -> Result<Responder, CliError> {
-    let cfg = effective_config(global)?;
+    let cfg = global.effective_config()?;
     let opts = AwsOptions {
         profile: global.profile.clone(),
         region: hub_region,
@@ -148,7 +149,7 @@ pub async fn remediate(
                 .await
         }
         RemediateTarget::Finding(id) => {
-            let cfg = effective_config(global)?;
+            let cfg = global.effective_config()?;
             let base = aws::load(&AwsOptions {
                 profile: global.profile.clone(),
                 region: hub_region,
@@ -161,25 +162,16 @@ pub async fn remediate(
                 .lookup_finding(&id, &base)
                 .await
                 .map_err(|e| CliError::Usage(format!("--finding {id}: {e}")))?;
-            match rampart_member::respond::registry::finding_job(&f) {
-                Ok(rampart_member::respond::registry::Job::Remediate {
-                    control,
-                    resource,
-                    finding,
-                }) => {
+            match rampart_member::respond::remediation::for_finding(&f) {
+                Ok(job) => {
                     r.remediate(
                         &f.account,
                         &f.region,
-                        &control,
-                        resource.as_deref(),
-                        finding,
+                        &job.control,
+                        job.resource.as_deref(),
+                        job.finding,
                     )
                     .await
-                }
-                Ok(_) => {
-                    return Err(CliError::Usage(format!(
-                        "--finding {id}: the finding asks for no remediation"
-                    )))
                 }
                 Err(why) => {
                     return Err(CliError::Usage(format!("--finding {id}: {why}")));

@@ -4,10 +4,11 @@
 //! once instead of at the next scheduled assessment.
 
 use super::record::{self, ActionRecord, Stage, Status};
-use crate::fleet::{self, FleetPlan};
+use crate::fleet;
 use crate::org::Account;
 use crate::session::Sessions;
 use rampart_common::Benchmark;
+use rampart_member::assess::{AccountPlan, Unobserved};
 use rampart_member::checks::Settings;
 use std::time::Instant;
 
@@ -35,12 +36,10 @@ impl Reassess {
         if self.home_region != region {
             regions.push(self.home_region.clone());
         }
-        let plan = FleetPlan {
+        let plan = AccountPlan {
             benchmarks: self.benchmarks.clone(),
-            organization: false,
             regions,
             home_region: self.home_region.clone(),
-            concurrency: 1,
             rate_limit: 10.0,
             rate_burst: 10,
             publish: self.publish,
@@ -50,7 +49,6 @@ impl Reassess {
             settings: self.settings.clone(),
             run_id: format!("remediation-{}", uuid::Uuid::new_v4().simple()),
             now: crate::time::now(),
-            snapshot_dir: None,
             only_checks: Some(checks.to_vec()),
         };
         let target = Account {
@@ -59,11 +57,12 @@ impl Reassess {
             parent: None,
             ancestors: Vec::new(),
         };
-        let report = fleet::run(&self.sessions, &[target], &plan).await;
+        let result =
+            fleet::assess_one(&self.sessions, &target, &plan, Vec::new(), &Unobserved).await;
         let millis = u64::try_from(t.elapsed().as_millis()).unwrap_or(u64::MAX);
         let mut status = Status::Done;
         let mut parts = Vec::new();
-        for r in &report.accounts {
+        for r in [&result] {
             if let Some(e) = &r.error {
                 status = Status::Skipped;
                 parts.push(format!("account unreachable: {e}"));

@@ -577,7 +577,7 @@ fn from_item(item: &HashMap<String, AttributeValue>) -> Option<AuditItem> {
     })
 }
 /// The playbooks' memory between events lives in the state table.
-impl rampart_member::respond::Memory for Store {
+impl rampart_member::act::Memory for Store {
     fn trail_record<'a>(
         &'a self,
         account: &'a str,

@@ -1,7 +1,7 @@
 //! Account-level checks beyond the core IAM ones: security contact (1.2), hardware MFA for
 //! root (1.6), expired IAM server certificates (1.19).
 
-use super::{with, Check, Eval, Settings};
+use super::check::{with, Check, Eval, Settings};
 use crate::snapshot::{AccountSnapshot, Collected};
 use rampart_common::{CheckMeta, CheckStatus, ResourceRef, Scope, Severity, Verdict};
 

@@ -1,6 +1,6 @@
 //! CloudTrail checks (account-level: a multi-region trail covers every region).
 
-use super::{with, Check, Eval, Settings};
+use super::check::{with, Check, Eval, Settings};
 use crate::snapshot::{AccountSnapshot, Collected, S3ObjectEvents, Trail};
 use rampart_common::{CheckMeta, CheckStatus, ResourceRef, Scope, Severity, Verdict};
 

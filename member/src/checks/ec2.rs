@@ -1,7 +1,7 @@
 //! EC2 regional checks: admin ports open to the world, the default security group, EBS
 //! encryption by default.
 
-use super::{with, Check, Eval, Settings};
+use super::check::{with, Check, Eval, Settings};
 use crate::snapshot::{NaclEntry, RegionSnapshot, SecurityGroup};
 use rampart_common::{CheckMeta, CheckStatus, ResourceRef, Scope, Severity, Verdict};
 

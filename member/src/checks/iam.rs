@@ -1,6 +1,6 @@
 //! IAM account-level checks: root credentials and the password policy.
 
-use super::{with, Check, Eval, Settings};
+use super::check::{with, Check, Eval, Settings};
 use crate::snapshot::AccountSnapshot;
 use rampart_common::{CheckMeta, CheckStatus, ResourceRef, Scope, Severity, Verdict};
 

@@ -1,7 +1,7 @@
 //! IAM permission checks: policies on users, full-admin customer policies, the support role,
 //! and CloudShell full access.
 
-use super::{with, Check, Eval, Settings};
+use super::check::{with, Check, Eval, Settings};
 use crate::snapshot::{AccountSnapshot, Authorization};
 use rampart_common::{CheckMeta, CheckStatus, ResourceRef, Scope, Severity, Verdict};
 use serde_json::Value;

@@ -1,7 +1,7 @@
 //! Checks over the IAM credential report: root use, console MFA, keys at setup, unused
 //! credentials (with the CIS fallbacks), one active key, key rotation.
 
-use super::{with, Check, Eval, Settings};
+use super::check::{with, Check, Eval, Settings};
 use crate::credential_report::{CredentialReport, CredentialRow, ReportDate};
 use crate::snapshot::AccountSnapshot;
 use chrono::{DateTime, Utc};

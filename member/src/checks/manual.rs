@@ -1,7 +1,7 @@
 //! Requirements no API can decide: each is a check whose outcome is always NOT_AVAILABLE with
 //! the reason, so every account's report shows them instead of silently leaving them out.
 
-use super::{Check, Eval};
+use super::check::{Check, Eval};
 use rampart_common::{CheckMeta, Scope, Severity};
 
 const fn manual(

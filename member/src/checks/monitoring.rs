@@ -3,7 +3,7 @@
 //! metric filter on that group contains every CIS term, an alarm watches the filter's metric,
 //! and the alarm notifies an SNS topic with at least one confirmed subscription.
 
-use super::{with, Check, Eval, Settings};
+use super::check::{with, Check, Eval, Settings};
 use crate::metric_filter::{missing_terms, CIS_V3_PATTERNS};
 use crate::snapshot::{AccountSnapshot, CloudTrailSnapshot, Collected, Monitoring, Trail};
 use rampart_common::{CheckMeta, CheckStatus, ResourceRef, Scope, Severity, Verdict};

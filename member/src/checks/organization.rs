@@ -4,7 +4,7 @@
 //! CIS calls all six manual. Each reports the evidence Rampart read; it passes or fails only
 //! where that evidence decides, and is NOT_AVAILABLE with the evidence otherwise.
 
-use super::{with, Check, Eval, Settings};
+use super::check::{with, Check, Eval, Settings};
 use crate::snapshot::{Collected, OrgSnapshot};
 use rampart_common::{CheckMeta, CheckStatus, ResourceRef, Scope, Severity, Verdict};
 

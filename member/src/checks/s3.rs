@@ -2,7 +2,7 @@
 //! deny plain HTTP (2.1.1), MFA Delete (2.1.2), Block Public Access (2.1.4), and access
 //! logging on CloudTrail buckets (3.4).
 
-use super::{with, Check, Eval, Settings};
+use super::check::{with, Check, Eval, Settings};
 use crate::snapshot::{AccountSnapshot, Bucket, Collected, PublicAccessBlock};
 use rampart_common::{CheckMeta, CheckStatus, ResourceRef, Scope, Severity, Verdict};
 use serde_json::Value;

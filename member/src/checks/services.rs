@@ -1,7 +1,7 @@
 //! Regional service checks: AWS Config recording (3.3), Security Hub enabled (4.16) and IAM
 //! Access Analyzer (1.20).
 
-use super::{with, Check, Eval, Settings};
+use super::check::{with, Check, Eval, Settings};
 use crate::snapshot::{ConfigRecorder, RegionSnapshot};
 use rampart_common::{CheckMeta, CheckStatus, ResourceRef, Scope, Severity, Verdict};
 

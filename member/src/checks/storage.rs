@@ -1,7 +1,7 @@
 //! Regional data-store checks: RDS encryption, minor-version upgrades and public access
 //! (2.3.1-2.3.3), EFS encryption (2.4.1), KMS key rotation (3.6).
 
-use super::{with, Check, Eval, Settings};
+use super::check::{with, Check, Eval, Settings};
 use crate::snapshot::{Collected, DbInstance, RegionSnapshot};
 use rampart_common::{CheckMeta, CheckStatus, ResourceRef, Scope, Severity, Verdict};
 

@@ -1,6 +1,6 @@
 //! CloudTrail (collected once per account from the home region, shadow trails included).
 
-use super::in_region;
+use super::region::in_region;
 use crate::error_text::describe;
 use crate::ratelimit::RateLimiter;
 use crate::snapshot::{CloudTrailSnapshot, Collected, ManagementEvents, S3ObjectEvents, Trail};

@@ -15,15 +15,16 @@ pub mod kms;
 pub mod monitoring;
 pub mod organization;
 pub mod rds;
+pub mod region;
 pub mod s3;
 pub mod s3control;
 
 use crate::ratelimit::RateLimiter;
 use crate::snapshot::{AccountSnapshot, RegionSnapshot};
 use aws_config::SdkConfig;
-use aws_types::region::Region;
 use rampart_common::asff::partition_of;
 use rampart_common::Permissions;
+pub use region::in_region;
 
 /// Every collector's permission declaration.
 pub const PERMISSIONS: &[Permissions] = &[
@@ -43,13 +44,6 @@ pub const PERMISSIONS: &[Permissions] = &[
     rds::PERMISSIONS,
     kms::PERMISSIONS,
 ];
-
-/// An SDK config for the same credentials in another region.
-pub fn in_region(sdk: &SdkConfig, region: &str) -> SdkConfig {
-    sdk.to_builder()
-        .region(Region::new(region.to_string()))
-        .build()
-}
 
 /// Collects the account-wide (global) part of a snapshot, services in parallel.
 pub async fn collect_account(

@@ -3,7 +3,7 @@
 //! read: one DescribeMetricFilters per log group, one DescribeAlarms per log-group region, one
 //! ListSubscriptionsByTopic per alarm topic.
 
-use super::in_region;
+use super::region::in_region;
 use crate::error_text::describe;
 use crate::ratelimit::RateLimiter;
 use crate::snapshot::{

@@ -5,7 +5,7 @@
 //! access block), plus GetBucketLogging for CloudTrail buckets and GetBucketLocation when
 //! ListBuckets did not name the region; buckets are read a few at a time.
 
-use super::in_region;
+use super::region::in_region;
 use crate::error_text::{describe, is_code};
 use crate::ratelimit::RateLimiter;
 use crate::snapshot::{Bucket, Collected, PublicAccessBlock, S3Snapshot};

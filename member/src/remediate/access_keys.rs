@@ -1,9 +1,10 @@
 //! IAM.3 / IAM.22: access keys past rotation age or unused: deactivated, never deleted, so
 //! undo (or the owner, after rotating) can turn them back on.
 
-use super::{exempt_by_tag, resource_name, text, Action, Change, Planned, Remedy};
+use super::remedy::{resource_name, text, Fixes, Remedy};
+use crate::act::exempt::exempt_by_tag;
+use crate::act::{Action, Change, Ctx, Planned};
 use crate::error_text::describe;
-use crate::respond::Ctx;
 use aws_sdk_iam::types::StatusType;
 use chrono::{DateTime, Utc};
 use rampart_common::Permissions;
@@ -11,8 +12,10 @@ use serde_json::json;
 
 pub const REMEDY: Remedy = Remedy {
     id: "iam-access-keys",
-    controls: &["IAM.3", "IAM.22"],
-    checks: &["iam.key-rotation", "iam.unused-credentials"],
+    fixes: &[
+        Fixes::Check("iam.key-rotation"),
+        Fixes::Check("iam.unused-credentials"),
+    ],
     permissions: Permissions {
         component: "remediate/iam-access-keys",
         actions: &[
@@ -26,6 +29,9 @@ pub const REMEDY: Remedy = Remedy {
     },
     changes: "Deactivates each active access key older than thresholds.key_rotation_days (IAM.3; CIS: 90) or unused for thresholds.unused_credential_days (IAM.22; CIS: 45). Keys are never deleted; console passwords are reported, not touched.",
     undoes: "Activates the deactivated keys again.",
+    plan: |ctx, req| Box::pin(plan(ctx, req.control, req.resource)),
+    apply: |ctx, c| Box::pin(apply(ctx, c)),
+    undo: |ctx, a| Box::pin(undo(ctx, a)),
 };
 
 fn to_chrono(t: &aws_smithy_types::DateTime) -> Option<DateTime<Utc>> {

@@ -4,9 +4,9 @@
 //! Only trails the account owns are changed (an organization trail belongs to the management
 //! account), and only in their home region.
 
-use super::{arn_region, text, Action, Change, Planned, Remedy};
+use super::remedy::{arn_region, text, Fixes, Remedy};
+use crate::act::{Action, Change, Ctx, Planned};
 use crate::error_text::describe;
-use crate::respond::Ctx;
 use aws_sdk_cloudtrail::types::Trail;
 use rampart_common::event::arn_account;
 use rampart_common::Permissions;
@@ -14,20 +14,21 @@ use serde_json::{json, Value};
 
 pub const LOG_FILE_VALIDATION: Remedy = Remedy {
     id: "cloudtrail-log-file-validation",
-    controls: &["CloudTrail.4"],
-    checks: &["cloudtrail.log-file-validation"],
+    fixes: &[Fixes::Check("cloudtrail.log-file-validation")],
     permissions: Permissions {
         component: "remediate/cloudtrail-log-file-validation",
         actions: &["cloudtrail:DescribeTrails", "cloudtrail:UpdateTrail"],
     },
     changes: "Turns on log file validation (signed digest files) of the account's own trail.",
     undoes: "Turns log file validation off again.",
+    plan: |ctx, req| Box::pin(plan_validation(ctx, req.resource)),
+    apply: |ctx, c| Box::pin(apply(ctx, c)),
+    undo: |ctx, a| Box::pin(undo(ctx, a)),
 };
 
 pub const MULTI_REGION: Remedy = Remedy {
     id: "cloudtrail-multi-region",
-    controls: &["CloudTrail.1"],
-    checks: &["cloudtrail.multi-region-logging"],
+    fixes: &[Fixes::Check("cloudtrail.multi-region-logging")],
     permissions: Permissions {
         component: "remediate/cloudtrail-multi-region",
         actions: &[
@@ -40,6 +41,9 @@ pub const MULTI_REGION: Remedy = Remedy {
     },
     changes: "Makes the account's own trail multi-region (with global service events) and starts its logging. No trail is created: an account without one is reported.",
     undoes: "Puts the trail's recorded multi-region, global-events and logging settings back.",
+    plan: |ctx, req| Box::pin(plan_multi_region(ctx, req.resource)),
+    apply: |ctx, c| Box::pin(apply(ctx, c)),
+    undo: |ctx, a| Box::pin(undo(ctx, a)),
 };
 
 fn client_for(ctx: &Ctx<'_>, region: &str) -> aws_sdk_cloudtrail::Client {

@@ -2,17 +2,19 @@
 //! types) and is running. Only where a recorder and a delivery channel exist: Rampart does not
 //! create them (they need a bucket and a role the account chooses).
 
-use super::{text, Action, Change, Planned, Remedy};
+use super::remedy::{text, Fixes, Remedy};
+use crate::act::{Action, Change, Ctx, Planned};
 use crate::error_text::describe;
-use crate::respond::Ctx;
 use aws_sdk_config::types::RecordingGroup;
 use rampart_common::Permissions;
 use serde_json::{json, Value};
 
 pub const RECORDER: Remedy = Remedy {
     id: "config-recorder",
-    controls: &["Config.1"],
-    checks: &["config.recorder-enabled", "config.global-resource-types"],
+    fixes: &[
+        Fixes::Check("config.recorder-enabled"),
+        Fixes::Check("config.global-resource-types"),
+    ],
     permissions: Permissions {
         component: "remediate/config-recorder",
         actions: &[
@@ -27,6 +29,9 @@ pub const RECORDER: Remedy = Remedy {
     },
     changes: "Sets the existing recorder to record all supported resource types including global ones, and starts it. Nothing is created where no recorder or delivery channel exists.",
     undoes: "Puts the recorded recording group back and stops the recorder if it was stopped.",
+    plan: |ctx, _| Box::pin(plan(ctx)),
+    apply: |ctx, c| Box::pin(apply(ctx, c)),
+    undo: |ctx, a| Box::pin(undo(ctx, a)),
 };
 
 fn client(ctx: &Ctx<'_>) -> aws_sdk_config::Client {

@@ -1,16 +1,16 @@
 //! EC2.7: EBS encryption by default in the region; EC2.8: IMDSv2 required on instances.
 
-use super::{ec2_tags, exempt_by_tag, resource_name, text, Action, Change, Planned, Remedy};
+use super::remedy::{ec2_tags, resource_name, text, Fixes, Remedy};
+use crate::act::exempt::exempt_by_tag;
+use crate::act::{Action, Change, Ctx, Planned};
 use crate::error_text::describe;
-use crate::respond::Ctx;
 use aws_sdk_ec2::types::{HttpTokensState, InstanceMetadataEndpointState, InstanceStateName};
 use rampart_common::Permissions;
 use serde_json::{json, Value};
 
 pub const EBS_DEFAULT_ENCRYPTION: Remedy = Remedy {
     id: "ec2-ebs-default-encryption",
-    controls: &["EC2.7"],
-    checks: &["ec2.ebs-default-encryption"],
+    fixes: &[Fixes::Check("ec2.ebs-default-encryption")],
     permissions: Permissions {
         component: "remediate/ec2-ebs-default-encryption",
         actions: &[
@@ -21,18 +21,23 @@ pub const EBS_DEFAULT_ENCRYPTION: Remedy = Remedy {
     },
     changes: "Turns on EBS encryption by default in the region (new volumes and snapshot copies are encrypted with the account's default EBS key; existing volumes are not touched).",
     undoes: "Turns EBS encryption by default off again.",
+    plan: |ctx, _| Box::pin(plan_ebs(ctx)),
+    apply: |ctx, c| Box::pin(apply(ctx, c)),
+    undo: |ctx, a| Box::pin(undo(ctx, a)),
 };
 
 pub const IMDSV2: Remedy = Remedy {
     id: "ec2-imdsv2",
-    controls: &["EC2.8"],
-    checks: &["ec2.imdsv2-required"],
+    fixes: &[Fixes::Check("ec2.imdsv2-required")],
     permissions: Permissions {
         component: "remediate/ec2-imdsv2",
         actions: &["ec2:DescribeInstances", "ec2:ModifyInstanceMetadataOptions"],
     },
     changes: "Sets the instance's metadata options to HttpTokens=required (IMDSv2 only), keeping the endpoint state and hop limit.",
     undoes: "Sets HttpTokens back to the recorded value (optional).",
+    plan: |ctx, req| Box::pin(plan_imdsv2(ctx, req.resource)),
+    apply: |ctx, c| Box::pin(apply(ctx, c)),
+    undo: |ctx, a| Box::pin(undo(ctx, a)),
 };
 
 fn client(ctx: &Ctx<'_>) -> aws_sdk_ec2::Client {
@@ -76,7 +81,7 @@ pub async fn plan_imdsv2(ctx: &Ctx<'_>, resource: Option<&str>) -> Result<Vec<Pl
             let id = i.instance_id().unwrap_or_default();
             let arn = format!(
                 "arn:{}:ec2:{}:{}:instance/{id}",
-                crate::respond::partition(ctx.region),
+                ctx.partition(),
                 ctx.region,
                 ctx.account
             );

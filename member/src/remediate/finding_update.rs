@@ -3,10 +3,10 @@
 //! CSPM (ASFF) findings take BatchUpdateFindings; the new Security Hub's OCSF findings take
 //! BatchUpdateFindingsV2 (a comment, status Resolved).
 
-use super::Action;
+use crate::act::Action;
+use crate::act::{Ctx, Run};
+use crate::act::{Stage, Status};
 use crate::error_text::describe;
-use crate::respond::record::{Stage, Status};
-use crate::respond::{Ctx, Run};
 use aws_sdk_securityhub::types::{
     AwsSecurityFindingIdentifier, NoteUpdate, OcsfFindingIdentifier, WorkflowUpdate,
 };

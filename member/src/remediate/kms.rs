@@ -1,16 +1,16 @@
 //! KMS.4: automatic rotation of customer managed symmetric keys.
 
-use super::{exempt_by_tag, resource_name, text, Action, Change, Planned, Remedy};
+use super::remedy::{resource_name, text, Fixes, Remedy};
+use crate::act::exempt::exempt_by_tag;
+use crate::act::{Action, Change, Ctx, Planned};
 use crate::error_text::describe;
-use crate::respond::Ctx;
 use aws_sdk_kms::types::{KeyManagerType, KeySpec, KeyState};
 use rampart_common::Permissions;
 use serde_json::json;
 
 pub const ROTATION: Remedy = Remedy {
     id: "kms-rotation",
-    controls: &["KMS.4"],
-    checks: &["kms.cmk-rotation"],
+    fixes: &[Fixes::Check("kms.cmk-rotation")],
     permissions: Permissions {
         component: "remediate/kms-rotation",
         actions: &[
@@ -24,6 +24,9 @@ pub const ROTATION: Remedy = Remedy {
     },
     changes: "Turns on automatic yearly rotation of the customer managed symmetric key (old key material stays usable for decryption).",
     undoes: "Turns automatic rotation off again.",
+    plan: |ctx, req| Box::pin(plan(ctx, req.resource)),
+    apply: |ctx, c| Box::pin(apply(ctx, c)),
+    undo: |ctx, a| Box::pin(undo(ctx, a)),
 };
 
 fn client(ctx: &Ctx<'_>) -> aws_sdk_kms::Client {

@@ -6,9 +6,10 @@
 //! deny entries for the admin ports it admits, numbered just below it and above every earlier
 //! entry, so no earlier decision (a trusted network's SSH rule) changes.
 
-use super::{ec2_tags, exempt_by_tag, resource_name, text, Action, Change, Planned, Remedy};
+use super::remedy::{ec2_tags, resource_name, text, Fixes, Remedy};
+use crate::act::exempt::exempt_by_tag;
+use crate::act::{Action, Change, Ctx, Planned};
 use crate::error_text::describe;
-use crate::respond::Ctx;
 use aws_sdk_ec2::types::{IcmpTypeCode, NetworkAcl, NetworkAclEntry, PortRange, RuleAction};
 use rampart_common::Permissions;
 use serde_json::{json, Value};
@@ -18,8 +19,7 @@ const WORLD: &[&str] = &["0.0.0.0/0", "::/0"];
 
 pub const ADMIN_PORTS: Remedy = Remedy {
     id: "ec2-nacl-admin-ports",
-    controls: &["EC2.21"],
-    checks: &["ec2.nacl-admin-ports"],
+    fixes: &[Fixes::Check("ec2.nacl-admin-ports")],
     permissions: Permissions {
         component: "remediate/ec2-nacl-admin-ports",
         actions: &[
@@ -31,6 +31,9 @@ pub const ADMIN_PORTS: Remedy = Remedy {
     },
     changes: "An inbound allow entry from 0.0.0.0/0 or ::/0 that admits only admin ports (22, 3389) becomes a deny entry with the same number; a broader one gets deny entries for the admin ports it admits, numbered just below it and above every earlier entry.",
     undoes: "Replaces the entry with the recorded allow entry, or deletes the deny entries Rampart added.",
+    plan: |ctx, req| Box::pin(plan(ctx, req.resource)),
+    apply: |ctx, c| Box::pin(apply(ctx, c)),
+    undo: |ctx, a| Box::pin(undo(ctx, a)),
 };
 
 fn client(ctx: &Ctx<'_>) -> aws_sdk_ec2::Client {
@@ -128,7 +131,7 @@ pub async fn plan(ctx: &Ctx<'_>, resource: Option<&str>) -> Result<Vec<Planned>,
         let id = acl.network_acl_id().unwrap_or_default().to_string();
         let arn = format!(
             "arn:{}:ec2:{}:{}:network-acl/{id}",
-            crate::respond::partition(ctx.region),
+            ctx.partition(),
             ctx.region,
             acl.owner_id().unwrap_or(ctx.account)
         );

@@ -3,17 +3,19 @@
 //! UpdateAccountPasswordPolicy resets every field it is not given, so the new policy is the
 //! old one with only the two thresholds raised (never lowered).
 
-use super::{Action, Change, Planned, Remedy};
+use super::remedy::{Fixes, Remedy};
+use crate::act::{Action, Change, Ctx, Planned};
 use crate::error_text::describe;
-use crate::respond::Ctx;
 use aws_sdk_iam::types::PasswordPolicy;
 use rampart_common::Permissions;
 use serde_json::{json, Value};
 
 pub const REMEDY: Remedy = Remedy {
     id: "iam-password-policy",
-    controls: &["IAM.15", "IAM.16"],
-    checks: &["iam.password-min-length", "iam.password-reuse"],
+    fixes: &[
+        Fixes::Check("iam.password-min-length"),
+        Fixes::Check("iam.password-reuse"),
+    ],
     permissions: Permissions {
         component: "remediate/iam-password-policy",
         actions: &[
@@ -24,6 +26,9 @@ pub const REMEDY: Remedy = Remedy {
     },
     changes: "Raises the account password policy's minimum length and reuse prevention to the configured thresholds (thresholds.password_min_length, password_reuse_prevention; CIS: 14 and 24), keeping every other setting.",
     undoes: "Puts the recorded policy back, or deletes the policy when there was none.",
+    plan: |ctx, _| Box::pin(plan(ctx)),
+    apply: |ctx, c| Box::pin(apply(ctx, c)),
+    undo: |ctx, a| Box::pin(undo(ctx, a)),
 };
 
 fn policy_json(p: &PasswordPolicy) -> Value {

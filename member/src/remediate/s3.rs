@@ -5,10 +5,11 @@
 //! every other statement of the policy stays byte for byte, and undo removes only that
 //! statement again.
 
-use super::{exempt_by_tag, resource_name, text, Action, Change, Planned, Remedy};
+use super::remedy::{resource_name, text, Fixes, Remedy};
+use crate::act::exempt::exempt_by_tag;
+use crate::act::{Action, Change, Ctx, Planned};
 use crate::collect::s3::{client as s3_client, region_of_constraint};
 use crate::error_text::{describe, is_code};
-use crate::respond::Ctx;
 use aws_config::SdkConfig;
 use rampart_common::Permissions;
 use serde_json::{json, Value};
@@ -18,8 +19,7 @@ pub const TLS_SID: &str = "RampartDenyInsecureTransport";
 
 pub const BLOCK_PUBLIC_ACCESS: Remedy = Remedy {
     id: "s3-block-public-access",
-    controls: &["S3.8"],
-    checks: &["s3.block-public-access"],
+    fixes: &[Fixes::Check("s3.block-public-access")],
     permissions: Permissions {
         component: "remediate/s3-block-public-access",
         actions: &[
@@ -32,13 +32,17 @@ pub const BLOCK_PUBLIC_ACCESS: Remedy = Remedy {
     },
     changes: "Turns on all four Block Public Access settings of the bucket.",
     undoes: "Puts the recorded bucket settings back (all four off again where there were none).",
+    plan: |ctx, req| Box::pin(plan_bucket_bpa(ctx, req.resource)),
+    apply: |ctx, c| Box::pin(apply(ctx, c)),
+    undo: |ctx, a| Box::pin(undo(ctx, a)),
 };
 
 pub const ACCOUNT_BLOCK_PUBLIC_ACCESS: Remedy = Remedy {
     id: "s3-account-block-public-access",
-    controls: &["S3.1"],
-    // CIS judges buckets by their own block or the account's.
-    checks: &["s3.block-public-access"],
+    fixes: &[Fixes::Control {
+        control: "S3.1",
+        judged_by: &["s3.block-public-access"],
+    }],
     permissions: Permissions {
         component: "remediate/s3-account-block-public-access",
         actions: &[
@@ -48,12 +52,14 @@ pub const ACCOUNT_BLOCK_PUBLIC_ACCESS: Remedy = Remedy {
     },
     changes: "Turns on all four Block Public Access settings of the account.",
     undoes: "Puts the recorded account settings back (all four off again where there were none).",
+    plan: |ctx, _| Box::pin(plan_account_bpa(ctx)),
+    apply: |ctx, c| Box::pin(apply(ctx, c)),
+    undo: |ctx, a| Box::pin(undo(ctx, a)),
 };
 
 pub const TLS_ONLY: Remedy = Remedy {
     id: "s3-tls-only",
-    controls: &["S3.5"],
-    checks: &["s3.deny-http"],
+    fixes: &[Fixes::Check("s3.deny-http")],
     permissions: Permissions {
         component: "remediate/s3-tls-only",
         actions: &[
@@ -67,6 +73,9 @@ pub const TLS_ONLY: Remedy = Remedy {
     },
     changes: "Adds one statement (Sid RampartDenyInsecureTransport) denying s3:* on the bucket and its objects when aws:SecureTransport is false; the rest of the policy is untouched.",
     undoes: "Removes that statement again (and the policy, if Rampart created it).",
+    plan: |ctx, req| Box::pin(plan_tls_only(ctx, req.resource)),
+    apply: |ctx, c| Box::pin(apply(ctx, c)),
+    undo: |ctx, a| Box::pin(undo(ctx, a)),
 };
 
 /// A client for the bucket's own region (S3 answers requests for a bucket elsewhere with a
@@ -120,10 +129,7 @@ async fn tag_exempt(
 }
 
 fn bucket_arn(ctx: &Ctx<'_>, bucket: &str) -> String {
-    format!(
-        "arn:{}:s3:::{bucket}",
-        crate::respond::partition(ctx.region)
-    )
+    format!("arn:{}:s3:::{bucket}", ctx.partition())
 }
 
 /// The four Block Public Access settings as recorded (bucket and account alike).
@@ -288,7 +294,7 @@ async fn policy_of(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<Option<Strin
 }
 
 pub async fn plan_tls_only(ctx: &Ctx<'_>, resource: Option<&str>) -> Result<Vec<Planned>, String> {
-    let partition = crate::respond::partition(ctx.region);
+    let partition = ctx.partition();
     let mut out = Vec::new();
     for bucket in buckets(ctx, resource).await? {
         let arn = bucket_arn(ctx, &bucket);

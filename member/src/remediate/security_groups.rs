@@ -5,9 +5,10 @@
 //! world CIDR), so the group's other rules (a restricted SSH rule, an open HTTPS rule, another
 //! CIDR in the same permission) stay as they are.
 
-use super::{ec2_tags, exempt_by_tag, resource_name, Action, Change, Planned, Remedy};
+use super::remedy::{ec2_tags, resource_name, Fixes, Remedy};
+use crate::act::exempt::exempt_by_tag;
+use crate::act::{Action, Change, Ctx, Planned};
 use crate::error_text::describe;
-use crate::respond::Ctx;
 use aws_sdk_ec2::types::{
     Filter, IpPermission, IpRange, Ipv6Range, SecurityGroup, UserIdGroupPair,
 };
@@ -24,8 +25,14 @@ const HIGH_RISK_PORTS: &[i32] = &[
 
 pub const ADMIN_PORTS_REMEDY: Remedy = Remedy {
     id: "ec2-sg-admin-ports",
-    controls: &["EC2.53", "EC2.54", "EC2.19"],
-    checks: &["ec2.sg-admin-ports-ipv4", "ec2.sg-admin-ports-ipv6"],
+    fixes: &[
+        Fixes::Check("ec2.sg-admin-ports-ipv4"),
+        Fixes::Check("ec2.sg-admin-ports-ipv6"),
+        Fixes::Control {
+            control: "EC2.19",
+            judged_by: &["ec2.sg-admin-ports-ipv4", "ec2.sg-admin-ports-ipv6"],
+        },
+    ],
     permissions: Permissions {
         component: "remediate/ec2-sg-admin-ports",
         actions: &[
@@ -36,12 +43,14 @@ pub const ADMIN_PORTS_REMEDY: Remedy = Remedy {
     },
     changes: "Revokes each ingress permission open to 0.0.0.0/0 (EC2.53, EC2.19) or ::/0 (EC2.54, EC2.19) that reaches an admin port (22, 3389; EC2.19: its high-risk ports), matched exactly by protocol, port range and that one CIDR. Other rules and other CIDRs of the same permission stay.",
     undoes: "Authorizes the revoked permissions again, with their descriptions.",
+    plan: |ctx, req| Box::pin(plan_admin_ports(ctx, req.control, req.resource)),
+    apply: |ctx, c| Box::pin(apply(ctx, c)),
+    undo: |ctx, a| Box::pin(undo(ctx, a)),
 };
 
 pub const DEFAULT_GROUP: Remedy = Remedy {
     id: "ec2-default-sg-closed",
-    controls: &["EC2.2"],
-    checks: &["ec2.default-sg-closed"],
+    fixes: &[Fixes::Check("ec2.default-sg-closed")],
     permissions: Permissions {
         component: "remediate/ec2-default-sg-closed",
         actions: &[
@@ -54,6 +63,9 @@ pub const DEFAULT_GROUP: Remedy = Remedy {
     },
     changes: "Revokes every inbound and outbound rule of a VPC's default security group.",
     undoes: "Authorizes the recorded inbound and outbound rules again.",
+    plan: |ctx, req| Box::pin(plan_default_group(ctx, req.resource)),
+    apply: |ctx, c| Box::pin(apply(ctx, c)),
+    undo: |ctx, a| Box::pin(undo(ctx, a)),
 };
 
 fn client(ctx: &Ctx<'_>) -> aws_sdk_ec2::Client {
@@ -63,7 +75,7 @@ fn client(ctx: &Ctx<'_>) -> aws_sdk_ec2::Client {
 fn group_arn(ctx: &Ctx<'_>, g: &SecurityGroup) -> String {
     format!(
         "arn:{}:ec2:{}:{}:security-group/{}",
-        crate::respond::partition(ctx.region),
+        ctx.partition(),
         ctx.region,
         g.owner_id().unwrap_or(ctx.account),
         g.group_id().unwrap_or_default()
@@ -325,7 +337,7 @@ fn permissions(rules: &Value) -> Result<Vec<IpPermission>, String> {
 }
 
 fn group_id(v: &Value) -> Result<String, String> {
-    super::text(v, "group_id").map(str::to_string)
+    super::remedy::text(v, "group_id").map(str::to_string)
 }
 
 pub async fn apply(ctx: &Ctx<'_>, c: &Change) -> Result<String, String> {

@@ -12,11 +12,15 @@
 //! and the device are removed again; if that fails too, the record says exactly what was left.
 //! The schedule deletes a seed once the user has signed in, or after `mfa_seed_max_age_hours`.
 
-use super::{exempt, partition, Ctx, Run};
+use super::playbook::{Job, Playbook, Routed, Trigger};
+use super::totp;
+use crate::act::exempt::exempt;
+use crate::act::{Ctx, Run, Stage, Status};
 use crate::error_text::{describe, is_code};
-use crate::respond::record::{Stage, Status};
-use crate::respond::totp;
+use futures::future::BoxFuture;
+use rampart_common::event::{Event, Kind};
 use rampart_common::response::MfaMode;
+use rampart_common::ResponseConfig;
 use serde_json::json;
 
 pub const PERMISSIONS: rampart_common::Permissions = rampart_common::Permissions {
@@ -41,6 +45,47 @@ pub const PERMISSIONS: rampart_common::Permissions = rampart_common::Permissions
         "kms:GenerateDataKey",
     ],
 };
+
+pub const PLAYBOOK: Playbook = Playbook {
+    name: "auto-mfa",
+    mode_key: "auto_mfa",
+    triggers: &[
+        Trigger::ApiCall {
+            source: "iam.amazonaws.com",
+            names: &["CreateUser"],
+        },
+        Trigger::Command("rampart mfa enforce"),
+    ],
+    permissions: PERMISSIONS,
+    stages: &[Stage::PriorityAction],
+    route,
+};
+
+fn route(e: &Event, _: &ResponseConfig) -> Routed {
+    let Kind::ApiCall(call) = &e.kind else {
+        return Routed::Ignore("not an API call".into());
+    };
+    match call
+        .request_parameters
+        .get("userName")
+        .and_then(serde_json::Value::as_str)
+    {
+        Some(u) if !u.is_empty() => {
+            super::playbook::api_call_route(&PLAYBOOK, call, Enforce(u.to_string()))
+        }
+        _ => Routed::Reject("CreateUser event without requestParameters.userName".into()),
+    }
+}
+
+/// Make one IAM user's MFA unavoidable (by name).
+#[derive(Debug)]
+pub struct Enforce(pub String);
+
+impl Job for Enforce {
+    fn run<'a>(&'a self, ctx: &'a Ctx<'a>) -> BoxFuture<'a, Run> {
+        Box::pin(run(ctx, &self.0))
+    }
+}
 
 /// Attempts at EnableMFADevice (a code can straddle a 30 s window boundary).
 const ENABLE_ATTEMPTS: u32 = 2;
@@ -205,7 +250,7 @@ async fn subject(
 
 pub async fn run(ctx: &Ctx<'_>, user: &str) -> Run {
     let iam = aws_sdk_iam::Client::new(ctx.member);
-    let part = partition(ctx.region);
+    let part = ctx.partition();
     let mut run = Run::new(
         ctx.plan,
         format!("arn:{part}:iam::{}:user/{user}", ctx.account),
@@ -230,7 +275,7 @@ async fn require(
 ) {
     let policy = format!(
         "arn:{}:iam::{}:policy/{}",
-        partition(ctx.region),
+        ctx.partition(),
         ctx.account,
         ctx.cfg.require_mfa_policy()
     );
@@ -289,7 +334,7 @@ async fn require(
 }
 
 async fn enrol(ctx: &Ctx<'_>, iam: &aws_sdk_iam::Client, user: &str, who: &Subject, run: &mut Run) {
-    let part = partition(ctx.region);
+    let part = ctx.partition();
     let user_arn = who.arn.clone();
     if who.id.is_empty() {
         run.rec.note(
@@ -557,8 +602,8 @@ pub async fn sweep_seeds(
     member: &aws_config::SdkConfig,
     cfg: &rampart_common::ResponseConfig,
     plan: bool,
-) -> Vec<crate::respond::record::ActionRecord> {
-    use crate::respond::record::{now, ActionRecord};
+) -> Vec<crate::act::ActionRecord> {
+    use crate::act::record::{now, ActionRecord};
     use aws_sdk_secretsmanager::types::{Filter, FilterNameStringType};
     let rec = |target: &str, status: Status, detail: String| ActionRecord {
         stage: Stage::Countermeasure,

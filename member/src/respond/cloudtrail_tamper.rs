@@ -5,13 +5,16 @@
 //! and selectors from the last recorded configuration or the baseline. Then forensics, then the
 //! configured countermeasure against the actor.
 
-use super::{exempt, partition, Ctx, Run};
+use super::playbook::{Job, Playbook, Routed, Trigger};
+use super::trails::{self, name_and_region, selectors_to_sdk, TrailConfig};
+use crate::act::exempt::exempt;
+use crate::act::{Ctx, Run, Stage, Status};
 use crate::error_text::describe;
-use crate::respond::record::{Stage, Status};
-use crate::respond::trails::{self, name_and_region, selectors_to_sdk, TrailConfig};
-use rampart_common::event::ApiCall;
+use futures::future::BoxFuture;
+use rampart_common::event::{arn_account, ApiCall, Event, Kind};
 use rampart_common::identity::{mfa_used, Actor, Forensics};
 use rampart_common::response::Countermeasure;
+use rampart_common::ResponseConfig;
 use serde_json::json;
 
 pub const PERMISSIONS: rampart_common::Permissions = rampart_common::Permissions {
@@ -46,6 +49,50 @@ pub const TRIGGERS: &[&str] = &[
     "PutEventSelectors",
 ];
 
+pub const PLAYBOOK: Playbook = Playbook {
+    name: "cloudtrail-tamper",
+    mode_key: "cloudtrail_tamper",
+    triggers: &[Trigger::ApiCall {
+        source: "cloudtrail.amazonaws.com",
+        names: TRIGGERS,
+    }],
+    permissions: PERMISSIONS,
+    stages: &[
+        Stage::PriorityAction,
+        Stage::Forensics,
+        Stage::Countermeasure,
+    ],
+    route,
+};
+
+fn route(e: &Event, _: &ResponseConfig) -> Routed {
+    let Kind::ApiCall(call) = &e.kind else {
+        return Routed::Ignore("not an API call".into());
+    };
+    // A trail named by ARN must be the calling account's own.
+    if let Some(name) = trail_of(call) {
+        if let Some(acct) = arn_account(&name) {
+            if acct != call.account {
+                return Routed::Reject(format!(
+                    "requestParameters.name names trail {name} of account {acct}, not of {}",
+                    call.account
+                ));
+            }
+        }
+    }
+    super::playbook::api_call_route(&PLAYBOOK, call, Tamper(call.clone()))
+}
+
+/// Restore what the call changed, then answer its actor.
+#[derive(Debug)]
+pub struct Tamper(pub Box<ApiCall>);
+
+impl Job for Tamper {
+    fn run<'a>(&'a self, ctx: &'a Ctx<'a>) -> BoxFuture<'a, Run> {
+        Box::pin(run(ctx, &self.0))
+    }
+}
+
 pub const REVOKE_POLICY_NAME: &str = "rampart-revoke-older-sessions";
 
 /// The trail an event names: `requestParameters.name` or `.trailName`.
@@ -62,7 +109,7 @@ pub async fn run(ctx: &Ctx<'_>, call: &ApiCall) -> Run {
     let (name, home) = name_and_region(&raw_name, ctx.region);
     let arn = format!(
         "arn:{}:cloudtrail:{home}:{}:trail/{name}",
-        partition(&home),
+        rampart_common::asff::partition_of(&home),
         ctx.account
     );
     let mut run = Run::new(ctx.plan, arn.clone());
@@ -618,7 +665,7 @@ async fn countermeasure(ctx: &Ctx<'_>, call: &ApiCall, actor: &Actor, run: &mut 
                     )
                     .await;
             }
-            let policy = deny_all_policy_arn(partition(ctx.region));
+            let policy = deny_all_policy_arn(ctx.partition());
             let user = user_name.clone();
             run.rec
                 .act(

@@ -6,12 +6,16 @@
 //! Then every attached volume is snapshotted and the instance tagged with the incident; the
 //! instance profile is removed when configured. Each step is idempotent.
 
-use super::{exempt, Ctx, Run};
+use super::playbook::{finding_link, Job, Playbook, Routed, Trigger};
+use crate::act::exempt::exempt;
+use crate::act::{Ctx, Run, Stage, Status};
 use crate::error_text::describe;
-use crate::respond::record::{Stage, Status};
 use aws_sdk_ec2::types::{
     AttributeBooleanValue, Filter, Instance, IpPermission, ResourceType, Tag, TagSpecification,
 };
+use futures::future::BoxFuture;
+use rampart_common::event::{Event, Kind};
+use rampart_common::ResponseConfig;
 use serde_json::json;
 use std::collections::BTreeMap;
 
@@ -35,6 +39,145 @@ pub const PERMISSIONS: rampart_common::Permissions = rampart_common::Permissions
         "autoscaling:DetachInstances",
     ],
 };
+
+pub const PLAYBOOK: Playbook = Playbook {
+    name: "isolate",
+    mode_key: "isolation",
+    triggers: &[
+        Trigger::GuardDutyFinding,
+        Trigger::GuardDutyViaSecurityHub,
+        Trigger::CustomAction {
+            id_key: "isolate_action_id",
+        },
+        Trigger::Command("rampart isolate"),
+    ],
+    permissions: PERMISSIONS,
+    stages: &[
+        Stage::PriorityAction,
+        Stage::Forensics,
+        Stage::Countermeasure,
+    ],
+    route,
+};
+
+/// Isolate one instance; `trigger` says what asked for it (kept in the incident's tags).
+#[derive(Debug)]
+pub struct Isolate {
+    pub instance: String,
+    pub trigger: String,
+}
+
+impl Job for Isolate {
+    fn run<'a>(&'a self, ctx: &'a Ctx<'a>) -> BoxFuture<'a, Run> {
+        Box::pin(run(ctx, &self.instance, &self.trigger))
+    }
+}
+
+fn route(e: &Event, cfg: &ResponseConfig) -> Routed {
+    match &e.kind {
+        Kind::GuardDuty(g) => {
+            if g.sample {
+                return Routed::Ignore(format!(
+                    "GuardDuty finding {} is a sample finding",
+                    g.finding_id
+                ));
+            }
+            let Some(id) = &g.instance_id else {
+                return Routed::Ignore("the GuardDuty finding is not about an EC2 instance".into());
+            };
+            if g.severity < cfg.guardduty_min_severity() {
+                return Routed::Ignore(format!(
+                    "GuardDuty severity {} is below guardduty_min_severity {}",
+                    g.severity,
+                    cfg.guardduty_min_severity()
+                ));
+            }
+            if g.resource_role.as_deref() == Some("TARGET") && !cfg.isolate_targets() {
+                return Routed::Ignore(format!(
+                    "instance {id} is the target of the activity, not its actor (response.isolate_targets is off)"
+                ));
+            }
+            let job = Isolate {
+                instance: id.clone(),
+                trigger: format!("GuardDuty {} ({})", g.finding_type, g.finding_id),
+            };
+            Routed::Act {
+                targets: vec![PLAYBOOK.target(
+                    &g.account,
+                    &g.region,
+                    format!("gd#{}#{}", g.account, g.finding_id),
+                    job,
+                )],
+                link: Some(format!(
+                    "https://console.aws.amazon.com/guardduty/home?region={}#/findings?search=id%3D{}",
+                    g.region, g.finding_id
+                )),
+                unanswered: Vec::new(),
+            }
+        }
+        Kind::CustomAction {
+            action_arn,
+            findings,
+            ..
+        } => {
+            let id = action_arn.rsplit('/').next().unwrap_or_default();
+            let trigger = format!("Security Hub custom action {id}");
+            let targets: Vec<_> = findings
+                .iter()
+                .flat_map(|f| f.instances())
+                .map(|(account, region, instance)| {
+                    let claim = format!("ca#{}#{account}#{instance}", e.envelope.id);
+                    let job = Isolate {
+                        instance,
+                        trigger: trigger.clone(),
+                    };
+                    PLAYBOOK.target(account, region, claim, job)
+                })
+                .collect();
+            if targets.is_empty() {
+                return Routed::Ignore("the selected findings name no EC2 instance".into());
+            }
+            Routed::Act {
+                targets,
+                link: findings.first().map(|f| finding_link(&f.region, &f.id)),
+                unanswered: Vec::new(),
+            }
+        }
+        Kind::FindingsImported(findings) => {
+            // GuardDuty findings reach the hub through Security Hub too (often from both the
+            // member and the administrator): same claim key as the direct event.
+            let targets: Vec<_> = findings
+                .iter()
+                .filter(|f| f.product_arn.ends_with("/guardduty"))
+                .filter(|f| matches!(f.severity.as_str(), "HIGH" | "CRITICAL"))
+                .flat_map(|f| {
+                    let gd_id = f.id.rsplit('/').next().unwrap_or(&f.id).to_string();
+                    f.instances()
+                        .into_iter()
+                        .map(move |(account, region, instance)| {
+                            let claim = format!("gd#{account}#{gd_id}");
+                            let job = Isolate {
+                                instance,
+                                trigger: "GuardDuty finding via Security Hub".into(),
+                            };
+                            PLAYBOOK.target(account, region, claim, job)
+                        })
+                })
+                .collect();
+            if targets.is_empty() {
+                return Routed::Ignore(
+                    "imported GuardDuty findings are acted on only when HIGH or CRITICAL and about an EC2 instance".into(),
+                );
+            }
+            Routed::Act {
+                targets,
+                link: findings.first().map(|f| finding_link(&f.region, &f.id)),
+                unanswered: Vec::new(),
+            }
+        }
+        _ => Routed::Ignore("not a GuardDuty finding or custom action".into()),
+    }
+}
 
 fn tag(k: &str, v: &str) -> Tag {
     Tag::builder().key(k).value(v).build()

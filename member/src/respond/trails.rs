@@ -3,7 +3,7 @@
 //! The scheduled event records every trail's configuration in the state table; the tamper
 //! playbook restores from that record, or from the configured baseline when there is none.
 
-use super::record::{ActionRecord, Stage, Status};
+use crate::act::{ActionRecord, Stage, Status};
 use crate::error_text::describe;
 use aws_sdk_cloudtrail::types::{DataResource, EventSelector, ReadWriteType, Trail};
 use serde::{Deserialize, Serialize};
@@ -289,7 +289,7 @@ pub async fn read_all(
 /// baseline) unless `accept_drift` (an operator's explicit choice).
 pub async fn record(
     member: &aws_config::SdkConfig,
-    memory: &dyn super::Memory,
+    memory: &dyn crate::act::Memory,
     account: &str,
     region: &str,
     plan: bool,
@@ -308,7 +308,7 @@ pub async fn record(
             status,
             detail,
             prior_state: prior,
-            started_at: super::record::now(),
+            started_at: crate::act::record::now(),
             millis: u64::try_from(t.elapsed().as_millis()).unwrap_or(u64::MAX),
         }
     };

@@ -6,7 +6,8 @@
 
 use std::cell::Cell;
 
-use super::{len64, DocMeter, ParseError};
+use super::error::ParseError;
+use super::meter::{len64, DocMeter};
 use crate::node::{Entry, Node, Pos, Value};
 
 pub(super) fn parse<'a>(text: &'a str, meter: &mut DocMeter<'a>) -> Result<Node, ParseError> {

@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use yaml_rust2::parser::{Event, Parser, Tag};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
-use super::{len64, DocMeter, ParseError};
+use super::error::ParseError;
+use super::meter::{len64, DocMeter};
 use crate::node::{Entry, Node, Pos, Value};
 
 pub(super) fn parse(text: &str, meter: &mut DocMeter) -> Result<Node, ParseError> {

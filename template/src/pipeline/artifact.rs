@@ -3,8 +3,13 @@
 
 use std::io::Read;
 
+use super::error::PipelineError;
 use super::event::ArtifactCredentials;
-use super::{PipelineError, MAX_ARTIFACT_BYTES, MAX_ARTIFACT_FILES, MAX_FILE_BYTES};
+
+/// Artifact limits (uncompressed), so a zip bomb cannot exhaust the Lambda.
+pub const MAX_ARTIFACT_FILES: usize = 20_000;
+pub const MAX_ARTIFACT_BYTES: u64 = 512 * 1024 * 1024;
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
 /// Match a `/`-separated path against a glob with `*`, `?` and `**`.
 pub fn glob_match(pattern: &str, path: &str) -> bool {

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::PipelineError;
+use super::error::PipelineError;
 use crate::audit::Thresholds;
 use crate::budget::{Budget, Limits};
 use crate::suppress::{SuppressionMode, SuppressionPolicy};

@@ -20,6 +20,7 @@
 //! written in templates count only with `allowSuppressions`, with a reason, below the ceiling.
 
 mod artifact;
+mod error;
 mod event;
 mod outcome;
 
@@ -31,7 +32,9 @@ use serde_json::Value;
 
 pub use artifact::{
     artifact_s3_client, download_artifact, extract_zip, extract_zip_where, glob_match, glob_regex,
+    MAX_ARTIFACT_BYTES, MAX_ARTIFACT_FILES, MAX_FILE_BYTES,
 };
+pub use error::PipelineError;
 pub use event::{
     parse_event, parse_user_parameters, ActionConfiguration, Artifact, ArtifactCredentials,
     ArtifactLocation, Job, JobData, JobEvent, S3Location, UserParameters,
@@ -39,42 +42,8 @@ pub use event::{
 };
 pub use outcome::{
     audit_artifact, job_result, report_result, truncate, wanted, ArtifactAudit, JobResult,
+    MAX_FAILURE_MESSAGE, MAX_SUMMARY,
 };
-
-/// CodePipeline's limit on a failure message.
-pub const MAX_FAILURE_MESSAGE: usize = 5000;
-/// CodePipeline's limit on an execution summary.
-pub const MAX_SUMMARY: usize = 2048;
-/// Artifact limits (uncompressed), so a zip bomb cannot exhaust the Lambda.
-pub const MAX_ARTIFACT_FILES: usize = 20_000;
-pub const MAX_ARTIFACT_BYTES: u64 = 512 * 1024 * 1024;
-pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
-
-#[derive(Debug, thiserror::Error)]
-pub enum PipelineError {
-    #[error("invalid CodePipeline job event: {0}")]
-    Event(String),
-    #[error("invalid UserParameters: {0}")]
-    UserParameters(String),
-    #[error("cannot download artifact s3://{bucket}/{key}: {message}")]
-    Download {
-        bucket: String,
-        key: String,
-        message: String,
-    },
-    #[error("cannot read artifact zip: {0}")]
-    Zip(String),
-    #[error("{0}")]
-    Config(String),
-    #[error("no template in the artifact matches {0:?}")]
-    NoTemplates(Vec<String>),
-    #[error("audit did not finish within {0:?}")]
-    Timeout(Duration),
-    #[error("internal error: {0}")]
-    Internal(String),
-    #[error("CodePipeline {call} failed: {message}")]
-    Report { call: &'static str, message: String },
-}
 
 /// Stack of the audit thread: every stage recurses at most once per level of the depth
 /// budget, far below this even at the budget's hard maximum.

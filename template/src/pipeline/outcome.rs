@@ -5,9 +5,14 @@ use aws_sdk_codepipeline::types::{ExecutionDetails, FailureDetails, FailureType}
 use std::time::Instant;
 
 use super::artifact::glob_regex;
+use super::error::PipelineError;
 use super::event::UserParameters;
-use super::{PipelineError, MAX_FAILURE_MESSAGE, MAX_SUMMARY};
 use crate::audit::{audit_text, AuditConfig, Decision, TemplateReport, Thresholds};
+
+/// CodePipeline's limit on a failure message.
+pub const MAX_FAILURE_MESSAGE: usize = 5000;
+/// CodePipeline's limit on an execution summary.
+pub const MAX_SUMMARY: usize = 2048;
 
 /// Result of auditing an artifact.
 #[derive(Debug, Clone)]

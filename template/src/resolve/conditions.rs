@@ -1,14 +1,8 @@
 //! Conditions: decided one at a time, memoised, with cycles and very long chains left
 //! undecided, so a template with many conditions is never enumerated.
 
-use super::{Resolver, MAX_DEPTH};
+use super::context::{CondState, Resolver, MAX_DEPTH};
 use crate::node::{Node, Value};
-
-#[derive(Clone, Copy, PartialEq)]
-pub(super) enum CondState {
-    InProgress,
-    Done(Option<bool>),
-}
 
 impl Resolver<'_> {
     /// Decide a named condition; `None` when it depends on something unknown.

@@ -2,7 +2,7 @@
 //! user packs); checks that need logic (port ranges, policy documents, secrets, relations
 //! between resources) are Rust functions registered here by rule id.
 
-use super::{BuiltinFn, Rule};
+use super::rule::{BuiltinFn, Rule};
 
 mod iam;
 mod logic;

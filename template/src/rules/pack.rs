@@ -9,8 +9,8 @@
 
 use regex::{Regex, RegexBuilder};
 
+use super::rule::{BuiltinFn, Check, Equivalents, Rule, RuleMeta};
 use super::structured::{Condition, Operator};
-use super::{BuiltinFn, Check, Equivalents, Rule, RuleMeta};
 use crate::node::{Node, Value};
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -434,23 +434,29 @@ async fn single(
     let mut plan = rampart_testbed::plan(&regions, true, &run_id);
     plan.concurrency = concurrency;
     let defaults = rampart_common::config::Config::default();
-    plan.rate_limit = defaults.rate_limit();
-    plan.rate_burst = defaults.rate_burst();
-    plan.benchmarks = benchmarks.clone();
-    plan.only_failed = only_failed;
-    plan.refresh_after_days = Some(defaults.finding_refresh_days());
+    plan.account.rate_limit = defaults.rate_limit();
+    plan.account.rate_burst = defaults.rate_burst();
+    plan.account.benchmarks = benchmarks.clone();
+    plan.account.only_failed = only_failed;
+    plan.account.refresh_after_days = Some(defaults.finding_refresh_days());
 
     // Measure the assessment alone: reset the peak RSS (Linux: 5 > clear_refs).
     let _ = std::fs::write("/proc/self/clear_refs", "5");
     counts.lock().unwrap_or_else(|p| p.into_inner()).enabled = true;
     let t = Instant::now();
     let mut done = 0usize;
-    let report = rampart_hub::fleet::run_observed(&sessions, &members, &plan, &mut |_| {
-        done += 1;
-        if done.is_multiple_of(50) {
-            eprintln!("    {done}/{n} accounts assessed");
-        }
-    })
+    let report = rampart_hub::fleet::run_observed(
+        &sessions,
+        &members,
+        &plan,
+        &rampart_member::assess::Unobserved,
+        &mut |_| {
+            done += 1;
+            if done.is_multiple_of(50) {
+                eprintln!("    {done}/{n} accounts assessed");
+            }
+        },
+    )
     .await;
     let wall_secs = t.elapsed().as_secs_f64();
     let assessment_peak_rss_mb = status_mb("self", "VmHWM:").unwrap_or(0.0);
@@ -472,8 +478,8 @@ async fn single(
 
     // The same fleet again, nothing changed: what the unchanged-finding skip saves.
     let mut again = plan.clone();
-    again.run_id = format!("bench-{n}-again");
-    again.now = rampart_testbed::chrono_now();
+    again.account.run_id = format!("bench-{n}-again");
+    again.account.now = rampart_testbed::chrono_now();
     counts.lock().unwrap_or_else(|p| p.into_inner()).enabled = true;
     let t = Instant::now();
     let second = rampart_hub::fleet::run(&sessions, &members, &again).await;

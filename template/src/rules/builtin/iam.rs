@@ -2,8 +2,8 @@
 
 use crate::model::Model;
 use crate::node::{Node, Value};
+use crate::rules::rule::BuiltinFn;
 use crate::rules::util::{alternatives, could_be, present, Hit};
-use crate::rules::BuiltinFn;
 
 pub fn lookup(id: &str) -> Option<BuiltinFn> {
     Some(match id {

@@ -6,8 +6,8 @@ use std::collections::HashSet;
 
 use crate::model::{referenced_id, Model};
 use crate::node::{Node, Value};
+use crate::rules::rule::BuiltinFn;
 use crate::rules::util::{present, text, truth, Hit, Tri};
-use crate::rules::BuiltinFn;
 
 pub fn lookup(id: &str) -> Option<BuiltinFn> {
     Some(match id {

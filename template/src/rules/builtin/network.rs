@@ -3,8 +3,8 @@
 
 use crate::model::Model;
 use crate::node::Node;
+use crate::rules::rule::BuiltinFn;
 use crate::rules::util::{entry_world, prefix_len, present, rule_ports, text, Hit, Ports, Tri};
-use crate::rules::BuiltinFn;
 
 pub fn lookup(id: &str) -> Option<BuiltinFn> {
     Some(match id {

@@ -8,8 +8,8 @@ use regex::Regex;
 
 use crate::model::{Model, Resource};
 use crate::node::{Node, Value};
+use crate::rules::rule::BuiltinFn;
 use crate::rules::util::{alternatives, present, text, Hit};
-use crate::rules::BuiltinFn;
 
 pub fn lookup(id: &str) -> Option<BuiltinFn> {
     Some(match id {

@@ -1,5 +1,6 @@
-//! What a playbook did: one record per action, with its stage, outcome, prior state and timing.
-//! The same records feed the CLI output, the SNS alert and the audit log.
+//! What an action did: one record per action, with its stage, outcome, prior state and timing.
+//! Playbooks and remedies record through it; the same records feed the CLI output, the SNS
+//! alert and the audit log.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -151,58 +152,6 @@ impl Recorder {
             .filter(|a| a.status == Status::Done && a.stage != Stage::Forensics)
             .count()
     }
-}
-
-/// How an event ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Disposition {
-    /// Every planned change was made.
-    Acted,
-    /// Plan mode: nothing was changed.
-    Planned,
-    /// Nothing to do (unrouted event, playbook off, exempt resource, allow-listed actor).
-    Ignored,
-    /// Failed authentication or parsing: nothing was done.
-    Rejected,
-    /// Already handled (same event or finding delivered again).
-    Duplicate,
-    /// Not acted on yet: another delivery holds the event's lease, or the playbook's hourly
-    /// budget in the account is spent. The delivery fails so that it is retried later.
-    Deferred,
-    /// At least one action failed; alerted.
-    Failed,
-}
-
-/// The result of handling one event: printed by the CLI, returned by the Lambda.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Outcome {
-    pub event_id: String,
-    pub incident_id: String,
-    pub disposition: Disposition,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub playbook: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub account: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub region: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub resource: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub forensics: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub link: Option<String>,
-    pub actions: Vec<ActionRecord>,
-    /// Control remediation actions, each with its undo handle (`rampart undo ID`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub remediations: Vec<crate::remediate::Action>,
-    /// Every target's own outcome when the event had several (a custom action on several
-    /// findings); the event's disposition is the worst of them.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub targets: Vec<Outcome>,
-    pub millis: u64,
 }
 
 #[cfg(test)]

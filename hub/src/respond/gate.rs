@@ -1,0 +1,187 @@
+//! The intake gate one target passes before its playbook runs: region, Rampart's own calls and
+//! the playbook's mode (pure, [`screen`]), then the lease (act once, never drop), the
+//! playbook's budget in the account and the member session.
+
+use super::parts::Parts;
+use super::record::{elapsed, intake_record, ActionRecord, Disposition, Outcome, Stage, Status};
+use super::store::Claim;
+use aws_config::SdkConfig;
+use rampart_common::event::ApiCall;
+use rampart_common::identity::{self, OwnRoles};
+use rampart_common::response::Mode;
+use rampart_common::ResponseConfig;
+use rampart_member::respond::Target;
+use std::time::Instant;
+
+/// A target that passed the gate: leased (unless planned), budgeted, member reached.
+pub struct Ready {
+    pub o: Outcome,
+    pub t: Target,
+    pub plan: bool,
+    pub token: Option<String>,
+    pub member: SdkConfig,
+}
+
+/// The gate's decisions that need no AWS: `Ok(plan)` (whether the run only plans), or how the
+/// target ends and why.
+pub fn screen(
+    cfg: &ResponseConfig,
+    own: &OwnRoles,
+    forced_plan: bool,
+    t: &Target,
+    call: Option<&ApiCall>,
+) -> Result<bool, (Disposition, String)> {
+    if !cfg.region_allowed(&t.region) {
+        let why = format!("region {} is not in response.allowed_regions", t.region);
+        return Err((Disposition::Rejected, why));
+    }
+    if let Some(c) = call {
+        let actor = identity::Actor::parse(&c.user_identity);
+        if own.is_own(&actor, &t.account) {
+            let why = format!("{} is Rampart's own role", actor.describe());
+            return Err((Disposition::Ignored, why));
+        }
+    }
+    let mode = t.playbook.mode(cfg);
+    if mode == Mode::Off {
+        let why = format!("playbook {} is off", t.playbook.name);
+        return Err((Disposition::Ignored, why));
+    }
+    Ok(forced_plan || mode == Mode::Plan)
+}
+
+/// Passes one target through the gate. Returns it ready to run, or its finished outcome (with
+/// any lease it took released, so a retry acts).
+pub async fn pass(
+    parts: &Parts,
+    mut o: Outcome,
+    t: Target,
+    call: Option<&ApiCall>,
+    started: Instant,
+) -> Result<Ready, Outcome> {
+    let account = t.account.clone();
+    o.account = Some(account.clone());
+    o.region = Some(t.region.clone());
+    o.playbook = Some(t.playbook.name.to_string());
+    let end = |mut o: Outcome, d: Disposition, why: String| {
+        o.disposition = d;
+        o.reason = Some(why);
+        o.millis = elapsed(started);
+        o
+    };
+    let plan = match screen(&parts.cfg, &parts.own, parts.plan, &t, call) {
+        Ok(plan) => plan,
+        Err((d, why)) => return Err(end(o, d, why)),
+    };
+    // Plans are not claimed: a later enforce run of the same event must still act.
+    let token = if plan {
+        None
+    } else {
+        match parts
+            .store
+            .claim(&t.claim, &o.event_id, parts.cfg.lease_secs())
+            .await
+        {
+            Ok(Claim::Acquired { token }) => Some(token),
+            Ok(Claim::Done { by }) => {
+                let why = format!("already handled ({}, by event {by})", t.claim);
+                return Err(end(o, Disposition::Duplicate, why));
+            }
+            Ok(Claim::Held { by, until }) => {
+                let why = format!(
+                    "event {by} holds the lease on {} until {until}; retry later",
+                    t.claim
+                );
+                return Err(end(o, Disposition::Deferred, why));
+            }
+            // Without a claim the event could be acted on twice; fail so it is retried.
+            Err(e) => {
+                return Err(end(
+                    o,
+                    Disposition::Failed,
+                    format!("cannot claim the event: {e}"),
+                ))
+            }
+        }
+    };
+    // From here on a refusal gives the lease back.
+    let (claim, held) = (t.claim.clone(), token.clone());
+    let refuse = |mut o: Outcome, d: Disposition, why: String, record: Option<ActionRecord>| async move {
+        release(parts, &claim, held.as_deref(), &mut o).await;
+        o.actions.extend(record);
+        Err(end(o, d, why))
+    };
+    if !plan {
+        let name = t.playbook.name;
+        let cap = parts.cfg.rate_cap_for(name);
+        match parts.store.take_budget(&account, name, cap).await {
+            Ok(true) => {}
+            Ok(false) => {
+                o.resource = Some(account.clone());
+                let why = format!(
+                    "action budget of {name} in {account} is spent ({cap} per hour); deferred for a retry"
+                );
+                let rec = intake_record(
+                    Stage::Intake,
+                    "action budget",
+                    &account,
+                    Status::Skipped,
+                    &why,
+                );
+                return refuse(o, Disposition::Deferred, why, Some(rec)).await;
+            }
+            Err(e) => {
+                let why = format!("cannot check the action budget: {e}");
+                return refuse(o, Disposition::Failed, why, None).await;
+            }
+        }
+    }
+    let member = match parts
+        .members
+        .open(&account, "rampart-respond", &o.event_id)
+        .await
+    {
+        Ok(c) => c
+            .to_builder()
+            .region(aws_types::region::Region::new(t.region.clone()))
+            .build(),
+        Err(e) => {
+            let rec = intake_record(
+                Stage::PriorityAction,
+                "sts:AssumeRole",
+                &account,
+                Status::Failed,
+                &e,
+            );
+            let why = format!("cannot reach account {account}: {e}");
+            return refuse(o, Disposition::Failed, why, Some(rec)).await;
+        }
+    };
+    Ok(Ready {
+        o,
+        t,
+        plan,
+        token,
+        member,
+    })
+}
+
+/// Gives a lease up; a failure to do so is recorded (the lease then expires on its own).
+pub async fn release(parts: &Parts, claim: &str, token: Option<&str>, o: &mut Outcome) {
+    let Some(token) = token else {
+        return;
+    };
+    if let Err(e) = parts.store.release(claim, token).await {
+        tracing::warn!(error = %e, claim, "could not release the claim");
+        o.actions.push(intake_record(
+            Stage::Log,
+            "release claim",
+            claim,
+            Status::Skipped,
+            &format!("{e}; the lease expires after response.lease_secs"),
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests;
