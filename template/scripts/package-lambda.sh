@@ -1,5 +1,5 @@
 #!/bin/sh
-# Package rampart-pipeline-audit for AWS Lambda (runtime provided.al2023): a release build
+# Package rampart-pipeline-audit for AWS Lambda (runtime provided.al2023): a build of the shipped (`dist`) profile
 # zipped as `bootstrap` (mode 0755) at the root of rampart-pipeline-audit.zip, the S3 key
 # stacksets/codepipeline-template-audit.yaml expects (CodeKey, default
 # rampart/rampart-pipeline-audit.zip). See docs/template-audit.md, "Packaging the Lambda".
@@ -35,7 +35,7 @@ done
 
 if [ -z "$binary" ]; then
     # The executable's path from cargo itself (target-dir may be configured anywhere).
-    binary=$(cargo build --release -p rampart-template --bin rampart-pipeline-audit \
+    binary=$(cargo build --profile dist -p rampart-template --bin rampart-pipeline-audit \
         ${target:+--target "$target"} --message-format=json-render-diagnostics |
         sed -n 's/.*"executable":"\([^"]*rampart-pipeline-audit\)".*/\1/p' | tail -n 1)
     [ -n "$binary" ] || fail "cargo did not report the rampart-pipeline-audit executable"
@@ -59,7 +59,7 @@ fi
 
 if [ -z "$output" ]; then
     dir=$(dirname "$(dirname "$binary")")
-    case "$dir" in */release|*/debug) dir=$(dirname "$dir") ;; esac
+    case "$dir" in */release|*/debug|*/dist) dir=$(dirname "$dir") ;; esac
     output="$dir/lambda/rampart-pipeline-audit.zip"
 fi
 mkdir -p "$(dirname "$output")"

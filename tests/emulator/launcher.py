@@ -33,6 +33,7 @@ import re
 import signal
 import sys
 import threading
+import time
 import uuid
 import xml.etree.ElementTree as ET
 from datetime import datetime, timezone
@@ -1266,6 +1267,21 @@ class Identity:
         return self.app(environ, start_response)
 
 
+def exit_with_parent():
+    """Ends the emulator when the process that started it is gone (a test binary keeps one
+    emulator for all its tests and cannot stop it from a static; a killed demo must not leave
+    it behind): the parent id changes once the parent dies."""
+    parent = os.getppid()
+
+    def watch():
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent:
+                os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description="moto server with Rampart's emulator fixes")
     parser.add_argument("-H", "--host", default="127.0.0.1")
@@ -1273,6 +1289,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     os.environ.setdefault("MOTO_PORT", str(args.port))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    exit_with_parent()
     run_simple(
         args.host,
         args.port,

@@ -50,57 +50,59 @@ pub fn venv_dir() -> PathBuf {
 }
 
 /// Creates the virtualenv with the pinned emulator if it is not there yet, or brings an older
-/// one up to [`REQUIREMENTS`]. Concurrent test binaries agree through a lock directory: one
-/// installs, the others wait for its marker.
+/// one up to [`REQUIREMENTS`].
 pub fn ensure_installed() -> anyhow::Result<PathBuf> {
-    let dir = venv_dir();
+    let python = std::env::var("RAMPART_PYTHON").unwrap_or_else(|_| "python3".into());
+    ensure_installed_at(&venv_dir(), &python)
+}
+
+/// [`ensure_installed`] into `dir` with the interpreter `python`. Concurrent processes agree
+/// through a lock file the operating system releases when its holder dies, so an install
+/// interrupted midway (a newcomer pressing Ctrl-C on the demo) never blocks the next start: the
+/// next process takes the lock, finds no marker and installs again, recreating a virtualenv
+/// that was left without its `pip`.
+pub fn ensure_installed_at(dir: &Path, python: &str) -> anyhow::Result<PathBuf> {
     let marker = dir.join(".rampart-installed");
     let wanted = REQUIREMENTS.join(" ");
     let current = || std::fs::read_to_string(&marker).is_ok_and(|m| m == wanted);
     if current() {
-        return Ok(dir);
+        return Ok(dir.to_path_buf());
     }
     let parent = dir
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("/tmp"));
     std::fs::create_dir_all(&parent)?;
-    let lock = dir.with_extension("lock");
-    if std::fs::create_dir(&lock).is_err() {
-        let start = Instant::now();
-        while !current() {
-            if start.elapsed() > Duration::from_secs(600) {
-                anyhow::bail!(
-                    "timed out waiting for {} (another process installing the emulator?)",
-                    marker.display()
-                );
-            }
-            std::thread::sleep(Duration::from_millis(500));
-        }
-        return Ok(dir);
+    let lock_path = dir.with_extension("lock");
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", lock_path.display()))?;
+    // Blocks while another process installs; released by the OS if that process dies.
+    lock.lock()
+        .map_err(|e| anyhow::anyhow!("cannot lock {}: {e}", lock_path.display()))?;
+    if current() {
+        return Ok(dir.to_path_buf());
     }
-    let result = (|| {
-        // An older install is upgraded in place: its interpreter may be in use by a running
-        // emulator.
-        if !dir.join("bin/pip").exists() {
-            let python = std::env::var("RAMPART_PYTHON").unwrap_or_else(|_| "python3".into());
-            let _ = std::fs::remove_dir_all(&dir);
-            run(
-                Command::new(&python).arg("-m").arg("venv").arg(&dir),
-                "create the emulator virtualenv",
-            )?;
-        }
+    // An older install is upgraded in place: its interpreter may be in use by a running
+    // emulator. One without pip (never finished) is created anew.
+    if !dir.join("bin/pip").exists() {
+        let _ = std::fs::remove_dir_all(dir);
         run(
-            Command::new(dir.join("bin/pip"))
-                .args(["install", "--quiet", "--disable-pip-version-check"])
-                .args(REQUIREMENTS),
-            "install the emulator (pip install moto[server])",
+            Command::new(python).arg("-m").arg("venv").arg(dir),
+            "create the emulator virtualenv",
         )?;
-        std::fs::write(&marker, &wanted)?;
-        Ok(())
-    })();
-    let _ = std::fs::remove_dir(&lock);
-    result.map(|()| dir)
+    }
+    run(
+        Command::new(dir.join("bin/pip"))
+            .args(["install", "--quiet", "--disable-pip-version-check"])
+            .args(REQUIREMENTS),
+        "install the emulator (pip install moto[server])",
+    )?;
+    std::fs::write(&marker, &wanted)?;
+    Ok(dir.to_path_buf())
 }
 
 /// Writes the launcher into the virtualenv and returns its path. The file is named after its

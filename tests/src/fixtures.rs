@@ -88,6 +88,22 @@ impl Default for Profile {
     }
 }
 
+/// A member with nothing planted (only the role the fixtures always create).
+pub fn bare() -> Profile {
+    Profile {
+        password_policy: None,
+        ebs_encryption: false,
+        trail: false,
+        monitoring: false,
+        access_analyzer: false,
+        mfa_delete: false,
+        security_contact: false,
+        trail_data_events: false,
+        trail_bucket_logging: false,
+        ..Profile::default()
+    }
+}
+
 impl Profile {
     /// A realistic mix for demos: index `i` decides which mistakes an account has.
     pub fn mixed(i: usize) -> Profile {
@@ -182,11 +198,22 @@ pub async fn create_org(
     profiles: &[Profile],
     regions: &[&str],
 ) -> anyhow::Result<OrgFixture> {
-    let org = aws_sdk_organizations::Client::new(base);
-    org.create_organization()
+    aws_sdk_organizations::Client::new(base)
+        .create_organization()
         .feature_set(aws_sdk_organizations::types::OrganizationFeatureSet::All)
         .send()
         .await?;
+    add_members(base, profiles, regions).await
+}
+
+/// Adds one member per profile to the existing organization and plants each profile in
+/// `regions`: a fixture of its own, whoever else shares the organization.
+pub async fn add_members(
+    base: &SdkConfig,
+    profiles: &[Profile],
+    regions: &[&str],
+) -> anyhow::Result<OrgFixture> {
+    let org = aws_sdk_organizations::Client::new(base);
     let mut members = Vec::new();
     for (i, p) in profiles.iter().enumerate() {
         let name = format!("member-{i:03}");

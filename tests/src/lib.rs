@@ -9,6 +9,7 @@ pub mod emulator;
 pub mod fixtures;
 pub mod lambda_api;
 pub mod respond;
+pub mod shared;
 pub mod stacksets;
 
 pub use emulator::Emulator;

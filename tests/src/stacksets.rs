@@ -1,238 +1,25 @@
-//! The deployment templates' IAM policies, generated from the code (`rampart-stacksets`).
-//!
-//! Each policy in stacksets/*.yaml that Rampart's declarations determine sits between two
-//! marker comments:
-//!
-//! ```yaml
-//!           PolicyDocument:
-//!             # generated: assess-member (cargo run -p rampart-testbed --bin rampart-stacksets)
-//!             Version: "2012-10-17"
-//!             ...
-//!             # end generated
-//! ```
-//!
-//! [`render`] replaces what is between the markers with the named document, rendered as block
-//! YAML at the marker's indentation; everything else in the file is left as it is. The test
-//! `stacksets::generated_policies_are_committed` fails when a committed template differs from
-//! what the generator writes.
+//! Test helpers for the deployment templates in stacksets/: their path, the generated
+//! sections (written by `rampart deploy render`, `rampart_hub::deploy`), a pinned cfn-lint,
+//! and a tiny Step Functions interpreter for the fleet state machine.
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
-/// The generated documents, by marker name.
-pub const NAMES: &[&str] = &[
-    "assess-member",
-    "respond-member",
-    "require-mfa",
-    "hub-respond",
-    "assess-hub",
-];
+pub use rampart_hub::deploy::render::{render, sections, TEMPLATES};
+pub use rampart_hub::deploy::yaml::yaml;
 
-/// The templates the generator maintains.
-pub const TEMPLATES: &[&str] = &[
-    "hub.yaml",
-    "member-global.yaml",
-    "member-regional.yaml",
-    "org-bootstrap.yaml",
-];
-
-/// The document a marker names.
+/// The generated document a marker names (a role's policy or a rule's pattern).
 pub fn document(name: &str) -> anyhow::Result<Value> {
-    let doc = match name {
-        "assess-member" => rampart_hub::deploy::assess_member_policy()?,
-        "respond-member" => rampart_member::roles::respond_policy()?,
-        "require-mfa" => rampart_member::respond::auto_mfa::require_mfa_policy_document(),
-        "hub-respond" => rampart_hub::respond::hub_policy()?,
-        "assess-hub" => rampart_hub::deploy::assess_hub_policy()?,
-        other => anyhow::bail!("unknown generated section {other:?} (known: {NAMES:?})"),
-    };
-    Ok(doc)
+    match rampart_hub::deploy::render::document(name) {
+        Some(Ok(v)) => Ok(v),
+        Some(Err(e)) => anyhow::bail!("{name}: {e}"),
+        None => anyhow::bail!("unknown generated section {name:?}"),
+    }
 }
 
 /// stacksets/ in this checkout.
 pub fn dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../stacksets")
-}
-
-const BEGIN: &str = "# generated: ";
-const END: &str = "# end generated";
-
-/// The template text with every generated section rewritten.
-pub fn render(text: &str) -> anyhow::Result<String> {
-    let mut out = String::with_capacity(text.len());
-    let mut lines = text.lines().enumerate();
-    while let Some((n, line)) = lines.next() {
-        out.push_str(line);
-        out.push('\n');
-        let trimmed = line.trim_start();
-        let Some(rest) = trimmed.strip_prefix(BEGIN) else {
-            continue;
-        };
-        let name = rest.split_whitespace().next().unwrap_or("");
-        let indent = line.len() - trimmed.len();
-        let doc = document(name).map_err(|e| anyhow::anyhow!("line {}: {e}", n + 1))?;
-        out.push_str(&yaml(&doc, indent));
-        // Skip the old body up to and including the end marker.
-        let mut closed = false;
-        for (_, l) in lines.by_ref() {
-            if l.trim_start() == END {
-                out.push_str(&" ".repeat(indent));
-                out.push_str(END);
-                out.push('\n');
-                closed = true;
-                break;
-            }
-        }
-        if !closed {
-            anyhow::bail!("line {}: `{BEGIN}{name}` has no `{END}`", n + 1);
-        }
-    }
-    Ok(out)
-}
-
-/// The sections a template holds, in order.
-pub fn sections(text: &str) -> Vec<String> {
-    text.lines()
-        .filter_map(|l| l.trim_start().strip_prefix(BEGIN))
-        .filter_map(|r| r.split_whitespace().next().map(str::to_string))
-        .collect()
-}
-
-/// Rewrites (or, with `check`, compares) every template; returns the files that differ.
-pub fn run(check: bool) -> anyhow::Result<Vec<PathBuf>> {
-    let mut differ = Vec::new();
-    for name in TEMPLATES {
-        let path = dir().join(name);
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-        let new = render(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-        if new != text {
-            if !check {
-                std::fs::write(&path, &new)?;
-            }
-            differ.push(path);
-        }
-    }
-    Ok(differ)
-}
-
-/// Block YAML of a JSON value, every line indented by `indent` spaces (mappings at the top).
-pub fn yaml(v: &Value, indent: usize) -> String {
-    let mut out = String::new();
-    block(v, indent, &mut out);
-    out
-}
-
-fn block(v: &Value, indent: usize, out: &mut String) {
-    let pad = " ".repeat(indent);
-    match v {
-        Value::Object(m) if !m.is_empty() => {
-            for (k, val) in ordered(m) {
-                out.push_str(&pad);
-                out.push_str(&key(k));
-                out.push(':');
-                nested(val, indent, out);
-            }
-        }
-        Value::Array(a) if !a.is_empty() => {
-            for item in a {
-                out.push_str(&pad);
-                out.push('-');
-                match item {
-                    Value::Object(m) if !m.is_empty() => {
-                        // The first key shares the dash's line.
-                        let mut inner = String::new();
-                        block(item, indent + 2, &mut inner);
-                        out.push(' ');
-                        out.push_str(&inner[indent + 2..]);
-                    }
-                    Value::Array(a) if !a.is_empty() => {
-                        out.push('\n');
-                        block(item, indent + 2, out);
-                    }
-                    scalar => {
-                        out.push(' ');
-                        out.push_str(&flow(scalar));
-                        out.push('\n');
-                    }
-                }
-            }
-        }
-        scalar => {
-            out.push_str(&pad);
-            out.push_str(&flow(scalar));
-            out.push('\n');
-        }
-    }
-}
-
-/// Policy keys in the order people read them (Sid, Effect, Action, Resource, Condition), the
-/// rest alphabetically: the text must not depend on whether serde_json keeps insertion order
-/// (a feature another dependency may switch on).
-fn ordered(m: &serde_json::Map<String, Value>) -> Vec<(&String, &Value)> {
-    const FIRST: &[&str] = &[
-        "Version",
-        "Sid",
-        "Effect",
-        "Principal",
-        "NotPrincipal",
-        "Action",
-        "NotAction",
-        "Resource",
-        "NotResource",
-        "Condition",
-        "Statement",
-    ];
-    let mut v: Vec<(&String, &Value)> = m.iter().collect();
-    v.sort_by_key(|(k, _)| {
-        (
-            FIRST.iter().position(|f| f == k).unwrap_or(FIRST.len()),
-            (*k).clone(),
-        )
-    });
-    v
-}
-
-fn nested(val: &Value, indent: usize, out: &mut String) {
-    match val {
-        Value::Object(m) if !m.is_empty() => {
-            out.push('\n');
-            block(val, indent + 2, out);
-        }
-        Value::Array(a) if !a.is_empty() => {
-            out.push('\n');
-            block(val, indent + 2, out);
-        }
-        scalar => {
-            out.push(' ');
-            out.push_str(&flow(scalar));
-            out.push('\n');
-        }
-    }
-}
-
-/// A scalar (or empty collection) as YAML: strings double-quoted with JSON's escapes, which
-/// YAML reads the same way.
-fn flow(v: &Value) -> String {
-    match v {
-        Value::Object(_) => "{}".into(),
-        Value::Array(_) => "[]".into(),
-        other => other.to_string(),
-    }
-}
-
-/// A mapping key: plain when YAML reads it back unchanged, double-quoted otherwise.
-fn key(k: &str) -> String {
-    let plain = !k.is_empty()
-        && k.chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '-' | '_' | '.' | '/'))
-        && k.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-        && !k.ends_with(':');
-    if plain {
-        k.to_string()
-    } else {
-        Value::String(k.to_string()).to_string()
-    }
 }
 
 /// The cfn-lint release the templates are held to.
@@ -394,36 +181,4 @@ pub fn place(input: &Value, path: &str, result: Value) -> anyhow::Result<Value> 
     }
     out[field] = result;
     Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn block_yaml_reads_back_as_the_same_json() {
-        let v = json!({"Version": "2012-10-17", "Statement": [
-            {"Sid": "A", "Effect": "Allow", "Action": ["s3:GetObject", "kms:Decrypt"],
-             "Resource": {"Fn::Sub": "arn:${AWS::Partition}:s3:::b/*"},
-             "Condition": {"ForAllValues:StringLike": {"aws:TagKeys": ["rampart:*"]}}},
-            {"Sid": "B", "Effect": "Deny", "NotAction": [], "Resource": "*",
-             "Condition": {"Bool": {"aws:SecureTransport": "false"}}, "N": 3, "T": true}
-        ]});
-        let text = format!("Root:\n{}", yaml(&v, 2));
-        let (node, _) = rampart_template::parse::parse_document("t.yaml", &text).expect("yaml");
-        assert_eq!(node.to_json()["Root"], v, "{text}");
-    }
-
-    #[test]
-    fn render_replaces_only_between_the_markers() {
-        let text =
-            "A:\n  B:\n    # generated: require-mfa (x)\n    old: 1\n    # end generated\n  C: 2\n";
-        let out = render(text).expect("render");
-        assert!(out.starts_with("A:\n  B:\n    # generated: require-mfa (x)\n    Version: "));
-        assert!(out.ends_with("    # end generated\n  C: 2\n"));
-        assert_eq!(render(&out).expect("again"), out);
-        assert!(render("# generated: nope\n# end generated\n").is_err());
-        assert!(render("  # generated: require-mfa\n").is_err());
-    }
 }

@@ -14,7 +14,7 @@ use crate::report;
 use crate::service::{self, html_report, Fleet};
 use crate::snapshots;
 use anyhow::Context;
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 use rampart_common::{Config, Severity};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -133,10 +133,14 @@ pub enum Command {
     /// (`rampart iam-policy assess|respond|hub|require-mfa`, or `--role NAME`; the stack
     /// templates carry the same documents).
     IamPolicy {
-        /// Which role's policy (also accepted as `--role`).
-        #[arg(value_enum)]
-        role: Option<PolicyRole>,
+        /// Which role's policy (also accepted as `--role`): assess, respond, require-mfa, hub,
+        /// assess-hub.
+        #[arg(value_parser = clap::builder::PossibleValuesParser::new(crate::deploy::roles::cli_names()))]
+        role: Option<String>,
     },
+    /// The deployment templates (stacksets/): their generated sections.
+    #[command(subcommand)]
+    Deploy(DeployCommand),
     /// List the response audit log (DynamoDB).
     Audit {
         /// Only this account.
@@ -150,19 +154,18 @@ pub enum Command {
     },
 }
 
-/// Roles whose policies are generated from the declarations.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum PolicyRole {
-    /// The member assessment role (collectors, publishing; read-only).
-    Assess,
-    /// The member response role (playbooks).
-    Respond,
-    /// The hub's response Lambda role.
-    Hub,
-    /// The managed policy auto MFA attaches to users without MFA (member stack).
-    RequireMfa,
-    /// The hub's assessment Lambda role (discovery, sessions, report bucket).
-    AssessHub,
+#[derive(Debug, Subcommand)]
+pub enum DeployCommand {
+    /// Write the generated sections of the stack templates (every role's IAM policy, every
+    /// rule's event pattern) from the code; `--check` only reports the templates that differ
+    /// (exit 1).
+    Render {
+        /// The templates' directory.
+        #[arg(long, default_value = "stacksets")]
+        dir: PathBuf,
+        #[arg(long)]
+        check: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -348,34 +351,40 @@ pub async fn run(cli: Cli) -> Result<u8, CliError> {
         }
         Command::IamPolicy { role } => {
             // `--role` is also the global member-role flag; here it names the policy.
-            let role = match (role, cli.global.options.role_name.as_deref()) {
-                (Some(r), _) => *r,
-                (None, Some(name)) => PolicyRole::from_str(name, true).map_err(|_| {
-                    CliError::Usage(format!(
-                        "--role {name}: expected assess, respond, hub or require-mfa"
-                    ))
-                })?,
-                (None, None) => {
-                    return Err(CliError::Usage(
-                        "which policy? assess, respond, hub or require-mfa".into(),
-                    ))
-                }
+            let names = crate::deploy::roles::cli_names().join(", ");
+            let name = match (role, cli.global.options.role_name.as_deref()) {
+                (Some(r), _) => r.as_str(),
+                (None, Some(name)) => name,
+                (None, None) => return Err(CliError::Usage(format!("which policy? {names}"))),
             };
-            let doc = match role {
-                PolicyRole::Assess => rampart_member::roles::assess_policy(),
-                PolicyRole::Respond => rampart_member::roles::respond_policy(),
-                PolicyRole::Hub => crate::respond::hub_policy(),
-                PolicyRole::RequireMfa => {
-                    Ok(rampart_member::respond::auto_mfa::require_mfa_policy_document())
-                }
-                PolicyRole::AssessHub => crate::deploy::assess_hub_policy(),
-            }
-            .map_err(|e| CliError::Runtime(anyhow::anyhow!(e)))?;
+            let Some(entry) = crate::deploy::roles::by_cli(name) else {
+                return Err(CliError::Usage(format!("--role {name}: expected {names}")));
+            };
+            let doc = (entry.document)().map_err(|e| CliError::Runtime(anyhow::anyhow!(e)))?;
             println!(
                 "{}",
                 serde_json::to_string_pretty(&doc).map_err(|e| CliError::Runtime(e.into()))?
             );
             Ok(exit::OK)
+        }
+        Command::Deploy(DeployCommand::Render { dir, check }) => {
+            let differ = crate::deploy::render::run(dir, *check)
+                .map_err(|e| CliError::Runtime(anyhow::anyhow!(e)))?;
+            for p in &differ {
+                println!(
+                    "{}: {}",
+                    p.display(),
+                    if *check { "differs" } else { "rewritten" }
+                );
+            }
+            if differ.is_empty() {
+                println!("{}: every generated section is up to date", dir.display());
+            }
+            Ok(if *check && !differ.is_empty() {
+                exit::FINDINGS
+            } else {
+                exit::OK
+            })
         }
     }
 }

@@ -1,8 +1,5 @@
-//! What the deployment templates (stacksets/) grant, generated from the code's declarations.
-//!
-//! `rampart iam-policy assess|assess-hub` print these; the `rampart-stacksets` generator
-//! (tests/src/stacksets.rs) writes them, with `hub_policy()` and the playbooks'
-//! `member_policy()`, into stacksets/*.yaml, and a test holds the committed templates to them.
+//! The assessment roles' policies, generated from the collectors' and the publisher's
+//! declarations (the response roles' come from the playbook and remedy registries).
 //!
 //! - [`assess_member_policy`]: the read-only assessment role in every member account
 //!   (`member-global.yaml`, `AssessRole`): the collectors, the publisher (with

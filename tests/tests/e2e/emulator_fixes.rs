@@ -11,6 +11,7 @@ use aws_sdk_s3::types::{
     BucketVersioningStatus, MfaDelete, MfaDeleteStatus, VersioningConfiguration,
 };
 use rampart_testbed::fixtures::{self, member_config, Profile};
+use rampart_testbed::shared;
 use rampart_testbed::Emulator;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -468,8 +469,8 @@ fn group_ids(groups: &[aws_sdk_ec2::types::GroupIdentifier]) -> Vec<String> {
 #[test]
 fn network_interface_groups_are_replaced_not_joined() {
     rampart_testbed::block_on(async {
-        let emu = Emulator::start().expect("emulator");
-        let base = emu.sdk_config(REGION).await;
+        // An account of its own in the binary's shared emulator.
+        let (_, base) = shared::account(REGION).await;
         let ec2 = aws_sdk_ec2::Client::new(&base);
         let web = fixtures::open_group(&ec2, "web", "tcp", 443, 443, Some("0.0.0.0/0"), None)
             .await
@@ -1033,8 +1034,8 @@ fn instance_metadata_options_keep_what_a_request_does_not_name() {
         InstanceMetadataTagsState,
     };
     rampart_testbed::block_on(async {
-        let emu = Emulator::start().expect("emulator");
-        let base = emu.sdk_config(REGION).await;
+        // An account of its own in the binary's shared emulator.
+        let (_, base) = shared::account(REGION).await;
         let ec2 = aws_sdk_ec2::Client::new(&base);
         let run = ec2
             .run_instances()
@@ -1090,8 +1091,8 @@ fn instance_metadata_options_keep_what_a_request_does_not_name() {
 fn network_acl_entries_missing_are_not_found_and_replaced_in_place() {
     use aws_sdk_ec2::types::{Filter, PortRange, RuleAction};
     rampart_testbed::block_on(async {
-        let emu = Emulator::start().expect("emulator");
-        let base = emu.sdk_config(REGION).await;
+        // An account of its own in the binary's shared emulator.
+        let (_, base) = shared::account(REGION).await;
         let ec2 = aws_sdk_ec2::Client::new(&base);
         let acl = ec2
             .describe_network_acls()
@@ -1205,8 +1206,8 @@ fn network_acl_entries_missing_are_not_found_and_replaced_in_place() {
 #[test]
 fn password_policy_without_expiry_has_no_max_age() {
     rampart_testbed::block_on(async {
-        let emu = Emulator::start().expect("emulator");
-        let base = emu.sdk_config(REGION).await;
+        // An account of its own in the binary's shared emulator.
+        let (_, base) = shared::account(REGION).await;
         let iam = aws_sdk_iam::Client::new(&base);
         let policy = || async {
             iam.get_account_password_policy()
@@ -1245,8 +1246,8 @@ fn password_policy_without_expiry_has_no_max_age() {
 fn kms_rotation_period_and_unsupported_keys() {
     use aws_sdk_kms::types::{KeySpec, KeyUsageType};
     rampart_testbed::block_on(async {
-        let emu = Emulator::start().expect("emulator");
-        let base = emu.sdk_config(REGION).await;
+        // An account of its own in the binary's shared emulator.
+        let (_, base) = shared::account(REGION).await;
         let kms = aws_sdk_kms::Client::new(&base);
         let key = kms
             .create_key()
@@ -1329,8 +1330,8 @@ fn kms_rotation_period_and_unsupported_keys() {
 #[test]
 fn a_new_trail_records_all_management_events() {
     rampart_testbed::block_on(async {
-        let emu = Emulator::start().expect("emulator");
-        let base = emu.sdk_config(REGION).await;
+        // An account of its own in the binary's shared emulator.
+        let (_, base) = shared::account(REGION).await;
         let s3 = s3(&base);
         s3.create_bucket()
             .bucket("fresh-trail-logs")

@@ -7,6 +7,7 @@ use aws_smithy_types::body::SdkBody;
 use rampart_common::CheckStatus;
 use rampart_hub::{fleet, org};
 use rampart_testbed::fixtures::{self, Profile};
+use rampart_testbed::shared;
 use rampart_testbed::{plan, sessions, Emulator};
 use std::collections::HashMap;
 
@@ -93,9 +94,9 @@ fn fan_out_reaches_every_account_through_its_own_role() {
 #[test]
 fn an_account_whose_role_cannot_be_assumed_is_reported_and_the_rest_complete() {
     rampart_testbed::block_on(async {
-        let emu = Emulator::start().expect("emulator");
-        let base = emu.sdk_config(REGION).await;
-        let org = fixtures::create_org(&base, &vec![Profile::default(); 5], &[REGION])
+        // Members of its own in the binary's shared emulator.
+        let base = shared::management(REGION).await;
+        let org = fixtures::add_members(&base, &vec![Profile::default(); 5], &[REGION])
             .await
             .expect("org");
         let denied = org.members[2].id.clone();

@@ -59,15 +59,12 @@ fn member_response_role_is_the_generated_policy() {
     assert_eq!(
         got,
         &want,
-        "regenerate with `cargo run -p rampart-testbed --bin rampart-stacksets`:\n{}",
+        "regenerate with `rampart deploy render`:\n{}",
         pretty(&want)
     );
     let doc = &t["Resources"]["RequireMfaPolicy"]["Properties"]["PolicyDocument"];
     let want = rampart_member::respond::auto_mfa::require_mfa_policy_document();
-    assert_eq!(
-        doc, &want,
-        "regenerate with `cargo run -p rampart-testbed --bin rampart-stacksets`"
-    );
+    assert_eq!(doc, &want, "regenerate with `rampart deploy render`");
 
     // The role cannot raise its own privileges.
     let statements = want_statements(got);
@@ -137,7 +134,7 @@ fn hub_response_role_is_the_generated_policy() {
     assert_eq!(
         got,
         &want,
-        "regenerate with `cargo run -p rampart-testbed --bin rampart-stacksets`:\n{}",
+        "regenerate with `rampart deploy render`:\n{}",
         pretty(&want)
     );
     let audit = want_statements(got)

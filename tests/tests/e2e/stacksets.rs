@@ -27,7 +27,7 @@ fn generated_policies_are_committed() {
     }
     assert!(
         stale.is_empty(),
-        "stale generated policies in {stale:?}: run `cargo run -p rampart-testbed --bin rampart-stacksets`"
+        "stale generated sections in {stale:?}: run `rampart deploy render`"
     );
     assert_eq!(
         stacksets::sections(&text("member-global.yaml")),
@@ -35,8 +35,40 @@ fn generated_policies_are_committed() {
     );
     assert_eq!(
         stacksets::sections(&text("hub.yaml")),
-        ["hub-respond", "assess-hub"]
+        [
+            "hub-respond",
+            "pattern-custom-actions",
+            "pattern-remediate-control-findings",
+            "pattern-remediate-control-findings-v2",
+            "assess-hub"
+        ]
     );
+}
+
+/// Every trigger a playbook starts on from an event has a rule in the stacks whose pattern is
+/// generated from it (the committed text is held to the generator above), and every generated
+/// role policy is in a template.
+#[test]
+fn every_trigger_has_a_stack_rule_and_every_role_its_policy() {
+    let all: Vec<String> = TEMPLATES
+        .iter()
+        .flat_map(|t| stacksets::sections(&text(t)))
+        .collect();
+    for p in rampart_hub::deploy::patterns::patterns() {
+        assert!(
+            all.contains(&p.marker),
+            "no stack rule carries {} (playbook {})",
+            p.marker,
+            p.playbook
+        );
+    }
+    for r in rampart_hub::deploy::roles::ROLES {
+        assert!(
+            all.iter().any(|s| s == r.marker),
+            "no template carries {}",
+            r.marker
+        );
+    }
 }
 
 /// Where each generated document must sit, and that it reads back as exactly that document.

@@ -7,6 +7,7 @@ use rampart_common::benchmarks::{self, CIS_V3_0_0, CIS_V7_0_0};
 use rampart_common::{Benchmark, Finding};
 use rampart_hub::fleet;
 use rampart_testbed::fixtures::{self, findings_in, member_config, Profile};
+use rampart_testbed::shared;
 use rampart_testbed::{plan, sessions, Emulator};
 
 const REGION: &str = "eu-west-1";
@@ -155,13 +156,13 @@ fn every_version_gives_every_requirement_an_outcome_in_every_account() {
 #[test]
 fn findings_of_two_versions_coexist_and_close_independently() {
     rampart_testbed::block_on(async {
-        let emu = Emulator::start().expect("emulator");
-        let base = emu.sdk_config(REGION).await;
+        // Members of its own in the binary's shared emulator.
+        let base = shared::management(REGION).await;
         let bad = Profile {
             open_ssh: true,
             ..Profile::default()
         };
-        let org = fixtures::create_org(&base, &[bad], &[REGION])
+        let org = fixtures::add_members(&base, &[bad], &[REGION])
             .await
             .expect("org");
         fixtures::enable_security_hub(&base, &org)
@@ -335,9 +336,9 @@ async fn record_config(base: &aws_config::SdkConfig, account: &str, region: &str
 fn cis_3_3_needs_global_resource_types_recorded_in_one_region() {
     rampart_testbed::block_on(async {
         const OTHER: &str = "us-east-1";
-        let emu = Emulator::start().expect("emulator");
-        let base = emu.sdk_config(REGION).await;
-        let org = fixtures::create_org(
+        // Members of its own in the binary's shared emulator.
+        let base = shared::management(REGION).await;
+        let org = fixtures::add_members(
             &base,
             &[Profile::default(), Profile::default(), Profile::default()],
             &[REGION, OTHER],

@@ -4,6 +4,7 @@
 use rampart_common::{CheckStatus, Finding};
 use rampart_hub::fleet;
 use rampart_testbed::fixtures::{self, findings_in, member_config, Profile};
+use rampart_testbed::shared;
 use rampart_testbed::{plan, sessions, Emulator};
 
 const REGION: &str = "eu-west-1";
@@ -171,8 +172,8 @@ async fn findings_land_in_members_and_close_when_fixed_body() {
 #[test]
 fn trail_and_planted_mistakes_are_reported_exactly() {
     rampart_testbed::block_on(async {
-        let emu = Emulator::start().expect("emulator");
-        let base = emu.sdk_config(REGION).await;
+        // Members of its own in the binary's shared emulator.
+        let base = shared::management(REGION).await;
         let clean = Profile::default();
         let messy = Profile {
             trail: false,
@@ -181,7 +182,7 @@ fn trail_and_planted_mistakes_are_reported_exactly() {
             risky_user: true,
             ..Profile::default()
         };
-        let org = fixtures::create_org(&base, &[clean, messy], &[REGION])
+        let org = fixtures::add_members(&base, &[clean, messy], &[REGION])
             .await
             .expect("org");
         let targets = org.targets();
