@@ -105,8 +105,11 @@ pub fn new_run_id() -> String {
 
 /// The target accounts of the organization (the config's filters applied).
 pub async fn discover(fleet: &Fleet, with_ous: bool) -> Result<Vec<org::Account>, ServiceError> {
-    let client = aws_sdk_organizations::Client::new(&fleet.base);
-    org::discover(&client, &fleet.cfg, with_ous)
+    let directory = org::directory::Directory::new(
+        aws_sdk_organizations::Client::new(&fleet.base),
+        Duration::ZERO,
+    );
+    org::discover(&directory, &fleet.cfg, with_ous)
         .await
         .map_err(|e| match e {
             org::DiscoveryError::Empty | org::DiscoveryError::NotInUse => {

@@ -233,7 +233,7 @@ pub async fn organization(
         }
         Err(e) => {
             let mut s = OrgSnapshot::empty(hub_account);
-            s.organization = Collected::Err(e);
+            s.organization = Collected::Err(e.into());
             s
         }
     };

@@ -9,6 +9,7 @@
 
 pub mod act;
 pub mod assess;
+pub mod aws_error;
 pub mod checks;
 pub mod collect;
 pub mod config_rule;

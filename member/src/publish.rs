@@ -70,16 +70,16 @@ pub async fn publish_region(
         Ok(true) => {}
         Ok(false) if run.enable_security_hub => {
             if let Err(e) = crate::securityhub::enable(&client).await {
-                return fail(e);
+                return fail(e.to_string());
             }
-            tracing::info!(account = %account_id, region, "enabled Security Hub");
+            tracing::debug!(account = %account_id, region, "enabled Security Hub");
         }
         Ok(false) => {
             return fail(format!(
                 "Security Hub is not enabled in account {account_id} region {region}; enable it or rerun with --enable-security-hub"
             ))
         }
-        Err(e) => return fail(e),
+        Err(e) => return fail(e.to_string()),
     }
     let mut findings = Vec::new();
     let mut ran_checks = Vec::new();

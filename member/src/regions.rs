@@ -1,7 +1,8 @@
 //! Region selection: a configured list (validated against the regions EC2 knows) or every
 //! region enabled in the account whose credentials ask (the hub's, for a fleet run).
 
-use crate::error_text::describe;
+use crate::aws_error::AwsError;
+
 use rampart_common::config::RegionSelection;
 
 pub const PERMISSIONS: rampart_common::Permissions = rampart_common::Permissions {
@@ -69,7 +70,7 @@ async fn list(ec2: &aws_sdk_ec2::Client, all: bool) -> Result<Vec<String>, Regio
         .all_regions(all)
         .send()
         .await
-        .map_err(|e| RegionError::Api(format!("ec2:DescribeRegions: {}", describe(&e))))?;
+        .map_err(|e| RegionError::Api(AwsError::sdk("ec2:DescribeRegions", &e).to_string()))?;
     Ok(out
         .regions()
         .iter()

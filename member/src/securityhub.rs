@@ -1,6 +1,7 @@
 //! Security Hub state in one account-region: is it enabled, and enabling it when asked.
 
-use crate::error_text::{describe, is_code};
+use crate::aws_error::AwsError;
+use crate::error_text::is_code;
 use rampart_common::Permissions;
 
 pub const PERMISSIONS: Permissions = Permissions {
@@ -24,7 +25,7 @@ pub const ENABLE_PERMISSIONS: Permissions = Permissions {
 };
 
 /// Whether Security Hub is enabled (DescribeHub answers) in the client's account and region.
-pub async fn is_enabled(client: &aws_sdk_securityhub::Client) -> Result<bool, String> {
+pub async fn is_enabled(client: &aws_sdk_securityhub::Client) -> Result<bool, AwsError> {
     match client.describe_hub().send().await {
         Ok(_) => Ok(true),
         Err(e)
@@ -33,12 +34,12 @@ pub async fn is_enabled(client: &aws_sdk_securityhub::Client) -> Result<bool, St
         {
             Ok(false)
         }
-        Err(e) => Err(format!("securityhub:DescribeHub: {}", describe(&e))),
+        Err(e) => Err(AwsError::sdk("securityhub:DescribeHub", &e)),
     }
 }
 
 /// Enables Security Hub without default standards (Rampart publishes its own findings).
-pub async fn enable(client: &aws_sdk_securityhub::Client) -> Result<(), String> {
+pub async fn enable(client: &aws_sdk_securityhub::Client) -> Result<(), AwsError> {
     match client
         .enable_security_hub()
         .enable_default_standards(false)
@@ -47,6 +48,6 @@ pub async fn enable(client: &aws_sdk_securityhub::Client) -> Result<(), String> 
     {
         Ok(_) => Ok(()),
         Err(e) if is_code(&e, "ResourceConflictException") => Ok(()),
-        Err(e) => Err(format!("securityhub:EnableSecurityHub: {}", describe(&e))),
+        Err(e) => Err(AwsError::sdk("securityhub:EnableSecurityHub", &e)),
     }
 }

@@ -3,6 +3,7 @@
 //! Each service's part is a [`Collected`] so a failed API call is carried as an error that the
 //! checks turn into an error result, never into a pass.
 
+use crate::aws_error::AwsError;
 use serde::{Deserialize, Serialize};
 
 /// A service's data, or why it could not be read.
@@ -10,11 +11,11 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "snake_case")]
 pub enum Collected<T> {
     Ok(T),
-    Err(String),
+    Err(AwsError),
 }
 
 impl<T> Collected<T> {
-    pub fn as_result(&self) -> Result<&T, &str> {
+    pub fn as_result(&self) -> Result<&T, &AwsError> {
         match self {
             Collected::Ok(t) => Ok(t),
             Collected::Err(e) => Err(e),
@@ -22,8 +23,8 @@ impl<T> Collected<T> {
     }
 }
 
-impl<T> From<Result<T, String>> for Collected<T> {
-    fn from(r: Result<T, String>) -> Self {
+impl<T> From<Result<T, AwsError>> for Collected<T> {
+    fn from(r: Result<T, AwsError>) -> Self {
         match r {
             Ok(t) => Collected::Ok(t),
             Err(e) => Collected::Err(e),
@@ -66,15 +67,15 @@ impl AccountSnapshot {
         AccountSnapshot {
             account_id: account_id.into(),
             partition: "aws".into(),
-            iam: Collected::Err(e()),
-            cloudtrail: Collected::Err(e()),
-            credentials: Collected::Err(e()),
-            authorization: Collected::Err(e()),
-            monitoring: Collected::Err(e()),
-            root_virtual_mfa: Collected::Err(e()),
-            server_certificates: Collected::Err(e()),
-            security_contact: Collected::Err(e()),
-            s3: Collected::Err(e()),
+            iam: Collected::Err(e().into()),
+            cloudtrail: Collected::Err(e().into()),
+            credentials: Collected::Err(e().into()),
+            authorization: Collected::Err(e().into()),
+            monitoring: Collected::Err(e().into()),
+            root_virtual_mfa: Collected::Err(e().into()),
+            server_certificates: Collected::Err(e().into()),
+            security_contact: Collected::Err(e().into()),
+            s3: Collected::Err(e().into()),
         }
     }
 }
@@ -88,13 +89,13 @@ impl RegionSnapshot {
             account_id: account_id.into(),
             region: region.into(),
             partition: "aws".into(),
-            ec2: Collected::Err(e()),
-            securityhub_enabled: Collected::Err(e()),
-            config_recorders: Collected::Err(e()),
-            access_analyzers: Collected::Err(e()),
-            rds_instances: Collected::Err(e()),
-            efs_file_systems: Collected::Err(e()),
-            kms_keys: Collected::Err(e()),
+            ec2: Collected::Err(e().into()),
+            securityhub_enabled: Collected::Err(e().into()),
+            config_recorders: Collected::Err(e().into()),
+            access_analyzers: Collected::Err(e().into()),
+            rds_instances: Collected::Err(e().into()),
+            efs_file_systems: Collected::Err(e().into()),
+            kms_keys: Collected::Err(e().into()),
         }
     }
 }
@@ -536,14 +537,14 @@ impl OrgSnapshot {
         let e = || "not collected".to_string();
         OrgSnapshot {
             account_id: account_id.to_string(),
-            organization: Collected::Err(e()),
-            root_policy_types: Collected::Err(e()),
-            top_level_ous: Collected::Err(e()),
-            guardrails: Collected::Err(e()),
-            root_access_features: Collected::Err(e()),
-            delegation_policy: Collected::Err(e()),
-            trusted_services: Collected::Err(e()),
-            delegated_admins: Collected::Err(e()),
+            organization: Collected::Err(e().into()),
+            root_policy_types: Collected::Err(e().into()),
+            top_level_ous: Collected::Err(e().into()),
+            guardrails: Collected::Err(e().into()),
+            root_access_features: Collected::Err(e().into()),
+            delegation_policy: Collected::Err(e().into()),
+            trusted_services: Collected::Err(e().into()),
+            delegated_admins: Collected::Err(e().into()),
         }
     }
 }

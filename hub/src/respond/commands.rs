@@ -25,7 +25,7 @@ impl Responder {
         let started = Instant::now();
         let event_id = operator_event();
         let o = Outcome::operator(&event_id, isolate::PLAYBOOK.name);
-        if let Err(r) = p.trust.directory.require_active(account, "target").await {
+        if let Err(r) = p.trust.require_active(account, "target").await {
             return p.refuse(o, r, started).await;
         }
         let job = isolate::Isolate {
@@ -39,7 +39,7 @@ impl Responder {
     /// `rampart mfa enforce`: applies auto MFA to every user of the account who has no MFA.
     pub async fn enforce_mfa(&self, account: &str) -> Result<Vec<Outcome>, String> {
         let p = &self.parts;
-        if let Err(r) = p.trust.directory.require_active(account, "target").await {
+        if let Err(r) = p.trust.require_active(account, "target").await {
             return Err(r.to_string());
         }
         let member = p
@@ -80,7 +80,7 @@ impl Responder {
         let mut o = Outcome::operator(&event_id, remediation::PLAYBOOK.name);
         o.account = Some(account.to_string());
         o.region = Some(region.to_string());
-        if let Err(r) = p.trust.directory.require_active(account, "target").await {
+        if let Err(r) = p.trust.require_active(account, "target").await {
             return p.refuse(o, r, started).await;
         }
         if rampart_member::remediate::for_control(control).is_none() {
@@ -110,7 +110,7 @@ impl Responder {
                 "finding {id} is not in the hub's Security Hub and its id names no account"
             ));
         };
-        if let Err(r) = p.trust.directory.require_active(&account, "finding").await {
+        if let Err(r) = p.trust.require_active(&account, "finding").await {
             return Err(r.to_string());
         }
         let member = p
@@ -157,12 +157,7 @@ impl Responder {
         };
         o.account = Some(action.account.clone());
         o.region = Some(action.region.clone());
-        if let Err(r) = p
-            .trust
-            .directory
-            .require_active(&action.account, "target")
-            .await
-        {
+        if let Err(r) = p.trust.require_active(&action.account, "target").await {
             return p.refuse(o, r, started).await;
         }
         let (account, region) = (action.account.clone(), action.region.clone());

@@ -7,7 +7,8 @@ use super::alert;
 use super::reassess::Reassess;
 use super::record::{self, elapsed, ActionRecord, Disposition, Outcome, Stage, Status};
 use super::store::Store;
-use super::trust::{Directory, Refusal, Trust};
+use super::trust::{Refusal, Trust};
+use crate::org::directory::Directory;
 use aws_config::SdkConfig;
 use rampart_common::identity::OwnRoles;
 use rampart_common::ResponseConfig;
@@ -112,6 +113,7 @@ impl Parts {
                         status,
                         detail,
                         prior_state: None,
+                        error_kind: None,
                         started_at: record::now(),
                         millis: u64::try_from(t.elapsed().as_millis()).unwrap_or(u64::MAX),
                     });
@@ -123,6 +125,7 @@ impl Parts {
                     status: Status::Skipped,
                     detail: "no alert topic configured (response.alert_topic_arn)".into(),
                     prior_state: None,
+                    error_kind: None,
                     started_at: record::now(),
                     millis: 0,
                 }),
@@ -137,6 +140,7 @@ impl Parts {
                 status: Status::Failed,
                 detail: e,
                 prior_state: None,
+                error_kind: None,
                 started_at: record::now(),
                 millis: 0,
             });

@@ -107,6 +107,7 @@ impl Reassess {
             status,
             detail: parts.join("; "),
             prior_state: None,
+            error_kind: None,
             started_at: record::now(),
             millis,
         }

@@ -103,6 +103,7 @@ pub fn intake_record(
         status,
         detail: detail.into(),
         prior_state: None,
+        error_kind: None,
         started_at: now(),
         millis: 0,
     }

@@ -119,6 +119,7 @@ async fn record_one(
         status: Status::Failed,
         detail,
         prior_state: None,
+        error_kind: None,
         started_at: record::now(),
         millis: u64::try_from(t.elapsed().as_millis()).unwrap_or(u64::MAX),
     };

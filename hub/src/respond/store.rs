@@ -47,6 +47,9 @@ pub struct Store {
     client: Client,
     table: String,
     state: String,
+    /// What time it is for leases, budgets and records (a test advances a clock of its own
+    /// instead of sleeping).
+    clock: crate::time::Clock,
 }
 
 fn s(v: impl Into<String>) -> AttributeValue {
@@ -94,7 +97,18 @@ impl Store {
             client,
             table: table.into(),
             state: state.into(),
+            clock: crate::time::Clock::system(),
         }
+    }
+
+    /// The same store reading time from `clock`.
+    pub fn with_clock(mut self, clock: crate::time::Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
     }
 
     /// The audit table.
@@ -150,7 +164,7 @@ impl Store {
     /// Claims `key` for this event as a lease of `lease_secs`. A lease whose holder crashed
     /// expires, so a redelivery acts instead of being taken for a duplicate.
     pub async fn claim(&self, key: &str, event_id: &str, lease_secs: u64) -> Result<Claim, String> {
-        let now = chrono::Utc::now();
+        let now = self.now();
         let until = now + chrono::Duration::seconds(i64::try_from(lease_secs).unwrap_or(900));
         let token = uuid::Uuid::new_v4().to_string();
         let r = self
@@ -218,7 +232,7 @@ impl Store {
             .expression_attribute_names("#st", "state")
             .expression_attribute_names("#tk", "token")
             .expression_attribute_values(":done", s("done"))
-            .expression_attribute_values(":at", s(chrono::Utc::now().to_rfc3339()))
+            .expression_attribute_values(":at", s(self.now().to_rfc3339()))
             .expression_attribute_values(":token", s(token))
             .send()
             .await
@@ -259,7 +273,7 @@ impl Store {
         playbook: &str,
         cap: u32,
     ) -> Result<bool, String> {
-        let hour = chrono::Utc::now().format("%Y-%m-%dT%H").to_string();
+        let hour = self.now().format("%Y-%m-%dT%H").to_string();
         let r = self
             .client
             .update_item()
@@ -270,7 +284,7 @@ impl Store {
             .condition_expression("attribute_not_exists(used) OR used < :cap")
             .expression_attribute_values(":one", n(1))
             .expression_attribute_values(":cap", n(cap))
-            .expression_attribute_values(":exp", n(chrono::Utc::now().timestamp() + 7200))
+            .expression_attribute_values(":exp", n(self.now().timestamp() + 7200))
             .return_values(ReturnValue::None)
             .send()
             .await;
@@ -294,7 +308,7 @@ impl Store {
             .await
             .map_err(|e| format!("dynamodb:Query (offences): {}", describe(&e)))?
             .count();
-        let at = chrono::Utc::now().to_rfc3339();
+        let at = self.now().to_rfc3339();
         self.client
             .put_item()
             .table_name(&self.state)
@@ -320,7 +334,7 @@ impl Store {
             .item("pk", s(format!("trail#{account}#{region}")))
             .item("sk", s(name))
             .item("config", s(config.to_string()))
-            .item("at", s(chrono::Utc::now().to_rfc3339()))
+            .item("at", s(self.now().to_rfc3339()))
             .send()
             .await
             .map_err(|e| format!("dynamodb:PutItem (trail record): {}", describe(&e)))?;
@@ -343,7 +357,7 @@ impl Store {
             .item("sk", s("action"))
             .item("action", s(doc))
             .item("event_id", s(event_id))
-            .item("at", s(chrono::Utc::now().to_rfc3339()))
+            .item("at", s(self.now().to_rfc3339()))
             .condition_expression("attribute_not_exists(pk)")
             .send()
             .await
@@ -500,6 +514,7 @@ fn audit_items(o: &Outcome) -> Vec<HashMap<String, AttributeValue>> {
             status: super::record::Status::Skipped,
             detail: o.reason.clone().unwrap_or_default(),
             prior_state: None,
+            error_kind: None,
             started_at: super::record::now(),
             millis: o.millis,
         };

@@ -42,6 +42,9 @@ pub struct ActionRecord {
     pub detail: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prior_state: Option<Value>,
+    /// What kind of failure a failed action was (throttled, denied...), when it was a call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_kind: Option<crate::aws_error::ErrorKind>,
     pub started_at: String,
     pub millis: u64,
 }
@@ -66,7 +69,7 @@ impl Recorder {
     }
 
     /// Runs a change (or records it as planned). Returns whether it succeeded (or was planned).
-    pub async fn act<F, Fut>(
+    pub async fn act<F, Fut, E>(
         &mut self,
         stage: Stage,
         action: &str,
@@ -76,7 +79,8 @@ impl Recorder {
     ) -> bool
     where
         F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<String, String>>,
+        Fut: Future<Output = Result<String, E>>,
+        E: Into<crate::aws_error::AwsError>,
     {
         let started_at = now();
         if self.plan {
@@ -87,6 +91,7 @@ impl Recorder {
                 status: Status::Planned,
                 detail: "plan only: not executed".into(),
                 prior_state,
+                error_kind: None,
                 started_at,
                 millis: 0,
             });
@@ -95,11 +100,12 @@ impl Recorder {
         let t = Instant::now();
         let result = f().await;
         let millis = u64::try_from(t.elapsed().as_millis()).unwrap_or(u64::MAX);
-        let (status, detail, ok) = match result {
-            Ok(d) => (Status::Done, d, true),
+        let (status, detail, kind, ok) = match result {
+            Ok(d) => (Status::Done, d, None, true),
             Err(e) => {
+                let e: crate::aws_error::AwsError = e.into();
                 tracing::warn!(action, target, error = %e, "response action failed");
-                (Status::Failed, e, false)
+                (Status::Failed, e.to_string(), Some(e.kind), false)
             }
         };
         self.actions.push(ActionRecord {
@@ -109,6 +115,7 @@ impl Recorder {
             status,
             detail,
             prior_state,
+            error_kind: kind,
             started_at,
             millis,
         });
@@ -132,6 +139,7 @@ impl Recorder {
             status,
             detail: detail.into(),
             prior_state,
+            error_kind: None,
             started_at: now(),
             millis: 0,
         });
@@ -163,7 +171,10 @@ mod tests {
         let mut r = Recorder::new(true);
         let ok = r
             .act(Stage::PriorityAction, "x:Do", "t", None, || async {
-                panic!("must not run in plan mode")
+                if true {
+                    panic!("must not run in plan mode")
+                }
+                Ok::<String, String>(String::new())
             })
             .await;
         assert!(ok);

@@ -79,7 +79,9 @@ fn root_hardware_mfa(s: &AccountSnapshot, _: &Settings) -> CheckStatus {
             return one(s, false, "The root user has no MFA device at all.".into());
         }
         match &s.root_virtual_mfa {
-            Collected::Err(e) => CheckStatus::Error { reason: e.clone() },
+            Collected::Err(e) => CheckStatus::Error {
+                reason: e.to_string(),
+            },
             Collected::Ok(serials) if serials.is_empty() => one(
                 s,
                 true,

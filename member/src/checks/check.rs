@@ -33,6 +33,8 @@ pub struct Check {
 pub fn with<T>(data: &Collected<T>, f: impl FnOnce(&T) -> CheckStatus) -> CheckStatus {
     match data {
         Collected::Ok(t) => f(t),
-        Collected::Err(e) => CheckStatus::Error { reason: e.clone() },
+        Collected::Err(e) => CheckStatus::Error {
+            reason: e.to_string(),
+        },
     }
 }

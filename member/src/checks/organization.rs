@@ -157,7 +157,11 @@ fn centralized_root_access(s: &OrgSnapshot, _: &Settings) -> CheckStatus {
 fn authorization_guardrails(s: &OrgSnapshot, _: &Settings) -> CheckStatus {
     let types = match &s.root_policy_types {
         Collected::Ok(t) => t,
-        Collected::Err(e) => return CheckStatus::Error { reason: e.clone() },
+        Collected::Err(e) => {
+            return CheckStatus::Error {
+                reason: e.to_string(),
+            }
+        }
     };
     with(&s.guardrails, |policies| {
         if !types.iter().any(|t| t == "SERVICE_CONTROL_POLICY") {
@@ -254,7 +258,11 @@ fn policies_delegated_admin(s: &OrgSnapshot, _: &Settings) -> CheckStatus {
 fn services_delegated_admins(s: &OrgSnapshot, _: &Settings) -> CheckStatus {
     let trusted = match &s.trusted_services {
         Collected::Ok(t) => t,
-        Collected::Err(e) => return CheckStatus::Error { reason: e.clone() },
+        Collected::Err(e) => {
+            return CheckStatus::Error {
+                reason: e.to_string(),
+            }
+        }
     };
     with(&s.delegated_admins, |admins| {
         let delegatable: Vec<&str> = trusted

@@ -101,7 +101,7 @@ fn per_bucket(
 
 fn deny_http(s: &AccountSnapshot, _: &Settings) -> CheckStatus {
     per_bucket(s, |b| match &b.policy {
-        Collected::Err(e) => Err(e.clone()),
+        Collected::Err(e) => Err(e.to_string()),
         Collected::Ok(None) => Ok(Err(format!("Bucket {} has no bucket policy.", b.name))),
         Collected::Ok(Some(p)) if denies_insecure_transport(p, &b.name) => Ok(Ok(format!(
             "Bucket {} denies requests without TLS.",
@@ -172,7 +172,7 @@ fn insecure_transport_condition(cond: &Value) -> bool {
 
 fn mfa_delete(s: &AccountSnapshot, _: &Settings) -> CheckStatus {
     per_bucket(s, |b| match &b.mfa_delete {
-        Collected::Err(e) => Err(e.clone()),
+        Collected::Err(e) => Err(e.to_string()),
         Collected::Ok(true) => Ok(Ok(format!("Bucket {} has MFA Delete enabled.", b.name))),
         Collected::Ok(false) => Ok(Err(format!(
             "Bucket {} does not have MFA Delete enabled.",
@@ -188,7 +188,7 @@ fn block_public_access(s: &AccountSnapshot, _: &Settings) -> CheckStatus {
     };
     per_bucket(s, |b| {
         let bucket = match &b.public_access_block {
-            Collected::Err(e) => return Err(e.clone()),
+            Collected::Err(e) => return Err(e.to_string()),
             Collected::Ok(p) => *p,
         };
         let bucket_all = bucket.is_some_and(|p| p.all());
@@ -234,7 +234,11 @@ fn describe_block(p: &PublicAccessBlock) -> String {
 fn trail_bucket_logging(s: &AccountSnapshot, _: &Settings) -> CheckStatus {
     let trails = match &s.cloudtrail {
         Collected::Ok(ct) => &ct.trails,
-        Collected::Err(e) => return CheckStatus::Error { reason: e.clone() },
+        Collected::Err(e) => {
+            return CheckStatus::Error {
+                reason: e.to_string(),
+            }
+        }
     };
     with(&s.s3, |s3| {
         let mut names: Vec<&str> = trails
@@ -260,7 +264,7 @@ fn trail_bucket_logging(s: &AccountSnapshot, _: &Settings) -> CheckStatus {
                         None => format!("CloudTrail bucket {name} has server access logging off."),
                     },
                 }),
-                Some(Collected::Err(e)) => errors.push(e.clone()),
+                Some(Collected::Err(e)) => errors.push(e.to_string()),
                 None => errors.push(format!("access logging of bucket {name} was not read")),
             }
         }

@@ -191,7 +191,7 @@ fn kms_rotation(s: &RegionSnapshot, _: &Settings) -> CheckStatus {
             let on = match &k.rotation_enabled {
                 Some(Collected::Ok(on)) => *on,
                 Some(Collected::Err(e)) => {
-                    unknown.push(e.clone());
+                    unknown.push(e.to_string());
                     continue;
                 }
                 None => {

@@ -1,6 +1,7 @@
 //! IAM Access Analyzer (regional): analyzers and their status (1.20).
 
-use crate::error_text::describe;
+use crate::aws_error::AwsError;
+
 use crate::ratelimit::RateLimiter;
 use crate::snapshot::Analyzer;
 use rampart_common::Permissions;
@@ -13,7 +14,7 @@ pub const PERMISSIONS: Permissions = Permissions {
 pub async fn collect(
     client: &aws_sdk_accessanalyzer::Client,
     rl: &RateLimiter,
-) -> Result<Vec<Analyzer>, String> {
+) -> Result<Vec<Analyzer>, AwsError> {
     let mut out = Vec::new();
     let mut token: Option<String> = None;
     loop {
@@ -23,7 +24,7 @@ pub async fn collect(
             .set_next_token(token.take())
             .send()
             .await
-            .map_err(|e| format!("access-analyzer:ListAnalyzers: {}", describe(&e)))?;
+            .map_err(|e| AwsError::sdk("access-analyzer:ListAnalyzers", &e))?;
         out.extend(page.analyzers().iter().map(|a| Analyzer {
             name: a.name().to_string(),
             arn: a.arn().to_string(),

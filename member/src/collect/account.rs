@@ -1,6 +1,7 @@
 //! Account (global): the SECURITY alternate contact (1.2).
 
-use crate::error_text::{describe, is_code};
+use crate::aws_error::AwsError;
+use crate::error_text::is_code;
 use crate::ratelimit::RateLimiter;
 use crate::snapshot::SecurityContact;
 use aws_sdk_account::types::AlternateContactType;
@@ -15,7 +16,7 @@ pub const PERMISSIONS: Permissions = Permissions {
 pub async fn security_contact(
     client: &aws_sdk_account::Client,
     rl: &RateLimiter,
-) -> Result<Option<SecurityContact>, String> {
+) -> Result<Option<SecurityContact>, AwsError> {
     rl.acquire().await;
     match client
         .get_alternate_contact()
@@ -29,6 +30,6 @@ pub async fn security_contact(
             phone: c.phone_number().unwrap_or_default().to_string(),
         })),
         Err(e) if is_code(&e, "ResourceNotFoundException") => Ok(None),
-        Err(e) => Err(format!("account:GetAlternateContact: {}", describe(&e))),
+        Err(e) => Err(AwsError::sdk("account:GetAlternateContact", &e)),
     }
 }

@@ -1,7 +1,8 @@
 //! CloudTrail (collected once per account from the home region, shadow trails included).
 
 use super::region::in_region;
-use crate::error_text::describe;
+use crate::aws_error::AwsError;
+
 use crate::ratelimit::RateLimiter;
 use crate::snapshot::{CloudTrailSnapshot, Collected, ManagementEvents, S3ObjectEvents, Trail};
 use aws_config::SdkConfig;
@@ -17,7 +18,7 @@ pub const PERMISSIONS: Permissions = Permissions {
     ],
 };
 
-pub async fn collect(home: &SdkConfig, rl: &RateLimiter) -> Result<CloudTrailSnapshot, String> {
+pub async fn collect(home: &SdkConfig, rl: &RateLimiter) -> Result<CloudTrailSnapshot, AwsError> {
     let client = aws_sdk_cloudtrail::Client::new(home);
     rl.acquire().await;
     let out = client
@@ -25,7 +26,7 @@ pub async fn collect(home: &SdkConfig, rl: &RateLimiter) -> Result<CloudTrailSna
         .include_shadow_trails(true)
         .send()
         .await
-        .map_err(|e| format!("cloudtrail:DescribeTrails: {}", describe(&e)))?;
+        .map_err(|e| AwsError::sdk("cloudtrail:DescribeTrails", &e))?;
     let home_region = home.region().map(|r| r.to_string()).unwrap_or_default();
     let mut trails = Vec::new();
     for t in out.trail_list() {
@@ -65,7 +66,10 @@ async fn status(
     rl.acquire().await;
     match client.get_trail_status().name(arn).send().await {
         Ok(s) => Collected::Ok(s.is_logging().unwrap_or(false)),
-        Err(e) => Collected::Err(format!("cloudtrail:GetTrailStatus {arn}: {}", describe(&e))),
+        Err(e) => Collected::Err(AwsError::sdk(
+            format!("cloudtrail:GetTrailStatus {arn}"),
+            &e,
+        )),
     }
 }
 
@@ -81,7 +85,7 @@ async fn selectors(
             (Collected::Ok(m), Collected::Ok(s3))
         }
         Err(e) => {
-            let msg = format!("cloudtrail:GetEventSelectors {arn}: {}", describe(&e));
+            let msg = AwsError::sdk(format!("cloudtrail:GetEventSelectors {arn}"), &e);
             (Collected::Err(msg.clone()), Collected::Err(msg))
         }
     }

@@ -1,6 +1,7 @@
 //! AWS Config (regional): configuration recorders and whether they record.
 
-use crate::error_text::describe;
+use crate::aws_error::AwsError;
+
 use crate::ratelimit::RateLimiter;
 use crate::snapshot::ConfigRecorder;
 use rampart_common::Permissions;
@@ -16,13 +17,13 @@ pub const PERMISSIONS: Permissions = Permissions {
 pub async fn collect(
     client: &aws_sdk_config::Client,
     rl: &RateLimiter,
-) -> Result<Vec<ConfigRecorder>, String> {
+) -> Result<Vec<ConfigRecorder>, AwsError> {
     rl.acquire().await;
     let recorders = client
         .describe_configuration_recorders()
         .send()
         .await
-        .map_err(|e| format!("config:DescribeConfigurationRecorders: {}", describe(&e)))?;
+        .map_err(|e| AwsError::sdk("config:DescribeConfigurationRecorders", &e))?;
     if recorders.configuration_recorders().is_empty() {
         return Ok(Vec::new());
     }
@@ -31,12 +32,7 @@ pub async fn collect(
         .describe_configuration_recorder_status()
         .send()
         .await
-        .map_err(|e| {
-            format!(
-                "config:DescribeConfigurationRecorderStatus: {}",
-                describe(&e)
-            )
-        })?;
+        .map_err(|e| AwsError::sdk("config:DescribeConfigurationRecorderStatus", &e))?;
     Ok(recorders
         .configuration_recorders()
         .iter()

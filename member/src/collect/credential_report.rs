@@ -1,7 +1,8 @@
 //! The IAM credential report: generated once per account per run, polled with backoff.
 
+use crate::aws_error::AwsError;
 use crate::credential_report::{self, CredentialReport};
-use crate::error_text::{describe, is_code};
+use crate::error_text::is_code;
 use crate::ratelimit::RateLimiter;
 use rampart_common::Permissions;
 use std::time::Duration;
@@ -18,7 +19,7 @@ pub const MAX_WAIT: Duration = Duration::from_secs(120);
 pub async fn collect(
     client: &aws_sdk_iam::Client,
     rl: &RateLimiter,
-) -> Result<CredentialReport, String> {
+) -> Result<CredentialReport, AwsError> {
     let start = tokio::time::Instant::now();
     let mut delay = Duration::from_millis(200);
     let mut generate = true;
@@ -31,7 +32,7 @@ pub async fn collect(
                 Err(e) if is_code(&e, "LimitExceeded") || is_code(&e, "LimitExceededException") => {
                     generate = false
                 }
-                Err(e) => return Err(format!("iam:GenerateCredentialReport: {}", describe(&e))),
+                Err(e) => return Err(AwsError::sdk("iam:GenerateCredentialReport", &e)),
             }
         }
         rl.acquire().await;
@@ -47,19 +48,18 @@ pub async fn collect(
                     .generated_time()
                     .and_then(|t| chrono::DateTime::from_timestamp(t.secs(), t.subsec_nanos()))
                     .unwrap_or_else(chrono::Utc::now);
-                return credential_report::parse(&text, generated_at);
+                return credential_report::parse(&text, generated_at).map_err(AwsError::from);
             }
             Err(e) if is_code(&e, "ReportInProgress") => {}
             Err(e) if is_code(&e, "ReportNotPresent") || is_code(&e, "ReportExpired") => {
                 generate = true
             }
-            Err(e) => return Err(format!("iam:GetCredentialReport: {}", describe(&e))),
+            Err(e) => return Err(AwsError::sdk("iam:GetCredentialReport", &e)),
         }
         if start.elapsed() + delay > MAX_WAIT {
-            return Err(format!(
-                "credential report not ready after {}s",
-                MAX_WAIT.as_secs()
-            ));
+            return Err(
+                format!("credential report not ready after {}s", MAX_WAIT.as_secs()).into(),
+            );
         }
         tokio::time::sleep(delay).await;
         delay = (delay * 2).min(Duration::from_secs(5));

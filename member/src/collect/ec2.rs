@@ -1,6 +1,7 @@
 //! EC2 (regional): security groups and EBS encryption by default.
 
-use crate::error_text::describe;
+use crate::aws_error::AwsError;
+
 use crate::ratelimit::RateLimiter;
 use crate::snapshot::{
     Ec2Snapshot, Instance, IpPermission, NaclEntry, NetworkAcl, SecurityGroup, Vpc,
@@ -22,7 +23,7 @@ pub const PERMISSIONS: Permissions = Permissions {
 pub async fn collect(
     client: &aws_sdk_ec2::Client,
     rl: &RateLimiter,
-) -> Result<Ec2Snapshot, String> {
+) -> Result<Ec2Snapshot, AwsError> {
     let (groups, ebs, nacls, vpcs, flows, instances) = tokio::join!(
         security_groups(client, rl),
         ebs_default(client, rl),
@@ -41,20 +42,20 @@ pub async fn collect(
     })
 }
 
-async fn ebs_default(client: &aws_sdk_ec2::Client, rl: &RateLimiter) -> Result<bool, String> {
+async fn ebs_default(client: &aws_sdk_ec2::Client, rl: &RateLimiter) -> Result<bool, AwsError> {
     rl.acquire().await;
     let out = client
         .get_ebs_encryption_by_default()
         .send()
         .await
-        .map_err(|e| format!("ec2:GetEbsEncryptionByDefault: {}", describe(&e)))?;
+        .map_err(|e| AwsError::sdk("ec2:GetEbsEncryptionByDefault", &e))?;
     Ok(out.ebs_encryption_by_default().unwrap_or(false))
 }
 
 async fn security_groups(
     client: &aws_sdk_ec2::Client,
     rl: &RateLimiter,
-) -> Result<Vec<SecurityGroup>, String> {
+) -> Result<Vec<SecurityGroup>, AwsError> {
     let mut groups = Vec::new();
     let mut token: Option<String> = None;
     loop {
@@ -65,7 +66,7 @@ async fn security_groups(
             .set_next_token(token.take())
             .send()
             .await
-            .map_err(|e| format!("ec2:DescribeSecurityGroups: {}", describe(&e)))?;
+            .map_err(|e| AwsError::sdk("ec2:DescribeSecurityGroups", &e))?;
         for g in out.security_groups() {
             groups.push(SecurityGroup {
                 group_id: g.group_id().unwrap_or_default().to_string(),
@@ -110,7 +111,7 @@ fn permission(p: &aws_sdk_ec2::types::IpPermission) -> IpPermission {
 async fn network_acls(
     client: &aws_sdk_ec2::Client,
     rl: &RateLimiter,
-) -> Result<Vec<NetworkAcl>, String> {
+) -> Result<Vec<NetworkAcl>, AwsError> {
     let mut out = Vec::new();
     let mut token: Option<String> = None;
     loop {
@@ -121,7 +122,7 @@ async fn network_acls(
             .set_next_token(token.take())
             .send()
             .await
-            .map_err(|e| format!("ec2:DescribeNetworkAcls: {}", describe(&e)))?;
+            .map_err(|e| AwsError::sdk("ec2:DescribeNetworkAcls", &e))?;
         for n in page.network_acls() {
             out.push(NetworkAcl {
                 id: n.network_acl_id().unwrap_or_default().to_string(),
@@ -155,7 +156,7 @@ async fn network_acls(
     Ok(out)
 }
 
-async fn vpcs(client: &aws_sdk_ec2::Client, rl: &RateLimiter) -> Result<Vec<Vpc>, String> {
+async fn vpcs(client: &aws_sdk_ec2::Client, rl: &RateLimiter) -> Result<Vec<Vpc>, AwsError> {
     let mut out = Vec::new();
     let mut token: Option<String> = None;
     loop {
@@ -166,7 +167,7 @@ async fn vpcs(client: &aws_sdk_ec2::Client, rl: &RateLimiter) -> Result<Vec<Vpc>
             .set_next_token(token.take())
             .send()
             .await
-            .map_err(|e| format!("ec2:DescribeVpcs: {}", describe(&e)))?;
+            .map_err(|e| AwsError::sdk("ec2:DescribeVpcs", &e))?;
         for v in page.vpcs() {
             out.push(Vpc {
                 id: v.vpc_id().unwrap_or_default().to_string(),
@@ -185,7 +186,7 @@ async fn vpcs(client: &aws_sdk_ec2::Client, rl: &RateLimiter) -> Result<Vec<Vpc>
 async fn flow_log_resources(
     client: &aws_sdk_ec2::Client,
     rl: &RateLimiter,
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<String>, AwsError> {
     let mut out = Vec::new();
     let mut token: Option<String> = None;
     loop {
@@ -196,7 +197,7 @@ async fn flow_log_resources(
             .set_next_token(token.take())
             .send()
             .await
-            .map_err(|e| format!("ec2:DescribeFlowLogs: {}", describe(&e)))?;
+            .map_err(|e| AwsError::sdk("ec2:DescribeFlowLogs", &e))?;
         for f in page.flow_logs() {
             // Only flow logs that deliver count; a failed delivery is no logging.
             if f.flow_log_status().is_none_or(|s| s == "ACTIVE") {
@@ -218,7 +219,7 @@ async fn flow_log_resources(
 async fn instances(
     client: &aws_sdk_ec2::Client,
     rl: &RateLimiter,
-) -> Result<Vec<Instance>, String> {
+) -> Result<Vec<Instance>, AwsError> {
     let mut out = Vec::new();
     let mut token: Option<String> = None;
     loop {
@@ -229,7 +230,7 @@ async fn instances(
             .set_next_token(token.take())
             .send()
             .await
-            .map_err(|e| format!("ec2:DescribeInstances: {}", describe(&e)))?;
+            .map_err(|e| AwsError::sdk("ec2:DescribeInstances", &e))?;
         for r in page.reservations() {
             let owner = r.owner_id().unwrap_or_default();
             for i in r.instances() {

@@ -1,6 +1,7 @@
 //! IAM (global): account summary and password policy.
 
-use crate::error_text::{describe, is_code};
+use crate::aws_error::AwsError;
+use crate::error_text::is_code;
 use crate::ratelimit::RateLimiter;
 use crate::snapshot::{Authorization, IamSnapshot, IamUser, ManagedPolicy, PasswordPolicy};
 use aws_sdk_iam::types::SummaryKeyType;
@@ -14,13 +15,13 @@ pub const PERMISSIONS: Permissions = Permissions {
 pub async fn collect(
     client: &aws_sdk_iam::Client,
     rl: &RateLimiter,
-) -> Result<IamSnapshot, String> {
+) -> Result<IamSnapshot, AwsError> {
     rl.acquire().await;
     let summary = client
         .get_account_summary()
         .send()
         .await
-        .map_err(|e| format!("iam:GetAccountSummary: {}", describe(&e)))?;
+        .map_err(|e| AwsError::sdk("iam:GetAccountSummary", &e))?;
     let map = summary.summary_map();
     let flag = |k: SummaryKeyType| map.and_then(|m| m.get(&k)).copied().unwrap_or(0) > 0;
     let root_access_keys_present = flag(SummaryKeyType::AccountAccessKeysPresent);
@@ -33,7 +34,7 @@ pub async fn collect(
             reuse_prevention: p.password_reuse_prevention(),
         }),
         Err(e) if is_code(&e, "NoSuchEntity") => None,
-        Err(e) => return Err(format!("iam:GetAccountPasswordPolicy: {}", describe(&e))),
+        Err(e) => return Err(AwsError::sdk("iam:GetAccountPasswordPolicy", &e)),
     };
     Ok(IamSnapshot {
         root_access_keys_present,
@@ -59,7 +60,7 @@ pub async fn collect_authorization(
     client: &aws_sdk_iam::Client,
     partition: &str,
     rl: &RateLimiter,
-) -> Result<Authorization, String> {
+) -> Result<Authorization, AwsError> {
     use aws_sdk_iam::types::EntityType;
     let mut users = Vec::new();
     let mut policies = Vec::new();
@@ -74,7 +75,7 @@ pub async fn collect_authorization(
             .set_marker(marker.take())
             .send()
             .await
-            .map_err(|e| format!("iam:GetAccountAuthorizationDetails: {}", describe(&e)))?;
+            .map_err(|e| AwsError::sdk("iam:GetAccountAuthorizationDetails", &e))?;
         for u in page.user_detail_list() {
             users.push(IamUser {
                 name: u.user_name().unwrap_or_default().to_string(),
@@ -135,7 +136,7 @@ async fn policy_holders(
     client: &aws_sdk_iam::Client,
     arn: &str,
     rl: &RateLimiter,
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<String>, AwsError> {
     let mut out = Vec::new();
     let mut marker: Option<String> = None;
     loop {
@@ -149,7 +150,12 @@ async fn policy_holders(
         {
             Ok(p) => p,
             Err(e) if is_code(&e, "NoSuchEntity") => return Ok(out),
-            Err(e) => return Err(format!("iam:ListEntitiesForPolicy {arn}: {}", describe(&e))),
+            Err(e) => {
+                return Err(AwsError::sdk(
+                    format!("iam:ListEntitiesForPolicy {arn}"),
+                    &e,
+                ))
+            }
         };
         out.extend(
             page.policy_roles()

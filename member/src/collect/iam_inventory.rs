@@ -1,6 +1,7 @@
 //! IAM (global): virtual MFA devices assigned to root (1.6) and server certificates (1.19).
 
-use crate::error_text::describe;
+use crate::aws_error::AwsError;
+
 use crate::ratelimit::RateLimiter;
 use crate::snapshot::{ServerCertificate, ServerCertificates};
 use aws_sdk_iam::types::AssignmentStatusType;
@@ -15,7 +16,7 @@ pub const PERMISSIONS: Permissions = Permissions {
 pub async fn root_virtual_mfa(
     client: &aws_sdk_iam::Client,
     rl: &RateLimiter,
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<String>, AwsError> {
     let mut out = Vec::new();
     let mut marker: Option<String> = None;
     loop {
@@ -26,7 +27,7 @@ pub async fn root_virtual_mfa(
             .set_marker(marker.take())
             .send()
             .await
-            .map_err(|e| format!("iam:ListVirtualMFADevices: {}", describe(&e)))?;
+            .map_err(|e| AwsError::sdk("iam:ListVirtualMFADevices", &e))?;
         for d in page.virtual_mfa_devices() {
             let user_is_root = d.user().is_some_and(|u| u.arn().ends_with(":root"));
             // The console names the root's device `root-account-mfa-device` (the CIS audit's test).
@@ -45,7 +46,7 @@ pub async fn root_virtual_mfa(
 pub async fn server_certificates(
     client: &aws_sdk_iam::Client,
     rl: &RateLimiter,
-) -> Result<ServerCertificates, String> {
+) -> Result<ServerCertificates, AwsError> {
     let listed_at = chrono::Utc::now();
     let mut certificates = Vec::new();
     let mut marker: Option<String> = None;
@@ -56,7 +57,7 @@ pub async fn server_certificates(
             .set_marker(marker.take())
             .send()
             .await
-            .map_err(|e| format!("iam:ListServerCertificates: {}", describe(&e)))?;
+            .map_err(|e| AwsError::sdk("iam:ListServerCertificates", &e))?;
         for c in page.server_certificate_metadata_list() {
             certificates.push(ServerCertificate {
                 name: c.server_certificate_name().to_string(),

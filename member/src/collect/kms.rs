@@ -3,7 +3,8 @@
 //! KMS has no bulk describe: one DescribeKey per key, then GetKeyRotationStatus only for
 //! customer managed symmetric keys, a few at a time.
 
-use crate::error_text::describe;
+use crate::aws_error::AwsError;
+
 use crate::ratelimit::RateLimiter;
 use crate::snapshot::{Collected, KmsKey};
 use futures::stream::{self, StreamExt, TryStreamExt};
@@ -24,7 +25,7 @@ const CONCURRENCY: usize = 4;
 pub async fn collect(
     client: &aws_sdk_kms::Client,
     rl: &RateLimiter,
-) -> Result<Vec<KmsKey>, String> {
+) -> Result<Vec<KmsKey>, AwsError> {
     let mut ids = Vec::new();
     let mut marker: Option<String> = None;
     loop {
@@ -35,7 +36,7 @@ pub async fn collect(
             .set_marker(marker.take())
             .send()
             .await
-            .map_err(|e| format!("kms:ListKeys: {}", describe(&e)))?;
+            .map_err(|e| AwsError::sdk("kms:ListKeys", &e))?;
         ids.extend(
             page.keys()
                 .iter()
@@ -53,14 +54,18 @@ pub async fn collect(
         .await
 }
 
-async fn key(client: &aws_sdk_kms::Client, id: String, rl: &RateLimiter) -> Result<KmsKey, String> {
+async fn key(
+    client: &aws_sdk_kms::Client,
+    id: String,
+    rl: &RateLimiter,
+) -> Result<KmsKey, AwsError> {
     rl.acquire().await;
     let out = client
         .describe_key()
         .key_id(&id)
         .send()
         .await
-        .map_err(|e| format!("kms:DescribeKey {id}: {}", describe(&e)))?;
+        .map_err(|e| AwsError::sdk(format!("kms:DescribeKey {id}"), &e))?;
     let m = out
         .key_metadata()
         .ok_or_else(|| format!("kms:DescribeKey {id}: no key metadata in the answer"))?;
@@ -91,7 +96,7 @@ async fn key(client: &aws_sdk_kms::Client, id: String, rl: &RateLimiter) -> Resu
             match client.get_key_rotation_status().key_id(&id).send().await {
                 Ok(r) => Collected::Ok(r.key_rotation_enabled()),
                 Err(e) => {
-                    Collected::Err(format!("kms:GetKeyRotationStatus {id}: {}", describe(&e)))
+                    Collected::Err(AwsError::sdk(format!("kms:GetKeyRotationStatus {id}"), &e))
                 }
             },
         );

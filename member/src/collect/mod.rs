@@ -82,7 +82,7 @@ pub async fn collect_account(
                     )
                 }
                 Err(e) => (
-                    Err(format!("monitoring chain not read: {e}")),
+                    Err(format!("monitoring chain not read: {e}").into()),
                     // Buckets are still read; only 3.4 needs the trails, and it errors on them.
                     s3::collect(&home, account_id, &[], rl).await,
                 ),

@@ -4,7 +4,8 @@
 //! ListSubscriptionsByTopic per alarm topic.
 
 use super::region::in_region;
-use crate::error_text::describe;
+use crate::aws_error::AwsError;
+
 use crate::ratelimit::RateLimiter;
 use crate::snapshot::{
     LogGroupFilters, MetricAlarm, MetricFilter, Monitoring, TopicSubscriptions, Trail,
@@ -36,7 +37,7 @@ pub async fn collect(
     sdk: &SdkConfig,
     trails: &[Trail],
     rl: &RateLimiter,
-) -> Result<Monitoring, String> {
+) -> Result<Monitoring, AwsError> {
     let arns: BTreeSet<&str> = trails
         .iter()
         .filter_map(|t| t.cloudwatch_logs_group_arn.as_deref())
@@ -57,7 +58,7 @@ pub async fn collect(
                 .set_next_token(token.take())
                 .send()
                 .await
-                .map_err(|e| format!("logs:DescribeMetricFilters {name}: {}", describe(&e)))?;
+                .map_err(|e| AwsError::sdk(format!("logs:DescribeMetricFilters {name}"), &e))?;
             for f in page.metric_filters() {
                 filters.push(MetricFilter {
                     name: f.filter_name().unwrap_or_default().to_string(),
@@ -96,7 +97,7 @@ pub async fn collect(
                 .set_next_token(token.take())
                 .send()
                 .await
-                .map_err(|e| format!("cloudwatch:DescribeAlarms {region}: {}", describe(&e)))?;
+                .map_err(|e| AwsError::sdk(format!("cloudwatch:DescribeAlarms {region}"), &e))?;
             for a in page.metric_alarms() {
                 out.alarms.push(MetricAlarm {
                     name: a.alarm_name().unwrap_or_default().to_string(),
@@ -140,7 +141,7 @@ pub async fn collect(
                 .set_next_token(token.take())
                 .send()
                 .await
-                .map_err(|e| format!("sns:ListSubscriptionsByTopic {topic}: {}", describe(&e)))?;
+                .map_err(|e| AwsError::sdk(format!("sns:ListSubscriptionsByTopic {topic}"), &e))?;
             confirmed += page
                 .subscriptions()
                 .iter()

@@ -1,7 +1,8 @@
 //! The organization, read once per run with the hub's own credentials (the management account
 //! or a delegated administrator): what the organization-level requirements are judged on.
 
-use crate::error_text::{describe, is_code};
+use crate::aws_error::AwsError;
+use crate::error_text::is_code;
 use crate::ratelimit::RateLimiter;
 use crate::snapshot::{DelegatedAdmin, OrgInfo, OrgPolicy, OrgSnapshot};
 use aws_config::SdkConfig;
@@ -63,13 +64,13 @@ pub async fn collect(sdk: &SdkConfig, account_id: &str, rl: &RateLimiter) -> Org
 async fn describe_org(
     c: &aws_sdk_organizations::Client,
     rl: &RateLimiter,
-) -> Result<OrgInfo, String> {
+) -> Result<OrgInfo, AwsError> {
     rl.acquire().await;
     let out = c
         .describe_organization()
         .send()
         .await
-        .map_err(|e| format!("organizations:DescribeOrganization: {}", describe(&e)))?;
+        .map_err(|e| AwsError::sdk("organizations:DescribeOrganization", &e))?;
     let o = out
         .organization()
         .ok_or("organizations:DescribeOrganization: no organization in the answer")?;
@@ -87,13 +88,13 @@ async fn describe_org(
 async fn roots(
     c: &aws_sdk_organizations::Client,
     rl: &RateLimiter,
-) -> Result<(String, Vec<String>), String> {
+) -> Result<(String, Vec<String>), AwsError> {
     rl.acquire().await;
     let out = c
         .list_roots()
         .send()
         .await
-        .map_err(|e| format!("organizations:ListRoots: {}", describe(&e)))?;
+        .map_err(|e| AwsError::sdk("organizations:ListRoots", &e))?;
     let root = out
         .roots()
         .first()
@@ -111,7 +112,7 @@ async fn ous(
     c: &aws_sdk_organizations::Client,
     root_id: &str,
     rl: &RateLimiter,
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<String>, AwsError> {
     let mut out = Vec::new();
     let mut token = None;
     loop {
@@ -122,12 +123,7 @@ async fn ous(
             .set_next_token(token.take())
             .send()
             .await
-            .map_err(|e| {
-                format!(
-                    "organizations:ListOrganizationalUnitsForParent: {}",
-                    describe(&e)
-                )
-            })?;
+            .map_err(|e| AwsError::sdk("organizations:ListOrganizationalUnitsForParent", &e))?;
         out.extend(
             page.organizational_units()
                 .iter()
@@ -144,7 +140,7 @@ async fn ous(
 async fn guardrails(
     c: &aws_sdk_organizations::Client,
     rl: &RateLimiter,
-) -> Result<Vec<OrgPolicy>, String> {
+) -> Result<Vec<OrgPolicy>, AwsError> {
     let mut out = Vec::new();
     for kind in [
         PolicyType::ServiceControlPolicy,
@@ -169,7 +165,7 @@ async fn guardrails(
                 {
                     break
                 }
-                Err(e) => return Err(format!("organizations:ListPolicies: {}", describe(&e))),
+                Err(e) => return Err(AwsError::sdk("organizations:ListPolicies", &e)),
             };
             for p in page.policies() {
                 let id = p.id().unwrap_or_default().to_string();
@@ -197,7 +193,7 @@ async fn policy_targets(
     c: &aws_sdk_organizations::Client,
     policy_id: &str,
     rl: &RateLimiter,
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<String>, AwsError> {
     let mut out = Vec::new();
     let mut token = None;
     loop {
@@ -208,7 +204,7 @@ async fn policy_targets(
             .set_next_token(token.take())
             .send()
             .await
-            .map_err(|e| format!("organizations:ListTargetsForPolicy: {}", describe(&e)))?;
+            .map_err(|e| AwsError::sdk("organizations:ListTargetsForPolicy", &e))?;
         out.extend(
             page.targets()
                 .iter()
@@ -222,7 +218,7 @@ async fn policy_targets(
     Ok(out)
 }
 
-async fn root_features(c: &aws_sdk_iam::Client, rl: &RateLimiter) -> Result<Vec<String>, String> {
+async fn root_features(c: &aws_sdk_iam::Client, rl: &RateLimiter) -> Result<Vec<String>, AwsError> {
     rl.acquire().await;
     match c.list_organizations_features().send().await {
         Ok(out) => Ok(out
@@ -232,14 +228,14 @@ async fn root_features(c: &aws_sdk_iam::Client, rl: &RateLimiter) -> Result<Vec<
             .collect()),
         // Trusted access for IAM is off: no centralized root access feature is enabled.
         Err(e) if is_code(&e, "ServiceAccessNotEnabledException") => Ok(Vec::new()),
-        Err(e) => Err(format!("iam:ListOrganizationsFeatures: {}", describe(&e))),
+        Err(e) => Err(AwsError::sdk("iam:ListOrganizationsFeatures", &e)),
     }
 }
 
 async fn delegation_policy(
     c: &aws_sdk_organizations::Client,
     rl: &RateLimiter,
-) -> Result<Option<String>, String> {
+) -> Result<Option<String>, AwsError> {
     rl.acquire().await;
     match c.describe_resource_policy().send().await {
         Ok(out) => Ok(out
@@ -247,17 +243,14 @@ async fn delegation_policy(
             .and_then(|p| p.content())
             .map(str::to_string)),
         Err(e) if is_code(&e, "ResourcePolicyNotFoundException") => Ok(None),
-        Err(e) => Err(format!(
-            "organizations:DescribeResourcePolicy: {}",
-            describe(&e)
-        )),
+        Err(e) => Err(AwsError::sdk("organizations:DescribeResourcePolicy", &e)),
     }
 }
 
 async fn trusted_services(
     c: &aws_sdk_organizations::Client,
     rl: &RateLimiter,
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<String>, AwsError> {
     let mut out = Vec::new();
     let mut token = None;
     loop {
@@ -267,12 +260,7 @@ async fn trusted_services(
             .set_next_token(token.take())
             .send()
             .await
-            .map_err(|e| {
-                format!(
-                    "organizations:ListAWSServiceAccessForOrganization: {}",
-                    describe(&e)
-                )
-            })?;
+            .map_err(|e| AwsError::sdk("organizations:ListAWSServiceAccessForOrganization", &e))?;
         out.extend(
             page.enabled_service_principals()
                 .iter()
@@ -289,7 +277,7 @@ async fn trusted_services(
 async fn delegated_admins(
     c: &aws_sdk_organizations::Client,
     rl: &RateLimiter,
-) -> Result<Vec<DelegatedAdmin>, String> {
+) -> Result<Vec<DelegatedAdmin>, AwsError> {
     let mut accounts = Vec::new();
     let mut token = None;
     loop {
@@ -299,12 +287,7 @@ async fn delegated_admins(
             .set_next_token(token.take())
             .send()
             .await
-            .map_err(|e| {
-                format!(
-                    "organizations:ListDelegatedAdministrators: {}",
-                    describe(&e)
-                )
-            })?;
+            .map_err(|e| AwsError::sdk("organizations:ListDelegatedAdministrators", &e))?;
         accounts.extend(
             page.delegated_administrators()
                 .iter()
@@ -327,12 +310,7 @@ async fn delegated_admins(
                 .set_next_token(token.take())
                 .send()
                 .await
-                .map_err(|e| {
-                    format!(
-                        "organizations:ListDelegatedServicesForAccount: {}",
-                        describe(&e)
-                    )
-                })?;
+                .map_err(|e| AwsError::sdk("organizations:ListDelegatedServicesForAccount", &e))?;
             services.extend(
                 page.delegated_services()
                     .iter()

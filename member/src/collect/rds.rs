@@ -1,6 +1,7 @@
 //! RDS and EFS (regional): DB instances (2.3.x) and EFS file systems (2.4.1).
 
-use crate::error_text::describe;
+use crate::aws_error::AwsError;
+
 use crate::ratelimit::RateLimiter;
 use crate::snapshot::{DbInstance, FileSystem};
 use rampart_common::Permissions;
@@ -16,7 +17,7 @@ pub const PERMISSIONS: Permissions = Permissions {
 pub async fn db_instances(
     client: &aws_sdk_rds::Client,
     rl: &RateLimiter,
-) -> Result<Vec<DbInstance>, String> {
+) -> Result<Vec<DbInstance>, AwsError> {
     let mut out = Vec::new();
     let mut marker: Option<String> = None;
     loop {
@@ -27,7 +28,7 @@ pub async fn db_instances(
             .set_marker(marker.take())
             .send()
             .await
-            .map_err(|e| format!("rds:DescribeDBInstances: {}", describe(&e)))?;
+            .map_err(|e| AwsError::sdk("rds:DescribeDBInstances", &e))?;
         out.extend(page.db_instances().iter().map(|d| DbInstance {
             id: d.db_instance_identifier().unwrap_or_default().to_string(),
             arn: d.db_instance_arn().unwrap_or_default().to_string(),
@@ -49,7 +50,7 @@ pub async fn db_instances(
 pub async fn file_systems(
     client: &aws_sdk_efs::Client,
     rl: &RateLimiter,
-) -> Result<Vec<FileSystem>, String> {
+) -> Result<Vec<FileSystem>, AwsError> {
     let mut out = Vec::new();
     let mut marker: Option<String> = None;
     loop {
@@ -60,7 +61,7 @@ pub async fn file_systems(
             .set_marker(marker.take())
             .send()
             .await
-            .map_err(|e| format!("elasticfilesystem:DescribeFileSystems: {}", describe(&e)))?;
+            .map_err(|e| AwsError::sdk("elasticfilesystem:DescribeFileSystems", &e))?;
         out.extend(page.file_systems().iter().map(|f| FileSystem {
             id: f.file_system_id().to_string(),
             arn: f.file_system_arn().unwrap_or_default().to_string(),

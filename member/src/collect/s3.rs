@@ -6,7 +6,8 @@
 //! ListBuckets did not name the region; buckets are read a few at a time.
 
 use super::region::in_region;
-use crate::error_text::{describe, is_code};
+use crate::aws_error::AwsError;
+use crate::error_text::is_code;
 use crate::ratelimit::RateLimiter;
 use crate::snapshot::{Bucket, Collected, PublicAccessBlock, S3Snapshot};
 use aws_config::SdkConfig;
@@ -45,7 +46,7 @@ pub async fn collect(
     account_id: &str,
     trail_buckets: &[String],
     rl: &RateLimiter,
-) -> Result<S3Snapshot, String> {
+) -> Result<S3Snapshot, AwsError> {
     let home_client = client(home);
     let listed = list_buckets(&home_client, rl).await?;
     let account_block = super::s3control::account_public_access_block(
@@ -73,7 +74,7 @@ pub async fn collect(
             let logged = trail_buckets.contains(&name);
             match clients.get(&region) {
                 Some(c) => bucket(c, name, region, logged, rl).await,
-                None => Err(format!("no S3 client for {region}")),
+                None => Err(format!("no S3 client for {region}").into()),
             }
         })
         .buffered(CONCURRENCY)
@@ -91,7 +92,7 @@ pub async fn collect(
 async fn list_buckets(
     client: &aws_sdk_s3::Client,
     rl: &RateLimiter,
-) -> Result<Vec<(String, Option<String>)>, String> {
+) -> Result<Vec<(String, Option<String>)>, AwsError> {
     let mut out = Vec::new();
     let mut token: Option<String> = None;
     loop {
@@ -102,7 +103,7 @@ async fn list_buckets(
             .set_continuation_token(token.take())
             .send()
             .await
-            .map_err(|e| format!("s3:ListBuckets: {}", describe(&e)))?;
+            .map_err(|e| AwsError::sdk("s3:ListBuckets", &e))?;
         out.extend(page.buckets().iter().filter_map(|b| {
             b.name()
                 .map(|n| (n.to_string(), b.bucket_region().map(str::to_string)))
@@ -119,14 +120,14 @@ async fn location(
     client: &aws_sdk_s3::Client,
     bucket: &str,
     rl: &RateLimiter,
-) -> Result<String, String> {
+) -> Result<String, AwsError> {
     rl.acquire().await;
     let out = client
         .get_bucket_location()
         .bucket(bucket)
         .send()
         .await
-        .map_err(|e| format!("s3:GetBucketLocation {bucket}: {}", describe(&e)))?;
+        .map_err(|e| AwsError::sdk(format!("s3:GetBucketLocation {bucket}"), &e))?;
     Ok(region_of_constraint(
         out.location_constraint().map(|c| c.as_str()),
     ))
@@ -147,7 +148,7 @@ async fn bucket(
     region: String,
     logged: bool,
     rl: &RateLimiter,
-) -> Result<Bucket, String> {
+) -> Result<Bucket, AwsError> {
     let (policy, mfa_delete, public_access_block, access_logging) = tokio::join!(
         policy(client, &name, rl),
         mfa_delete(client, &name, rl),
@@ -181,13 +182,13 @@ async fn policy(
             None => Collected::Ok(None),
             Some(text) => match serde_json::from_str(text) {
                 Ok(v) => Collected::Ok(Some(v)),
-                Err(e) => Collected::Err(format!(
-                    "s3:GetBucketPolicy {bucket}: the policy is not JSON ({e})"
-                )),
+                Err(e) => Collected::Err(
+                    format!("s3:GetBucketPolicy {bucket}: the policy is not JSON ({e})").into(),
+                ),
             },
         },
         Err(e) if is_code(&e, "NoSuchBucketPolicy") => Collected::Ok(None),
-        Err(e) => Collected::Err(format!("s3:GetBucketPolicy {bucket}: {}", describe(&e))),
+        Err(e) => Collected::Err(AwsError::sdk(format!("s3:GetBucketPolicy {bucket}"), &e)),
     }
 }
 
@@ -201,7 +202,10 @@ async fn mfa_delete(
         Ok(out) => {
             Collected::Ok(out.mfa_delete() == Some(&aws_sdk_s3::types::MfaDeleteStatus::Enabled))
         }
-        Err(e) => Collected::Err(format!("s3:GetBucketVersioning {bucket}: {}", describe(&e))),
+        Err(e) => Collected::Err(AwsError::sdk(
+            format!("s3:GetBucketVersioning {bucket}"),
+            &e,
+        )),
     }
 }
 
@@ -224,9 +228,9 @@ async fn public_access_block(
             )
         }
         Err(e) if is_code(&e, "NoSuchPublicAccessBlockConfiguration") => Collected::Ok(None),
-        Err(e) => Collected::Err(format!(
-            "s3:GetPublicAccessBlock {bucket}: {}",
-            describe(&e)
+        Err(e) => Collected::Err(AwsError::sdk(
+            format!("s3:GetPublicAccessBlock {bucket}"),
+            &e,
         )),
     }
 }
@@ -239,7 +243,7 @@ async fn logging(
     rl.acquire().await;
     match client.get_bucket_logging().bucket(bucket).send().await {
         Ok(out) => Collected::Ok(out.logging_enabled().map(|l| l.target_bucket().to_string())),
-        Err(e) => Collected::Err(format!("s3:GetBucketLogging {bucket}: {}", describe(&e))),
+        Err(e) => Collected::Err(AwsError::sdk(format!("s3:GetBucketLogging {bucket}"), &e)),
     }
 }
 

@@ -5,7 +5,8 @@
 //! a local proxy) such a host cannot resolve, so [`AccountHostSafe`] drops the label there and
 //! leaves every real host as the SDK resolved it.
 
-use crate::error_text::{describe, is_code};
+use crate::aws_error::AwsError;
+use crate::error_text::is_code;
 use crate::ratelimit::RateLimiter;
 use crate::snapshot::PublicAccessBlock;
 use aws_config::SdkConfig;
@@ -65,7 +66,7 @@ pub async fn account_public_access_block(
     client: &aws_sdk_s3control::Client,
     account_id: &str,
     rl: &RateLimiter,
-) -> Result<Option<PublicAccessBlock>, String> {
+) -> Result<Option<PublicAccessBlock>, AwsError> {
     rl.acquire().await;
     match client
         .get_public_access_block()
@@ -82,7 +83,7 @@ pub async fn account_public_access_block(
                 restrict_public_buckets: c.restrict_public_buckets().unwrap_or(false),
             })),
         Err(e) if is_code(&e, "NoSuchPublicAccessBlockConfiguration") => Ok(None),
-        Err(e) => Err(format!("s3control:GetPublicAccessBlock: {}", describe(&e))),
+        Err(e) => Err(AwsError::sdk("s3control:GetPublicAccessBlock", &e)),
     }
 }
 

@@ -4,7 +4,8 @@
 use super::remedy::{resource_name, text, Fixes, Remedy};
 use crate::act::exempt::exempt_by_tag;
 use crate::act::{Action, Change, Ctx, Planned};
-use crate::error_text::describe;
+use crate::aws_error::AwsError;
+
 use aws_sdk_iam::types::StatusType;
 use chrono::{DateTime, Utc};
 use rampart_common::Permissions;
@@ -42,7 +43,7 @@ pub async fn plan(
     ctx: &Ctx<'_>,
     control: &str,
     resource: Option<&str>,
-) -> Result<Vec<Planned>, String> {
+) -> Result<Vec<Planned>, AwsError> {
     let iam = aws_sdk_iam::Client::new(ctx.member);
     let rotation = control.eq_ignore_ascii_case("IAM.3");
     let users: Vec<(String, String)> = match resource {
@@ -53,7 +54,7 @@ pub async fn plan(
                 .user_name(name)
                 .send()
                 .await
-                .map_err(|e| format!("iam:GetUser {name}: {}", describe(&e)))?;
+                .map_err(|e| AwsError::sdk(format!("iam:GetUser {name}"), &e))?;
             let arn = u
                 .user()
                 .map(|u| u.arn().to_string())
@@ -64,7 +65,7 @@ pub async fn plan(
             let mut pages = iam.list_users().into_paginator().send();
             let mut out = Vec::new();
             while let Some(p) = pages.next().await {
-                let p = p.map_err(|e| format!("iam:ListUsers: {}", describe(&e)))?;
+                let p = p.map_err(|e| AwsError::sdk("iam:ListUsers", &e))?;
                 out.extend(
                     p.users()
                         .iter()
@@ -82,7 +83,7 @@ pub async fn plan(
             .user_name(&name)
             .send()
             .await
-            .map_err(|e| format!("iam:ListAccessKeys {name}: {}", describe(&e)))?;
+            .map_err(|e| AwsError::sdk(format!("iam:ListAccessKeys {name}"), &e))?;
         let mut stale = Vec::new();
         for k in keys.access_key_metadata() {
             if k.status() != Some(&StatusType::Active) {
@@ -102,7 +103,7 @@ pub async fn plan(
                     .access_key_id(id)
                     .send()
                     .await
-                    .map_err(|e| format!("iam:GetAccessKeyLastUsed {id}: {}", describe(&e)))?;
+                    .map_err(|e| AwsError::sdk(format!("iam:GetAccessKeyLastUsed {id}"), &e))?;
                 let last = used
                     .access_key_last_used()
                     .and_then(|u| u.last_used_date())
@@ -137,7 +138,7 @@ pub async fn plan(
             .user_name(&name)
             .send()
             .await
-            .map_err(|e| format!("iam:ListUserTags {name}: {}", describe(&e)))?;
+            .map_err(|e| AwsError::sdk(format!("iam:ListUserTags {name}"), &e))?;
         if let Some(why) =
             exempt_by_tag(ctx, &arn, tags.tags().iter().map(|t| (t.key(), t.value())))
         {
@@ -157,7 +158,7 @@ pub async fn plan(
     Ok(out)
 }
 
-async fn set(ctx: &Ctx<'_>, s: &serde_json::Value) -> Result<String, String> {
+async fn set(ctx: &Ctx<'_>, s: &serde_json::Value) -> Result<String, AwsError> {
     let user = text(s, "user")?;
     let id = text(s, "access_key_id")?;
     let status = text(s, "status")?;
@@ -168,14 +169,14 @@ async fn set(ctx: &Ctx<'_>, s: &serde_json::Value) -> Result<String, String> {
         .status(StatusType::from(status))
         .send()
         .await
-        .map_err(|e| format!("iam:UpdateAccessKey {id}: {}", describe(&e)))?;
+        .map_err(|e| AwsError::sdk(format!("iam:UpdateAccessKey {id}"), &e))?;
     Ok(format!("access key {id} of {user}: {status}"))
 }
 
-pub async fn apply(ctx: &Ctx<'_>, c: &Change) -> Result<String, String> {
+pub async fn apply(ctx: &Ctx<'_>, c: &Change) -> Result<String, AwsError> {
     set(ctx, &c.change).await
 }
 
-pub async fn undo(ctx: &Ctx<'_>, a: &Action) -> Result<String, String> {
+pub async fn undo(ctx: &Ctx<'_>, a: &Action) -> Result<String, AwsError> {
     set(ctx, &a.prior).await
 }

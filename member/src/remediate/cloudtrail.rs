@@ -6,7 +6,8 @@
 
 use super::remedy::{arn_region, text, Fixes, Remedy};
 use crate::act::{Action, Change, Ctx, Planned};
-use crate::error_text::describe;
+use crate::aws_error::AwsError;
+
 use aws_sdk_cloudtrail::types::Trail;
 use rampart_common::event::arn_account;
 use rampart_common::Permissions;
@@ -55,7 +56,7 @@ async fn trails(
     region: &str,
     names: Vec<String>,
     shadows: bool,
-) -> Result<Vec<Trail>, String> {
+) -> Result<Vec<Trail>, AwsError> {
     client_for(ctx, region)
         .describe_trails()
         .set_trail_name_list((!names.is_empty()).then_some(names))
@@ -63,7 +64,7 @@ async fn trails(
         .send()
         .await
         .map(|o| o.trail_list().to_vec())
-        .map_err(|e| format!("cloudtrail:DescribeTrails: {}", describe(&e)))
+        .map_err(|e| AwsError::sdk("cloudtrail:DescribeTrails", &e))
 }
 
 fn own(ctx: &Ctx<'_>, t: &Trail) -> bool {
@@ -73,7 +74,7 @@ fn own(ctx: &Ctx<'_>, t: &Trail) -> bool {
 pub async fn plan_validation(
     ctx: &Ctx<'_>,
     resource: Option<&str>,
-) -> Result<Vec<Planned>, String> {
+) -> Result<Vec<Planned>, AwsError> {
     let region = resource
         .and_then(arn_region)
         .unwrap_or(ctx.region)
@@ -111,28 +112,25 @@ pub async fn plan_validation(
         }));
     }
     if out.is_empty() && resource.is_some() {
-        return Err(format!(
-            "no trail {} in {region}",
-            resource.unwrap_or_default()
-        ));
+        return Err(format!("no trail {} in {region}", resource.unwrap_or_default()).into());
     }
     Ok(out)
 }
 
-async fn logging(ctx: &Ctx<'_>, region: &str, arn: &str) -> Result<bool, String> {
+async fn logging(ctx: &Ctx<'_>, region: &str, arn: &str) -> Result<bool, AwsError> {
     client_for(ctx, region)
         .get_trail_status()
         .name(arn)
         .send()
         .await
         .map(|s| s.is_logging().unwrap_or(false))
-        .map_err(|e| format!("cloudtrail:GetTrailStatus {arn}: {}", describe(&e)))
+        .map_err(|e| AwsError::sdk(format!("cloudtrail:GetTrailStatus {arn}"), &e))
 }
 
 pub async fn plan_multi_region(
     ctx: &Ctx<'_>,
     resource: Option<&str>,
-) -> Result<Vec<Planned>, String> {
+) -> Result<Vec<Planned>, AwsError> {
     let account = format!("AWS::::Account:{}", ctx.account);
     let all = trails(ctx, ctx.region, Vec::new(), true).await?;
     for t in all
@@ -189,7 +187,7 @@ pub async fn plan_multi_region(
     })])
 }
 
-async fn put(ctx: &Ctx<'_>, s: &Value) -> Result<String, String> {
+async fn put(ctx: &Ctx<'_>, s: &Value) -> Result<String, AwsError> {
     let arn = text(s, "trail")?;
     let region = text(s, "region")?;
     let ct = client_for(ctx, region);
@@ -200,7 +198,7 @@ async fn put(ctx: &Ctx<'_>, s: &Value) -> Result<String, String> {
             .enable_log_file_validation(v)
             .send()
             .await
-            .map_err(|e| format!("cloudtrail:UpdateTrail {arn}: {}", describe(&e)))?;
+            .map_err(|e| AwsError::sdk(format!("cloudtrail:UpdateTrail {arn}"), &e))?;
         return Ok(format!(
             "{arn}: log file validation {}",
             if v { "on" } else { "off" }
@@ -215,14 +213,14 @@ async fn put(ctx: &Ctx<'_>, s: &Value) -> Result<String, String> {
         .include_global_service_events(global)
         .send()
         .await
-        .map_err(|e| format!("cloudtrail:UpdateTrail {arn}: {}", describe(&e)))?;
+        .map_err(|e| AwsError::sdk(format!("cloudtrail:UpdateTrail {arn}"), &e))?;
     if !multi && b("global_service_events") == Some(false) {
         ct.update_trail()
             .name(arn)
             .include_global_service_events(false)
             .send()
             .await
-            .map_err(|e| format!("cloudtrail:UpdateTrail {arn}: {}", describe(&e)))?;
+            .map_err(|e| AwsError::sdk(format!("cloudtrail:UpdateTrail {arn}"), &e))?;
     }
     match b("logging") {
         Some(true) => {
@@ -230,14 +228,14 @@ async fn put(ctx: &Ctx<'_>, s: &Value) -> Result<String, String> {
                 .name(arn)
                 .send()
                 .await
-                .map_err(|e| format!("cloudtrail:StartLogging {arn}: {}", describe(&e)))?;
+                .map_err(|e| AwsError::sdk(format!("cloudtrail:StartLogging {arn}"), &e))?;
         }
         Some(false) => {
             ct.stop_logging()
                 .name(arn)
                 .send()
                 .await
-                .map_err(|e| format!("cloudtrail:StopLogging {arn}: {}", describe(&e)))?;
+                .map_err(|e| AwsError::sdk(format!("cloudtrail:StopLogging {arn}"), &e))?;
         }
         None => {}
     }
@@ -247,10 +245,10 @@ async fn put(ctx: &Ctx<'_>, s: &Value) -> Result<String, String> {
     ))
 }
 
-pub async fn apply(ctx: &Ctx<'_>, c: &Change) -> Result<String, String> {
+pub async fn apply(ctx: &Ctx<'_>, c: &Change) -> Result<String, AwsError> {
     put(ctx, &c.change).await
 }
 
-pub async fn undo(ctx: &Ctx<'_>, a: &Action) -> Result<String, String> {
+pub async fn undo(ctx: &Ctx<'_>, a: &Action) -> Result<String, AwsError> {
     put(ctx, &a.prior).await
 }

@@ -4,7 +4,8 @@
 
 use super::remedy::{text, Fixes, Remedy};
 use crate::act::{Action, Change, Ctx, Planned};
-use crate::error_text::describe;
+use crate::aws_error::AwsError;
+
 use aws_sdk_config::types::RecordingGroup;
 use rampart_common::Permissions;
 use serde_json::{json, Value};
@@ -38,14 +39,14 @@ fn client(ctx: &Ctx<'_>) -> aws_sdk_config::Client {
     aws_sdk_config::Client::new(ctx.member)
 }
 
-pub async fn plan(ctx: &Ctx<'_>) -> Result<Vec<Planned>, String> {
+pub async fn plan(ctx: &Ctx<'_>) -> Result<Vec<Planned>, AwsError> {
     let cfg = client(ctx);
     let resource = format!("AWS::::Account:{}", ctx.account);
     let recs = cfg
         .describe_configuration_recorders()
         .send()
         .await
-        .map_err(|e| format!("config:DescribeConfigurationRecorders: {}", describe(&e)))?;
+        .map_err(|e| AwsError::sdk("config:DescribeConfigurationRecorders", &e))?;
     let Some(rec) = recs.configuration_recorders().first() else {
         return Ok(vec![Planned::Skip {
             resource,
@@ -59,7 +60,7 @@ pub async fn plan(ctx: &Ctx<'_>) -> Result<Vec<Planned>, String> {
         .describe_delivery_channels()
         .send()
         .await
-        .map_err(|e| format!("config:DescribeDeliveryChannels: {}", describe(&e)))?;
+        .map_err(|e| AwsError::sdk("config:DescribeDeliveryChannels", &e))?;
     if channels.delivery_channels().is_empty() {
         return Ok(vec![Planned::Skip {
             resource,
@@ -75,12 +76,7 @@ pub async fn plan(ctx: &Ctx<'_>) -> Result<Vec<Planned>, String> {
         .configuration_recorder_names(&name)
         .send()
         .await
-        .map_err(|e| {
-            format!(
-                "config:DescribeConfigurationRecorderStatus: {}",
-                describe(&e)
-            )
-        })?;
+        .map_err(|e| AwsError::sdk("config:DescribeConfigurationRecorderStatus", &e))?;
     let recording = status
         .configuration_recorders_status()
         .first()
@@ -119,7 +115,7 @@ pub async fn plan(ctx: &Ctx<'_>) -> Result<Vec<Planned>, String> {
     })])
 }
 
-async fn put(ctx: &Ctx<'_>, s: &Value) -> Result<String, String> {
+async fn put(ctx: &Ctx<'_>, s: &Value) -> Result<String, AwsError> {
     let cfg = client(ctx);
     let name = text(s, "recorder")?;
     let b = |k: &str| s.get(k).and_then(Value::as_bool).unwrap_or(false);
@@ -149,19 +145,19 @@ async fn put(ctx: &Ctx<'_>, s: &Value) -> Result<String, String> {
         .configuration_recorder(recorder)
         .send()
         .await
-        .map_err(|e| format!("config:PutConfigurationRecorder {name}: {}", describe(&e)))?;
+        .map_err(|e| AwsError::sdk(format!("config:PutConfigurationRecorder {name}"), &e))?;
     if b("recording") {
         cfg.start_configuration_recorder()
             .configuration_recorder_name(name)
             .send()
             .await
-            .map_err(|e| format!("config:StartConfigurationRecorder {name}: {}", describe(&e)))?;
+            .map_err(|e| AwsError::sdk(format!("config:StartConfigurationRecorder {name}"), &e))?;
     } else {
         cfg.stop_configuration_recorder()
             .configuration_recorder_name(name)
             .send()
             .await
-            .map_err(|e| format!("config:StopConfigurationRecorder {name}: {}", describe(&e)))?;
+            .map_err(|e| AwsError::sdk(format!("config:StopConfigurationRecorder {name}"), &e))?;
     }
     Ok(format!(
         "recorder {name}: all supported {}, global {}, recording {}",
@@ -171,10 +167,10 @@ async fn put(ctx: &Ctx<'_>, s: &Value) -> Result<String, String> {
     ))
 }
 
-pub async fn apply(ctx: &Ctx<'_>, c: &Change) -> Result<String, String> {
+pub async fn apply(ctx: &Ctx<'_>, c: &Change) -> Result<String, AwsError> {
     put(ctx, &c.change).await
 }
 
-pub async fn undo(ctx: &Ctx<'_>, a: &Action) -> Result<String, String> {
+pub async fn undo(ctx: &Ctx<'_>, a: &Action) -> Result<String, AwsError> {
     put(ctx, &a.prior).await
 }

@@ -3,7 +3,8 @@
 use super::remedy::{ec2_tags, resource_name, text, Fixes, Remedy};
 use crate::act::exempt::exempt_by_tag;
 use crate::act::{Action, Change, Ctx, Planned};
-use crate::error_text::describe;
+use crate::aws_error::AwsError;
+
 use aws_sdk_ec2::types::{HttpTokensState, InstanceMetadataEndpointState, InstanceStateName};
 use rampart_common::Permissions;
 use serde_json::{json, Value};
@@ -44,13 +45,13 @@ fn client(ctx: &Ctx<'_>) -> aws_sdk_ec2::Client {
     aws_sdk_ec2::Client::new(ctx.member)
 }
 
-pub async fn plan_ebs(ctx: &Ctx<'_>) -> Result<Vec<Planned>, String> {
+pub async fn plan_ebs(ctx: &Ctx<'_>) -> Result<Vec<Planned>, AwsError> {
     let resource = format!("AWS::::Account:{}", ctx.account);
     let on = client(ctx)
         .get_ebs_encryption_by_default()
         .send()
         .await
-        .map_err(|e| format!("ec2:GetEbsEncryptionByDefault: {}", describe(&e)))?
+        .map_err(|e| AwsError::sdk("ec2:GetEbsEncryptionByDefault", &e))?
         .ebs_encryption_by_default()
         .unwrap_or(false);
     if on {
@@ -68,7 +69,7 @@ pub async fn plan_ebs(ctx: &Ctx<'_>) -> Result<Vec<Planned>, String> {
     })])
 }
 
-pub async fn plan_imdsv2(ctx: &Ctx<'_>, resource: Option<&str>) -> Result<Vec<Planned>, String> {
+pub async fn plan_imdsv2(ctx: &Ctx<'_>, resource: Option<&str>) -> Result<Vec<Planned>, AwsError> {
     let mut req = client(ctx).describe_instances();
     if let Some(r) = resource {
         req = req.instance_ids(resource_name(r));
@@ -76,7 +77,7 @@ pub async fn plan_imdsv2(ctx: &Ctx<'_>, resource: Option<&str>) -> Result<Vec<Pl
     let mut pages = req.into_paginator().send();
     let mut out = Vec::new();
     while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| format!("ec2:DescribeInstances: {}", describe(&e)))?;
+        let page = page.map_err(|e| AwsError::sdk("ec2:DescribeInstances", &e))?;
         for i in page.reservations().iter().flat_map(|r| r.instances()) {
             let id = i.instance_id().unwrap_or_default();
             let arn = format!(
@@ -120,7 +121,7 @@ pub async fn plan_imdsv2(ctx: &Ctx<'_>, resource: Option<&str>) -> Result<Vec<Pl
     Ok(out)
 }
 
-async fn set_tokens(ctx: &Ctx<'_>, id: &str, tokens: &str) -> Result<(), String> {
+async fn set_tokens(ctx: &Ctx<'_>, id: &str, tokens: &str) -> Result<(), AwsError> {
     client(ctx)
         .modify_instance_metadata_options()
         .instance_id(id)
@@ -129,27 +130,27 @@ async fn set_tokens(ctx: &Ctx<'_>, id: &str, tokens: &str) -> Result<(), String>
         .send()
         .await
         .map(|_| ())
-        .map_err(|e| format!("ec2:ModifyInstanceMetadataOptions {id}: {}", describe(&e)))
+        .map_err(|e| AwsError::sdk(format!("ec2:ModifyInstanceMetadataOptions {id}"), &e))
 }
 
-async fn set_ebs(ctx: &Ctx<'_>, on: bool) -> Result<(), String> {
+async fn set_ebs(ctx: &Ctx<'_>, on: bool) -> Result<(), AwsError> {
     let ec2 = client(ctx);
     if on {
         ec2.enable_ebs_encryption_by_default()
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| format!("ec2:EnableEbsEncryptionByDefault: {}", describe(&e)))
+            .map_err(|e| AwsError::sdk("ec2:EnableEbsEncryptionByDefault", &e))
     } else {
         ec2.disable_ebs_encryption_by_default()
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| format!("ec2:DisableEbsEncryptionByDefault: {}", describe(&e)))
+            .map_err(|e| AwsError::sdk("ec2:DisableEbsEncryptionByDefault", &e))
     }
 }
 
-async fn put(ctx: &Ctx<'_>, state: &Value) -> Result<String, String> {
+async fn put(ctx: &Ctx<'_>, state: &Value) -> Result<String, AwsError> {
     match text(state, "kind")? {
         "ebs" => {
             let on = state
@@ -169,14 +170,14 @@ async fn put(ctx: &Ctx<'_>, state: &Value) -> Result<String, String> {
             set_tokens(ctx, id, tokens).await?;
             Ok(format!("{id}: HttpTokens={tokens}"))
         }
-        other => Err(format!("unknown recorded state kind {other}")),
+        other => Err(format!("unknown recorded state kind {other}").into()),
     }
 }
 
-pub async fn apply(ctx: &Ctx<'_>, c: &Change) -> Result<String, String> {
+pub async fn apply(ctx: &Ctx<'_>, c: &Change) -> Result<String, AwsError> {
     put(ctx, &c.change).await
 }
 
-pub async fn undo(ctx: &Ctx<'_>, a: &Action) -> Result<String, String> {
+pub async fn undo(ctx: &Ctx<'_>, a: &Action) -> Result<String, AwsError> {
     put(ctx, &a.prior).await
 }

@@ -34,7 +34,7 @@ pub async fn remediate(
                 &format!("plan {}", remedy.id),
                 resource.unwrap_or(ctx.account),
                 Status::Failed,
-                e,
+                e.to_string(),
                 None,
             );
             return (run, actions);

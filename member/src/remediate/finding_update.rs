@@ -6,7 +6,8 @@
 use crate::act::Action;
 use crate::act::{Ctx, Run};
 use crate::act::{Stage, Status};
-use crate::error_text::describe;
+use crate::aws_error::AwsError;
+
 use aws_sdk_securityhub::types::{
     AwsSecurityFindingIdentifier, NoteUpdate, OcsfFindingIdentifier, WorkflowUpdate,
 };
@@ -87,7 +88,7 @@ pub async fn after(ctx: &Ctx<'_>, run: &mut Run, f: &FindingRef, actions: &[Acti
         .await;
 }
 
-async fn update(ctx: &Ctx<'_>, f: &FindingRef, text: &str) -> Result<String, String> {
+async fn update(ctx: &Ctx<'_>, f: &FindingRef, text: &str) -> Result<String, AwsError> {
     update_with(
         &aws_sdk_securityhub::Client::new(ctx.member),
         ctx.account,
@@ -103,7 +104,7 @@ pub async fn update_with(
     account: &str,
     f: &FindingRef,
     text: &str,
-) -> Result<String, String> {
+) -> Result<String, AwsError> {
     if f.ocsf {
         let out = sh
             .batch_update_findings_v2()
@@ -118,13 +119,14 @@ pub async fn update_with(
             .status_id(OCSF_RESOLVED)
             .send()
             .await
-            .map_err(|e| format!("securityhub:BatchUpdateFindingsV2: {}", describe(&e)))?;
+            .map_err(|e| AwsError::sdk("securityhub:BatchUpdateFindingsV2", &e))?;
         if let Some(u) = out.unprocessed_findings().first() {
             return Err(format!(
                 "securityhub:BatchUpdateFindingsV2 left {} unprocessed: {}",
                 f.id,
                 u.error_message().unwrap_or("no reason given")
-            ));
+            )
+            .into());
         }
         return Ok(format!("finding {} resolved with a comment", f.id));
     }
@@ -149,14 +151,15 @@ pub async fn update_with(
         )
         .send()
         .await
-        .map_err(|e| format!("securityhub:BatchUpdateFindings: {}", describe(&e)))?;
+        .map_err(|e| AwsError::sdk("securityhub:BatchUpdateFindings", &e))?;
     if let Some(u) = out.unprocessed_findings().first() {
         return Err(format!(
             "securityhub:BatchUpdateFindings left {} unprocessed: {} {}",
             f.id,
             u.error_code().unwrap_or_default(),
             u.error_message().unwrap_or_default()
-        ));
+        )
+        .into());
     }
     Ok(format!("finding {} resolved with a note", f.id))
 }
@@ -237,7 +240,7 @@ mod tests {
         let err = update_with(&client, "111122223333", &asff(), "x")
             .await
             .unwrap_err();
-        assert!(err.contains("FindingNotFound"), "{err}");
+        assert!(err.to_string().contains("FindingNotFound"), "{err}");
     }
 
     #[tokio::test]

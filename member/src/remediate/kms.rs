@@ -3,7 +3,8 @@
 use super::remedy::{resource_name, text, Fixes, Remedy};
 use crate::act::exempt::exempt_by_tag;
 use crate::act::{Action, Change, Ctx, Planned};
-use crate::error_text::describe;
+use crate::aws_error::AwsError;
+
 use aws_sdk_kms::types::{KeyManagerType, KeySpec, KeyState};
 use rampart_common::Permissions;
 use serde_json::json;
@@ -33,7 +34,7 @@ fn client(ctx: &Ctx<'_>) -> aws_sdk_kms::Client {
     aws_sdk_kms::Client::new(ctx.member)
 }
 
-pub async fn plan(ctx: &Ctx<'_>, resource: Option<&str>) -> Result<Vec<Planned>, String> {
+pub async fn plan(ctx: &Ctx<'_>, resource: Option<&str>) -> Result<Vec<Planned>, AwsError> {
     let kms = client(ctx);
     let ids: Vec<String> = match resource {
         Some(r) => vec![resource_name(r).to_string()],
@@ -41,7 +42,7 @@ pub async fn plan(ctx: &Ctx<'_>, resource: Option<&str>) -> Result<Vec<Planned>,
             let mut pages = kms.list_keys().into_paginator().send();
             let mut ids = Vec::new();
             while let Some(p) = pages.next().await {
-                let p = p.map_err(|e| format!("kms:ListKeys: {}", describe(&e)))?;
+                let p = p.map_err(|e| AwsError::sdk("kms:ListKeys", &e))?;
                 ids.extend(
                     p.keys()
                         .iter()
@@ -58,7 +59,7 @@ pub async fn plan(ctx: &Ctx<'_>, resource: Option<&str>) -> Result<Vec<Planned>,
             .key_id(&id)
             .send()
             .await
-            .map_err(|e| format!("kms:DescribeKey {id}: {}", describe(&e)))?;
+            .map_err(|e| AwsError::sdk(format!("kms:DescribeKey {id}"), &e))?;
         let Some(m) = meta.key_metadata() else {
             continue;
         };
@@ -81,7 +82,7 @@ pub async fn plan(ctx: &Ctx<'_>, resource: Option<&str>) -> Result<Vec<Planned>,
             .key_id(m.key_id())
             .send()
             .await
-            .map_err(|e| format!("kms:GetKeyRotationStatus {id}: {}", describe(&e)))?
+            .map_err(|e| AwsError::sdk(format!("kms:GetKeyRotationStatus {id}"), &e))?
             .key_rotation_enabled();
         if on {
             if resource.is_some() {
@@ -97,7 +98,7 @@ pub async fn plan(ctx: &Ctx<'_>, resource: Option<&str>) -> Result<Vec<Planned>,
             .key_id(m.key_id())
             .send()
             .await
-            .map_err(|e| format!("kms:ListResourceTags {id}: {}", describe(&e)))?;
+            .map_err(|e| AwsError::sdk(format!("kms:ListResourceTags {id}"), &e))?;
         if let Some(why) = exempt_by_tag(
             ctx,
             &arn,
@@ -117,7 +118,7 @@ pub async fn plan(ctx: &Ctx<'_>, resource: Option<&str>) -> Result<Vec<Planned>,
     Ok(out)
 }
 
-async fn set(ctx: &Ctx<'_>, state: &serde_json::Value) -> Result<String, String> {
+async fn set(ctx: &Ctx<'_>, state: &serde_json::Value) -> Result<String, AwsError> {
     let id = text(state, "key_id")?;
     let on = state
         .get("rotation")
@@ -129,13 +130,13 @@ async fn set(ctx: &Ctx<'_>, state: &serde_json::Value) -> Result<String, String>
             .key_id(id)
             .send()
             .await
-            .map_err(|e| format!("kms:EnableKeyRotation {id}: {}", describe(&e)))?;
+            .map_err(|e| AwsError::sdk(format!("kms:EnableKeyRotation {id}"), &e))?;
     } else {
         kms.disable_key_rotation()
             .key_id(id)
             .send()
             .await
-            .map_err(|e| format!("kms:DisableKeyRotation {id}: {}", describe(&e)))?;
+            .map_err(|e| AwsError::sdk(format!("kms:DisableKeyRotation {id}"), &e))?;
     }
     Ok(format!(
         "key {id}: rotation {}",
@@ -143,10 +144,10 @@ async fn set(ctx: &Ctx<'_>, state: &serde_json::Value) -> Result<String, String>
     ))
 }
 
-pub async fn apply(ctx: &Ctx<'_>, c: &Change) -> Result<String, String> {
+pub async fn apply(ctx: &Ctx<'_>, c: &Change) -> Result<String, AwsError> {
     set(ctx, &c.change).await
 }
 
-pub async fn undo(ctx: &Ctx<'_>, a: &Action) -> Result<String, String> {
+pub async fn undo(ctx: &Ctx<'_>, a: &Action) -> Result<String, AwsError> {
     set(ctx, &a.prior).await
 }

@@ -9,7 +9,8 @@
 use super::remedy::{ec2_tags, resource_name, text, Fixes, Remedy};
 use crate::act::exempt::exempt_by_tag;
 use crate::act::{Action, Change, Ctx, Planned};
-use crate::error_text::describe;
+use crate::aws_error::AwsError;
+
 use aws_sdk_ec2::types::{IcmpTypeCode, NetworkAcl, NetworkAclEntry, PortRange, RuleAction};
 use rampart_common::Permissions;
 use serde_json::{json, Value};
@@ -115,7 +116,7 @@ fn only_admin_ports(e: &NetworkAclEntry) -> bool {
     }
 }
 
-pub async fn plan(ctx: &Ctx<'_>, resource: Option<&str>) -> Result<Vec<Planned>, String> {
+pub async fn plan(ctx: &Ctx<'_>, resource: Option<&str>) -> Result<Vec<Planned>, AwsError> {
     let mut req = client(ctx).describe_network_acls();
     if let Some(r) = resource {
         req = req.network_acl_ids(resource_name(r));
@@ -123,7 +124,7 @@ pub async fn plan(ctx: &Ctx<'_>, resource: Option<&str>) -> Result<Vec<Planned>,
     let mut pages = req.into_paginator().send();
     let mut acls = Vec::new();
     while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| format!("ec2:DescribeNetworkAcls: {}", describe(&e)))?;
+        let page = page.map_err(|e| AwsError::sdk("ec2:DescribeNetworkAcls", &e))?;
         acls.extend(page.network_acls().iter().cloned());
     }
     let mut out = Vec::new();
@@ -172,7 +173,7 @@ pub async fn plan(ctx: &Ctx<'_>, resource: Option<&str>) -> Result<Vec<Planned>,
                 let Some(num) = free.next() else {
                     return Err(format!(
                         "{id}: no free rule number between {floor} and {n} for a deny entry on port {p}; renumber the entries first"
-                    ));
+                    ).into());
                 };
                 used.push(num);
                 insert.push(json!({
@@ -218,7 +219,7 @@ async fn put_entry(
     e: &Value,
     action: RuleAction,
     replace: bool,
-) -> Result<(), String> {
+) -> Result<(), AwsError> {
     let rule = num(e, "rule_number").ok_or("a recorded entry has no rule_number")?;
     let protocol = e
         .get("protocol")
@@ -256,7 +257,7 @@ async fn put_entry(
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| format!("ec2:ReplaceNetworkAclEntry {acl} #{rule}: {}", describe(&e)))
+            .map_err(|e| AwsError::sdk(format!("ec2:ReplaceNetworkAclEntry {acl} #{rule}"), &e))
     } else {
         ec2.create_network_acl_entry()
             .network_acl_id(acl)
@@ -271,7 +272,7 @@ async fn put_entry(
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| format!("ec2:CreateNetworkAclEntry {acl} #{rule}: {}", describe(&e)))
+            .map_err(|e| AwsError::sdk(format!("ec2:CreateNetworkAclEntry {acl} #{rule}"), &e))
     }
 }
 
@@ -281,7 +282,7 @@ fn list<'v>(v: &'v Value, k: &str) -> &'v [Value] {
         .map_or(&[], Vec::as_slice)
 }
 
-pub async fn apply(ctx: &Ctx<'_>, c: &Change) -> Result<String, String> {
+pub async fn apply(ctx: &Ctx<'_>, c: &Change) -> Result<String, AwsError> {
     let acl = text(&c.change, "acl_id")?;
     for e in list(&c.change, "replace_with_deny") {
         put_entry(ctx, acl, e, RuleAction::Deny, true).await?;
@@ -292,7 +293,7 @@ pub async fn apply(ctx: &Ctx<'_>, c: &Change) -> Result<String, String> {
     Ok(format!("{acl}: {}", c.summary))
 }
 
-pub async fn undo(ctx: &Ctx<'_>, a: &Action) -> Result<String, String> {
+pub async fn undo(ctx: &Ctx<'_>, a: &Action) -> Result<String, AwsError> {
     let acl = text(&a.change, "acl_id")?;
     for e in list(&a.change, "insert_deny") {
         let rule = num(e, "rule_number").ok_or("a recorded entry has no rule_number")?;
@@ -309,9 +310,9 @@ pub async fn undo(ctx: &Ctx<'_>, a: &Action) -> Result<String, String> {
                 .and_then(|s| aws_smithy_types::error::metadata::ProvideErrorMetadata::code(s))
                 != Some("InvalidNetworkAclEntry.NotFound")
             {
-                return Err(format!(
-                    "ec2:DeleteNetworkAclEntry {acl} #{rule}: {}",
-                    describe(&e)
+                return Err(AwsError::sdk(
+                    format!("ec2:DeleteNetworkAclEntry {acl} #{rule}"),
+                    &e,
                 ));
             }
         }

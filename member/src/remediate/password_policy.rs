@@ -5,7 +5,8 @@
 
 use super::remedy::{Fixes, Remedy};
 use crate::act::{Action, Change, Ctx, Planned};
-use crate::error_text::describe;
+use crate::aws_error::AwsError;
+
 use aws_sdk_iam::types::PasswordPolicy;
 use rampart_common::Permissions;
 use serde_json::{json, Value};
@@ -45,7 +46,7 @@ fn policy_json(p: &PasswordPolicy) -> Value {
     })
 }
 
-pub async fn plan(ctx: &Ctx<'_>) -> Result<Vec<Planned>, String> {
+pub async fn plan(ctx: &Ctx<'_>) -> Result<Vec<Planned>, AwsError> {
     let resource = format!("AWS::::Account:{}", ctx.account);
     let iam = aws_sdk_iam::Client::new(ctx.member);
     let prior = match iam.get_account_password_policy().send().await {
@@ -56,7 +57,7 @@ pub async fn plan(ctx: &Ctx<'_>) -> Result<Vec<Planned>, String> {
         {
             None
         }
-        Err(e) => return Err(format!("iam:GetAccountPasswordPolicy: {}", describe(&e))),
+        Err(e) => return Err(AwsError::sdk("iam:GetAccountPasswordPolicy", &e)),
     };
     let (min_len, reuse) = (
         ctx.settings.password_min_length,
@@ -98,7 +99,7 @@ pub async fn plan(ctx: &Ctx<'_>) -> Result<Vec<Planned>, String> {
     })])
 }
 
-async fn put(ctx: &Ctx<'_>, p: &Value) -> Result<(), String> {
+async fn put(ctx: &Ctx<'_>, p: &Value) -> Result<(), AwsError> {
     let b = |k: &str| p.get(k).and_then(Value::as_bool);
     let n = |k: &str| {
         p.get(k)
@@ -119,16 +120,16 @@ async fn put(ctx: &Ctx<'_>, p: &Value) -> Result<(), String> {
         .send()
         .await
         .map(|_| ())
-        .map_err(|e| format!("iam:UpdateAccountPasswordPolicy: {}", describe(&e)))
+        .map_err(|e| AwsError::sdk("iam:UpdateAccountPasswordPolicy", &e))
 }
 
-pub async fn apply(ctx: &Ctx<'_>, c: &Change) -> Result<String, String> {
+pub async fn apply(ctx: &Ctx<'_>, c: &Change) -> Result<String, AwsError> {
     let next = c.change.get("policy").ok_or("the change has no policy")?;
     put(ctx, next).await?;
     Ok(c.summary.clone())
 }
 
-pub async fn undo(ctx: &Ctx<'_>, a: &Action) -> Result<String, String> {
+pub async fn undo(ctx: &Ctx<'_>, a: &Action) -> Result<String, AwsError> {
     match a.prior.get("policy") {
         Some(p) if p.is_object() => {
             put(ctx, p).await?;
@@ -147,7 +148,7 @@ pub async fn undo(ctx: &Ctx<'_>, a: &Action) -> Result<String, String> {
                 {
                     Ok("there is no password policy: nothing to delete".into())
                 }
-                Err(e) => Err(format!("iam:DeleteAccountPasswordPolicy: {}", describe(&e))),
+                Err(e) => Err(AwsError::sdk("iam:DeleteAccountPasswordPolicy", &e)),
             }
         }
     }

@@ -3,6 +3,7 @@
 //! without one of them does not compile.
 
 use crate::act::{Action, Change, Ctx, Planned};
+use crate::aws_error::AwsError;
 use futures::future::BoxFuture;
 use rampart_common::Permissions;
 use serde_json::Value;
@@ -32,11 +33,11 @@ pub struct Request<'a> {
 
 /// Reads the account and proposes one change per offending resource (skips with reasons).
 pub type PlanFn =
-    for<'a> fn(&'a Ctx<'a>, Request<'a>) -> BoxFuture<'a, Result<Vec<Planned>, String>>;
+    for<'a> fn(&'a Ctx<'a>, Request<'a>) -> BoxFuture<'a, Result<Vec<Planned>, AwsError>>;
 /// Makes one planned change; returns what was done.
-pub type ApplyFn = for<'a> fn(&'a Ctx<'a>, &'a Change) -> BoxFuture<'a, Result<String, String>>;
+pub type ApplyFn = for<'a> fn(&'a Ctx<'a>, &'a Change) -> BoxFuture<'a, Result<String, AwsError>>;
 /// Puts the state an applied action found back; returns what was restored.
-pub type UndoFn = for<'a> fn(&'a Ctx<'a>, &'a Action) -> BoxFuture<'a, Result<String, String>>;
+pub type UndoFn = for<'a> fn(&'a Ctx<'a>, &'a Action) -> BoxFuture<'a, Result<String, AwsError>>;
 
 /// One remediation (docs/remediation.md's table is generated from these).
 #[derive(Clone, Copy)]
@@ -128,10 +129,10 @@ pub fn arn_region(id: &str) -> Option<&str> {
 }
 
 /// Reads `field` of a prior/change document as a string.
-pub fn text<'v>(v: &'v Value, field: &str) -> Result<&'v str, String> {
+pub fn text<'v>(v: &'v Value, field: &str) -> Result<&'v str, AwsError> {
     v.get(field)
         .and_then(Value::as_str)
-        .ok_or_else(|| format!("the recorded state has no {field}"))
+        .ok_or_else(|| AwsError::invalid("recorded state", format!("it has no {field}")))
 }
 
 /// EC2 tags (groups, NACLs, instances) as the (key, value) pairs the exemption check reads.

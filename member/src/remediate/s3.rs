@@ -8,8 +8,9 @@
 use super::remedy::{resource_name, text, Fixes, Remedy};
 use crate::act::exempt::exempt_by_tag;
 use crate::act::{Action, Change, Ctx, Planned};
+use crate::aws_error::AwsError;
 use crate::collect::s3::{client as s3_client, region_of_constraint};
-use crate::error_text::{describe, is_code};
+use crate::error_text::is_code;
 use aws_config::SdkConfig;
 use rampart_common::Permissions;
 use serde_json::{json, Value};
@@ -83,19 +84,19 @@ pub const TLS_ONLY: Remedy = Remedy {
 async fn bucket_client(
     ctx: &Ctx<'_>,
     bucket: &str,
-) -> Result<(aws_sdk_s3::Client, String), String> {
+) -> Result<(aws_sdk_s3::Client, String), AwsError> {
     let out = s3_client(ctx.member)
         .get_bucket_location()
         .bucket(bucket)
         .send()
         .await
-        .map_err(|e| format!("s3:GetBucketLocation {bucket}: {}", describe(&e)))?;
+        .map_err(|e| AwsError::sdk(format!("s3:GetBucketLocation {bucket}"), &e))?;
     let region = region_of_constraint(out.location_constraint().map(|c| c.as_str()));
     let cfg: SdkConfig = crate::collect::in_region(ctx.member, &region);
     Ok((s3_client(&cfg), region))
 }
 
-async fn buckets(ctx: &Ctx<'_>, resource: Option<&str>) -> Result<Vec<String>, String> {
+async fn buckets(ctx: &Ctx<'_>, resource: Option<&str>) -> Result<Vec<String>, AwsError> {
     if let Some(r) = resource {
         return Ok(vec![resource_name(r).to_string()]);
     }
@@ -103,7 +104,7 @@ async fn buckets(ctx: &Ctx<'_>, resource: Option<&str>) -> Result<Vec<String>, S
         .list_buckets()
         .send()
         .await
-        .map_err(|e| format!("s3:ListBuckets: {}", describe(&e)))?;
+        .map_err(|e| AwsError::sdk("s3:ListBuckets", &e))?;
     Ok(out
         .buckets()
         .iter()
@@ -116,7 +117,7 @@ async fn tag_exempt(
     s3: &aws_sdk_s3::Client,
     bucket: &str,
     arn: &str,
-) -> Result<Option<String>, String> {
+) -> Result<Option<String>, AwsError> {
     match s3.get_bucket_tagging().bucket(bucket).send().await {
         Ok(out) => Ok(exempt_by_tag(
             ctx,
@@ -124,7 +125,7 @@ async fn tag_exempt(
             out.tag_set().iter().map(|t| (t.key(), t.value())),
         )),
         Err(e) if is_code(&e, "NoSuchTagSet") => Ok(None),
-        Err(e) => Err(format!("s3:GetBucketTagging {bucket}: {}", describe(&e))),
+        Err(e) => Err(AwsError::sdk(format!("s3:GetBucketTagging {bucket}"), &e)),
     }
 }
 
@@ -174,7 +175,7 @@ fn all_on_json() -> Value {
 pub async fn plan_bucket_bpa(
     ctx: &Ctx<'_>,
     resource: Option<&str>,
-) -> Result<Vec<Planned>, String> {
+) -> Result<Vec<Planned>, AwsError> {
     let mut out = Vec::new();
     for bucket in buckets(ctx, resource).await? {
         let arn = bucket_arn(ctx, &bucket);
@@ -183,9 +184,9 @@ pub async fn plan_bucket_bpa(
             Ok(o) => o.public_access_block_configuration().map(bpa_json),
             Err(e) if is_code(&e, "NoSuchPublicAccessBlockConfiguration") => None,
             Err(e) => {
-                return Err(format!(
-                    "s3:GetPublicAccessBlock {bucket}: {}",
-                    describe(&e)
+                return Err(AwsError::sdk(
+                    format!("s3:GetPublicAccessBlock {bucket}"),
+                    &e,
                 ))
             }
         };
@@ -213,7 +214,7 @@ pub async fn plan_bucket_bpa(
     Ok(out)
 }
 
-pub async fn plan_account_bpa(ctx: &Ctx<'_>) -> Result<Vec<Planned>, String> {
+pub async fn plan_account_bpa(ctx: &Ctx<'_>) -> Result<Vec<Planned>, AwsError> {
     let resource = format!("AWS::::Account:{}", ctx.account);
     let c = crate::collect::s3control::client(ctx.member);
     let prior = match c
@@ -231,7 +232,7 @@ pub async fn plan_account_bpa(ctx: &Ctx<'_>) -> Result<Vec<Planned>, String> {
             )
         }),
         Err(e) if is_code(&e, "NoSuchPublicAccessBlockConfiguration") => None,
-        Err(e) => return Err(format!("s3control:GetPublicAccessBlock: {}", describe(&e))),
+        Err(e) => return Err(AwsError::sdk("s3control:GetPublicAccessBlock", &e)),
     };
     if prior.as_ref().is_some_and(all_on) {
         return Ok(vec![Planned::Skip {
@@ -285,15 +286,18 @@ fn statements(policy: &Value) -> Vec<Value> {
     }
 }
 
-async fn policy_of(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<Option<String>, String> {
+async fn policy_of(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<Option<String>, AwsError> {
     match s3.get_bucket_policy().bucket(bucket).send().await {
         Ok(o) => Ok(o.policy().map(str::to_string)),
         Err(e) if is_code(&e, "NoSuchBucketPolicy") => Ok(None),
-        Err(e) => Err(format!("s3:GetBucketPolicy {bucket}: {}", describe(&e))),
+        Err(e) => Err(AwsError::sdk(format!("s3:GetBucketPolicy {bucket}"), &e)),
     }
 }
 
-pub async fn plan_tls_only(ctx: &Ctx<'_>, resource: Option<&str>) -> Result<Vec<Planned>, String> {
+pub async fn plan_tls_only(
+    ctx: &Ctx<'_>,
+    resource: Option<&str>,
+) -> Result<Vec<Planned>, AwsError> {
     let partition = ctx.partition();
     let mut out = Vec::new();
     for bucket in buckets(ctx, resource).await? {
@@ -347,7 +351,7 @@ fn region_client(ctx: &Ctx<'_>, state: &Value) -> aws_sdk_s3::Client {
     }
 }
 
-async fn put_bucket_bpa(ctx: &Ctx<'_>, state: &Value) -> Result<String, String> {
+async fn put_bucket_bpa(ctx: &Ctx<'_>, state: &Value) -> Result<String, AwsError> {
     let bucket = text(state, "bucket")?;
     let s3 = region_client(ctx, state);
     match state.get("settings").filter(|s| s.is_object()) {
@@ -358,18 +362,18 @@ async fn put_bucket_bpa(ctx: &Ctx<'_>, state: &Value) -> Result<String, String> 
             .send()
             .await
             .map(|_| format!("{bucket}: Block Public Access set"))
-            .map_err(|e| format!("s3:PutBucketPublicAccessBlock {bucket}: {}", describe(&e))),
+            .map_err(|e| AwsError::sdk(format!("s3:PutBucketPublicAccessBlock {bucket}"), &e)),
         None => s3
             .delete_public_access_block()
             .bucket(bucket)
             .send()
             .await
             .map(|_| format!("{bucket}: Block Public Access configuration removed"))
-            .map_err(|e| format!("s3:PutBucketPublicAccessBlock {bucket}: {}", describe(&e))),
+            .map_err(|e| AwsError::sdk(format!("s3:PutBucketPublicAccessBlock {bucket}"), &e)),
     }
 }
 
-async fn put_account_bpa(ctx: &Ctx<'_>, state: &Value) -> Result<String, String> {
+async fn put_account_bpa(ctx: &Ctx<'_>, state: &Value) -> Result<String, AwsError> {
     let c = crate::collect::s3control::client(ctx.member);
     match state.get("settings").filter(|s| s.is_object()) {
         Some(s) => {
@@ -387,7 +391,7 @@ async fn put_account_bpa(ctx: &Ctx<'_>, state: &Value) -> Result<String, String>
                 .send()
                 .await
                 .map(|_| "account Block Public Access set".to_string())
-                .map_err(|e| format!("s3:PutAccountPublicAccessBlock: {}", describe(&e)))
+                .map_err(|e| AwsError::sdk("s3:PutAccountPublicAccessBlock", &e))
         }
         None => c
             .delete_public_access_block()
@@ -395,11 +399,11 @@ async fn put_account_bpa(ctx: &Ctx<'_>, state: &Value) -> Result<String, String>
             .send()
             .await
             .map(|_| "account Block Public Access configuration removed".to_string())
-            .map_err(|e| format!("s3:PutAccountPublicAccessBlock: {}", describe(&e))),
+            .map_err(|e| AwsError::sdk("s3:PutAccountPublicAccessBlock", &e)),
     }
 }
 
-pub async fn apply(ctx: &Ctx<'_>, c: &Change) -> Result<String, String> {
+pub async fn apply(ctx: &Ctx<'_>, c: &Change) -> Result<String, AwsError> {
     match text(&c.change, "kind")? {
         "bucket-bpa" => put_bucket_bpa(ctx, &c.change).await,
         "account-bpa" => put_account_bpa(ctx, &c.change).await,
@@ -428,13 +432,13 @@ pub async fn apply(ctx: &Ctx<'_>, c: &Change) -> Result<String, String> {
                 .send()
                 .await
                 .map(|_| format!("{bucket}: statement {TLS_SID} added"))
-                .map_err(|e| format!("s3:PutBucketPolicy {bucket}: {}", describe(&e)))
+                .map_err(|e| AwsError::sdk(format!("s3:PutBucketPolicy {bucket}"), &e))
         }
-        other => Err(format!("unknown change kind {other}")),
+        other => Err(format!("unknown change kind {other}").into()),
     }
 }
 
-pub async fn undo(ctx: &Ctx<'_>, a: &Action) -> Result<String, String> {
+pub async fn undo(ctx: &Ctx<'_>, a: &Action) -> Result<String, AwsError> {
     match text(&a.prior, "kind")? {
         "bucket-bpa" => put_bucket_bpa(ctx, &a.prior).await,
         "account-bpa" => put_account_bpa(ctx, &a.prior).await,
@@ -458,7 +462,7 @@ pub async fn undo(ctx: &Ctx<'_>, a: &Action) -> Result<String, String> {
                     .send()
                     .await
                     .map(|_| format!("{bucket}: the policy Rampart created is deleted"))
-                    .map_err(|e| format!("s3:DeleteBucketPolicy {bucket}: {}", describe(&e)));
+                    .map_err(|e| AwsError::sdk(format!("s3:DeleteBucketPolicy {bucket}"), &e));
             }
             doc["Statement"] = Value::Array(stmts);
             s3.put_bucket_policy()
@@ -467,8 +471,8 @@ pub async fn undo(ctx: &Ctx<'_>, a: &Action) -> Result<String, String> {
                 .send()
                 .await
                 .map(|_| format!("{bucket}: statement {TLS_SID} removed"))
-                .map_err(|e| format!("s3:PutBucketPolicy {bucket}: {}", describe(&e)))
+                .map_err(|e| AwsError::sdk(format!("s3:PutBucketPolicy {bucket}"), &e))
         }
-        other => Err(format!("unknown recorded state kind {other}")),
+        other => Err(format!("unknown recorded state kind {other}").into()),
     }
 }

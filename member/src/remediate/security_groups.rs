@@ -8,7 +8,8 @@
 use super::remedy::{ec2_tags, resource_name, Fixes, Remedy};
 use crate::act::exempt::exempt_by_tag;
 use crate::act::{Action, Change, Ctx, Planned};
-use crate::error_text::describe;
+use crate::aws_error::AwsError;
+
 use aws_sdk_ec2::types::{
     Filter, IpPermission, IpRange, Ipv6Range, SecurityGroup, UserIdGroupPair,
 };
@@ -86,7 +87,7 @@ async fn groups(
     ctx: &Ctx<'_>,
     resource: Option<&str>,
     filter: Option<Filter>,
-) -> Result<Vec<SecurityGroup>, String> {
+) -> Result<Vec<SecurityGroup>, AwsError> {
     let mut req = client(ctx).describe_security_groups();
     if let Some(r) = resource {
         req = req.group_ids(resource_name(r));
@@ -97,7 +98,7 @@ async fn groups(
     let mut pages = req.into_paginator().send();
     let mut out = Vec::new();
     while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| format!("ec2:DescribeSecurityGroups: {}", describe(&e)))?;
+        let page = page.map_err(|e| AwsError::sdk("ec2:DescribeSecurityGroups", &e))?;
         out.extend(page.security_groups().iter().cloned());
     }
     Ok(out)
@@ -131,7 +132,7 @@ pub async fn plan_admin_ports(
     ctx: &Ctx<'_>,
     control: &str,
     resource: Option<&str>,
-) -> Result<Vec<Planned>, String> {
+) -> Result<Vec<Planned>, AwsError> {
     let (ports, v4, v6) = match control.to_ascii_uppercase().as_str() {
         "EC2.53" => (CIS_ADMIN_PORTS, true, false),
         "EC2.54" => (CIS_ADMIN_PORTS, false, true),
@@ -203,7 +204,7 @@ fn perm_json(p: &IpPermission) -> Value {
 pub async fn plan_default_group(
     ctx: &Ctx<'_>,
     resource: Option<&str>,
-) -> Result<Vec<Planned>, String> {
+) -> Result<Vec<Planned>, AwsError> {
     let filter = Filter::builder()
         .name("group-name")
         .values("default")
@@ -270,7 +271,7 @@ fn sources(r: &Value, key: &str) -> Vec<(String, Option<String>)> {
 
 /// Builds SDK permissions from recorded JSON. Single-source rules (`cidr_ipv4` a string) come
 /// from the admin-port remedy, whole permissions (lists) from the default-group remedy.
-fn permissions(rules: &Value) -> Result<Vec<IpPermission>, String> {
+fn permissions(rules: &Value) -> Result<Vec<IpPermission>, AwsError> {
     let list = rules
         .as_array()
         .ok_or("the recorded rules are not a list")?;
@@ -336,11 +337,11 @@ fn permissions(rules: &Value) -> Result<Vec<IpPermission>, String> {
         .collect()
 }
 
-fn group_id(v: &Value) -> Result<String, String> {
+fn group_id(v: &Value) -> Result<String, AwsError> {
     super::remedy::text(v, "group_id").map(str::to_string)
 }
 
-pub async fn apply(ctx: &Ctx<'_>, c: &Change) -> Result<String, String> {
+pub async fn apply(ctx: &Ctx<'_>, c: &Change) -> Result<String, AwsError> {
     let ec2 = client(ctx);
     let id = group_id(&c.prior)?;
     let mut done = Vec::new();
@@ -354,7 +355,7 @@ pub async fn apply(ctx: &Ctx<'_>, c: &Change) -> Result<String, String> {
             .set_ip_permissions(Some(permissions(rules)?))
             .send()
             .await
-            .map_err(|e| format!("ec2:RevokeSecurityGroupIngress {id}: {}", describe(&e)))?;
+            .map_err(|e| AwsError::sdk(format!("ec2:RevokeSecurityGroupIngress {id}"), &e))?;
         done.push(format!("{} inbound", rules.as_array().map_or(0, Vec::len)));
     }
     if let Some(rules) = c
@@ -367,7 +368,7 @@ pub async fn apply(ctx: &Ctx<'_>, c: &Change) -> Result<String, String> {
             .set_ip_permissions(Some(permissions(rules)?))
             .send()
             .await
-            .map_err(|e| format!("ec2:RevokeSecurityGroupEgress {id}: {}", describe(&e)))?;
+            .map_err(|e| AwsError::sdk(format!("ec2:RevokeSecurityGroupEgress {id}"), &e))?;
         done.push(format!("{} outbound", rules.as_array().map_or(0, Vec::len)));
     }
     Ok(format!(
@@ -377,18 +378,25 @@ pub async fn apply(ctx: &Ctx<'_>, c: &Change) -> Result<String, String> {
 }
 
 /// A rule that is already there again is restored (undo is idempotent).
-fn duplicate_ok<E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error>(
-    r: Result<impl Sized, E>,
+fn duplicate_ok<E>(
+    r: Result<
+        impl Sized,
+        aws_smithy_runtime_api::client::result::SdkError<E, aws_smithy_runtime_api::http::Response>,
+    >,
     what: &str,
-) -> Result<(), String> {
+) -> Result<(), AwsError>
+where
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
+{
+    use aws_smithy_types::error::metadata::ProvideErrorMetadata;
     match r {
         Ok(_) => Ok(()),
         Err(e) if e.code() == Some("InvalidPermission.Duplicate") => Ok(()),
-        Err(e) => Err(format!("{what}: {}", describe(&e))),
+        Err(e) => Err(AwsError::sdk(what, &e)),
     }
 }
 
-pub async fn undo(ctx: &Ctx<'_>, a: &Action) -> Result<String, String> {
+pub async fn undo(ctx: &Ctx<'_>, a: &Action) -> Result<String, AwsError> {
     let ec2 = client(ctx);
     let id = group_id(&a.prior)?;
     if let Some(rules) = a
@@ -401,8 +409,7 @@ pub async fn undo(ctx: &Ctx<'_>, a: &Action) -> Result<String, String> {
                 .group_id(&id)
                 .set_ip_permissions(Some(permissions(rules)?))
                 .send()
-                .await
-                .map_err(aws_sdk_ec2::Error::from),
+                .await,
             &format!("ec2:AuthorizeSecurityGroupIngress {id}"),
         )?;
     }
@@ -416,8 +423,7 @@ pub async fn undo(ctx: &Ctx<'_>, a: &Action) -> Result<String, String> {
                 .group_id(&id)
                 .set_ip_permissions(Some(permissions(rules)?))
                 .send()
-                .await
-                .map_err(aws_sdk_ec2::Error::from),
+                .await,
             &format!("ec2:AuthorizeSecurityGroupEgress {id}"),
         )?;
     }

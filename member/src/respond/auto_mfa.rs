@@ -357,7 +357,7 @@ async fn enrol(ctx: &Ctx<'_>, iam: &aws_sdk_iam::Client, user: &str, who: &Subje
         ] {
             run.rec
                 .act(Stage::PriorityAction, action, target, None, || async {
-                    Ok(String::new())
+                    Ok::<_, String>(String::new())
                 })
                 .await;
         }
@@ -389,7 +389,7 @@ async fn enrol(ctx: &Ctx<'_>, iam: &aws_sdk_iam::Client, user: &str, who: &Subje
                         .map(|b| String::from_utf8_lossy(b.as_ref()).to_string())
                         .ok_or("no Base32StringSeed in the response")?;
                     *slot = Some((d.serial_number().to_string(), seed));
-                    Ok(format!("virtual MFA device {} created", d.serial_number()))
+                    Ok::<_, String>(format!("virtual MFA device {} created", d.serial_number()))
                 },
             )
             .await;
@@ -612,6 +612,7 @@ pub async fn sweep_seeds(
         status,
         detail,
         prior_state: None,
+        error_kind: None,
         started_at: now(),
         millis: 0,
     };

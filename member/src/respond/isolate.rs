@@ -723,7 +723,7 @@ async fn isolation_group(
                 "ec2:CreateSecurityGroup",
                 vpc,
                 None,
-                || async { Ok(String::new()) },
+                || async { Ok::<_, String>(String::new()) },
             )
             .await;
         return Some(format!("<new {name} in {vpc}>"));

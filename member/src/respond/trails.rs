@@ -308,6 +308,7 @@ pub async fn record(
             status,
             detail,
             prior_state: prior,
+            error_kind: None,
             started_at: crate::act::record::now(),
             millis: u64::try_from(t.elapsed().as_millis()).unwrap_or(u64::MAX),
         }

@@ -45,9 +45,13 @@ fn fan_out_reaches_every_account_through_its_own_role() {
 
         // Discovery through Organizations finds all of them (plus the management account).
         let orgs = aws_sdk_organizations::Client::new(&base);
-        let found = org::discover(&orgs, &Default::default(), true)
-            .await
-            .expect("discover");
+        let found = org::discover(
+            &org::directory::Directory::new(orgs, std::time::Duration::ZERO),
+            &Default::default(),
+            true,
+        )
+        .await
+        .expect("discover");
         assert_eq!(found.len(), 26);
         for m in &org.members {
             let a = found

@@ -204,11 +204,13 @@ fn an_expired_lease_is_taken_over() {
         let emu = Emulator::start().expect("emulator");
         let base = emu.sdk_config(REGION).await;
         let hub = hub_resources(&base).await.expect("hub resources");
+        let clock = rampart_hub::time::Clock::manual(chrono::Utc::now());
         let store = rampart_hub::respond::store::Store::new(
             aws_sdk_dynamodb::Client::new(&base),
             &hub.table,
             rampart_common::response::DEFAULT_STATE_TABLE,
-        );
+        )
+        .with_clock(clock.clone());
         use rampart_hub::respond::store::Claim;
         let first = store.claim("ct#crash", "e-1", 1).await.unwrap();
         assert!(matches!(first, Claim::Acquired { .. }), "{first:?}");
@@ -216,7 +218,7 @@ fn an_expired_lease_is_taken_over() {
         let held = store.claim("ct#crash", "e-2", 1).await.unwrap();
         assert!(matches!(held, Claim::Held { .. }), "{held:?}");
         // The holder never completes; after the lease the next delivery acts.
-        tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+        clock.advance(std::time::Duration::from_secs(2));
         let taken = store.claim("ct#crash", "e-3", 60).await.unwrap();
         let Claim::Acquired { token } = taken else {
             panic!("expected the expired lease to be taken over: {taken:?}")

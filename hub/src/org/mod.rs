@@ -1,6 +1,10 @@
-//! Organization discovery: ACTIVE member accounts, their OUs, and include/exclude filters.
+//! Organization discovery: ACTIVE member accounts (through the cached [`directory`] the
+//! responder's trust reads too), their OUs, and include/exclude filters.
+
+pub mod directory;
 
 use aws_sdk_organizations::Client;
+use directory::Directory;
 use rampart_common::Config;
 use rampart_member::error_text::describe;
 use serde::Serialize;
@@ -39,48 +43,36 @@ pub struct Account {
     pub ancestors: Vec<String>,
 }
 
-/// Lists ACTIVE accounts; reads the OU tree when `with_ous` (or an OU filter needs it).
+/// Lists the ACTIVE accounts (the directory's one listing and rule); reads the OU tree when
+/// `with_ous` (or an OU filter needs it).
 pub async fn discover(
-    client: &Client,
+    directory: &Directory,
     cfg: &Config,
     with_ous: bool,
 ) -> Result<Vec<Account>, DiscoveryError> {
-    let mut accounts = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let page = client
-            .list_accounts()
-            .set_next_token(token.take())
-            .send()
-            .await
-            .map_err(|e| {
-                if rampart_member::error_text::is_code(&e, "AWSOrganizationsNotInUseException") {
-                    DiscoveryError::NotInUse
-                } else {
-                    DiscoveryError::Api(format!("organizations:ListAccounts: {}", describe(&e)))
-                }
-            })?;
-        for a in page.accounts() {
-            if is_active(a) {
-                accounts.push(Account {
-                    id: a.id().unwrap_or_default().to_string(),
-                    name: a.name().unwrap_or_default().to_string(),
-                    parent: None,
-                    ancestors: Vec::new(),
-                });
-            }
+    let members = directory.members().await.map_err(|e| {
+        if e.code.as_deref() == Some("AWSOrganizationsNotInUseException") {
+            DiscoveryError::NotInUse
+        } else {
+            DiscoveryError::Api(e.to_string())
         }
-        match page.next_token() {
-            Some(t) if !t.is_empty() => token = Some(t.to_string()),
-            _ => break,
-        }
-    }
+    })?;
+    let mut accounts: Vec<Account> = members
+        .into_iter()
+        .filter(|m| m.is_active())
+        .map(|m| Account {
+            id: m.id,
+            name: m.name,
+            parent: None,
+            ancestors: Vec::new(),
+        })
+        .collect();
     if accounts.is_empty() {
         return Err(DiscoveryError::Empty);
     }
     let needs_tree = with_ous || cfg.include_ous.is_some() || cfg.exclude_ous.is_some();
     if needs_tree {
-        let tree = ou_tree(client).await?;
+        let tree = ou_tree(directory.client()).await?;
         for a in &mut accounts {
             if let Some(chain) = tree.get(&a.id) {
                 a.parent = chain.first().cloned();
@@ -93,14 +85,6 @@ pub async fn discover(
         return Err(DiscoveryError::Empty);
     }
     Ok(filtered)
-}
-
-#[allow(deprecated)] // `Status` is what the emulator and older APIs return; prefer `State` when present.
-fn is_active(a: &aws_sdk_organizations::types::Account) -> bool {
-    match a.state() {
-        Some(s) => s.as_str() == "ACTIVE",
-        None => a.status().map(|s| s.as_str() == "ACTIVE").unwrap_or(false),
-    }
 }
 
 /// Applies include/exclude lists of account ids and OUs.
