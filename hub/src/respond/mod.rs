@@ -9,6 +9,7 @@
 
 pub mod access;
 pub mod alert;
+pub mod audit_log;
 pub mod commands;
 pub mod findings;
 pub mod gate;
