@@ -164,6 +164,9 @@ pub struct ResponseConfig {
     pub org_cache_secs: Option<u64>,
     #[arg(skip)]
     pub cloudtrail_tamper: Option<Mode>,
+    /// Mode of the forwarding guard (Rampart's member EventBridge rules disabled or changed).
+    #[arg(skip)]
+    pub forwarding_guard: Option<Mode>,
     #[arg(skip)]
     pub auto_mfa: Option<Mode>,
     #[arg(skip)]
@@ -235,6 +238,7 @@ impl ResponseConfig {
     pub fn mode_of(&self, key: &str) -> Mode {
         match key {
             "cloudtrail_tamper" => self.cloudtrail_tamper,
+            "forwarding_guard" => self.forwarding_guard,
             "auto_mfa" => self.auto_mfa,
             "isolation" => self.isolation,
             "remediation" => self.remediation,

@@ -19,6 +19,14 @@ pub const PERMISSIONS: rampart_common::Permissions = rampart_common::Permissions
 };
 
 /// How to reach member accounts.
+/// The credentials of a session the hub opened: their access key id is what the member's
+/// CloudTrail shows for every call made with them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionKey {
+    pub access_key_id: String,
+    pub expires: Option<std::time::SystemTime>,
+}
+
 #[derive(Debug, Clone)]
 pub struct SessionSpec {
     pub role_name: String,
@@ -103,6 +111,81 @@ impl Sessions {
     /// An SDK config acting in `account_id`. The hub's own account uses the hub's credentials.
     /// The session is verified (GetCallerIdentity must name the target account) before use, so
     /// a missing role surfaces here and nothing ever acts in the wrong account.
+    /// One session for one piece of work (an event's playbook): a single AssumeRole whose
+    /// credentials are used as they are, so the access key the member's CloudTrail will show
+    /// for every call is known (the hub recognises its own calls by it). The hub's own account
+    /// uses the hub's credentials, whose key is read from its provider.
+    pub async fn open_once(&self, account_id: &str) -> Result<(SdkConfig, SessionKey), String> {
+        use aws_credential_types::provider::ProvideCredentials;
+        if account_id == self.hub_account {
+            let provider = self
+                .base
+                .credentials_provider()
+                .ok_or("the hub's configuration has no credentials")?;
+            let creds = provider
+                .provide_credentials()
+                .await
+                .map_err(|e| format!("the hub's credentials: {e}"))?;
+            let key = SessionKey {
+                access_key_id: creds.access_key_id().to_string(),
+                expires: creds.expiry(),
+            };
+            return Ok((self.base.clone(), key));
+        }
+        let sts = aws_sdk_sts::Client::from_conf(
+            aws_sdk_sts::config::Builder::from(&self.sts)
+                .region(Region::new(self.spec.sts_region.clone()))
+                .build(),
+        );
+        let out = sts
+            .assume_role()
+            .role_arn(self.role_arn(account_id))
+            .role_session_name(self.spec.session_name.clone())
+            .duration_seconds(i32::try_from(self.spec.duration.as_secs()).unwrap_or(900))
+            .set_external_id(self.spec.external_id.clone())
+            .send()
+            .await
+            .map_err(|e| {
+                format!(
+                    "cannot assume {}: sts:AssumeRole: {}",
+                    self.role_arn(account_id),
+                    describe(&e)
+                )
+            })?;
+        let c = out
+            .credentials()
+            .ok_or("sts:AssumeRole returned no credentials")?;
+        let expires = std::time::SystemTime::UNIX_EPOCH
+            + Duration::from_secs(u64::try_from(c.expiration().secs()).unwrap_or(0));
+        let creds = aws_credential_types::Credentials::new(
+            c.access_key_id(),
+            c.secret_access_key(),
+            Some(c.session_token().to_string()),
+            Some(expires),
+            "rampart-responder",
+        );
+        let key = SessionKey {
+            access_key_id: c.access_key_id().to_string(),
+            expires: Some(expires),
+        };
+        let cfg = self
+            .base
+            .to_builder()
+            .credentials_provider(SharedCredentialsProvider::new(creds))
+            .identity_cache(IdentityCache::lazy().build())
+            .build();
+        let got = caller_account(&cfg)
+            .await
+            .map_err(|e| format!("cannot assume {} : {e}", self.role_arn(account_id)))?;
+        if got != account_id {
+            return Err(format!(
+                "assumed {} but landed in account {got}; refusing to act",
+                self.role_arn(account_id)
+            ));
+        }
+        Ok((cfg, key))
+    }
+
     pub async fn open(&self, account_id: &str) -> Result<SdkConfig, String> {
         if account_id == self.hub_account {
             return Ok(self.base.clone());

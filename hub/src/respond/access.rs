@@ -1,6 +1,6 @@
 //! How the responder reaches member accounts, and who the hub itself is.
 
-use crate::session::{session_name, SessionSpec, Sessions};
+use crate::session::{session_name, SessionKey, SessionSpec, Sessions};
 use aws_config::SdkConfig;
 use rampart_common::identity;
 use std::time::Duration;
@@ -22,14 +22,29 @@ pub enum MemberAccess {
 }
 
 impl MemberAccess {
+    /// A session in `account` for one event's work, and its key (the hub records it as its
+    /// own before acting, so the calls it makes are never taken for an intruder's).
     pub async fn open(
         &self,
         account: &str,
         purpose: &str,
         event_id: &str,
-    ) -> Result<SdkConfig, String> {
+    ) -> Result<(SdkConfig, SessionKey), String> {
         match self {
-            MemberAccess::Fixed(c) => Ok(c.clone()),
+            MemberAccess::Fixed(c) => {
+                use aws_credential_types::provider::ProvideCredentials;
+                let creds = c
+                    .credentials_provider()
+                    .ok_or("the member configuration has no credentials")?
+                    .provide_credentials()
+                    .await
+                    .map_err(|e| format!("member credentials: {e}"))?;
+                let key = SessionKey {
+                    access_key_id: creds.access_key_id().to_string(),
+                    expires: creds.expiry(),
+                };
+                Ok((c.clone(), key))
+            }
             MemberAccess::Roles {
                 base,
                 hub_account,
@@ -41,13 +56,14 @@ impl MemberAccess {
                     role_name: role_name.clone(),
                     external_id: external_id.clone(),
                     // Named after the event so member CloudTrail ties every call to it (the
-                    // responder recognises its own calls by the role, not by this name).
+                    // responder recognises its own calls by the session's access key, never
+                    // by this name or the role).
                     session_name: session_name(purpose, event_id),
                     duration: Duration::from_secs(900),
                     sts_region: sts_region.clone(),
                 };
                 Sessions::new(base.clone(), hub_account.clone(), spec)
-                    .open(account)
+                    .open_once(account)
                     .await
             }
         }

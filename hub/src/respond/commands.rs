@@ -42,7 +42,7 @@ impl Responder {
         if let Err(r) = p.trust.require_active(account, "target").await {
             return Err(r.to_string());
         }
-        let member = p
+        let (member, _) = p
             .members
             .open(account, "rampart-mfa", &uuid::Uuid::new_v4().to_string())
             .await?;
@@ -113,7 +113,7 @@ impl Responder {
         if let Err(r) = p.trust.require_active(&account, "finding").await {
             return Err(r.to_string());
         }
-        let member = p
+        let (member, _) = p
             .members
             .open(
                 &account,

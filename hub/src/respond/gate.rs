@@ -7,7 +7,6 @@ use super::record::{elapsed, intake_record, ActionRecord, Disposition, Outcome, 
 use super::store::Claim;
 use aws_config::SdkConfig;
 use rampart_common::event::ApiCall;
-use rampart_common::identity::{self, OwnRoles};
 use rampart_common::response::Mode;
 use rampart_common::ResponseConfig;
 use rampart_member::respond::Target;
@@ -26,21 +25,12 @@ pub struct Ready {
 /// target ends and why.
 pub fn screen(
     cfg: &ResponseConfig,
-    own: &OwnRoles,
     forced_plan: bool,
     t: &Target,
-    call: Option<&ApiCall>,
 ) -> Result<bool, (Disposition, String)> {
     if !cfg.region_allowed(&t.region) {
         let why = format!("region {} is not in response.allowed_regions", t.region);
         return Err((Disposition::Rejected, why));
-    }
-    if let Some(c) = call {
-        let actor = identity::Actor::parse(&c.user_identity);
-        if own.is_own(&actor, &t.account) {
-            let why = format!("{} is Rampart's own role", actor.describe());
-            return Err((Disposition::Ignored, why));
-        }
     }
     let mode = t.playbook.mode(cfg);
     if mode == Mode::Off {
@@ -69,10 +59,28 @@ pub async fn pass(
         o.millis = elapsed(started);
         o
     };
-    let plan = match screen(&parts.cfg, &parts.own, parts.plan, &t, call) {
+    let plan = match screen(&parts.cfg, parts.plan, &t) {
         Ok(plan) => plan,
         Err((d, why)) => return Err(end(o, d, why)),
     };
+    // Rampart's own calls (made with a session the hub opened) are not acted on; any other
+    // session, on whatever role, is an ordinary actor.
+    if let Some(key) = call.and_then(|c| {
+        c.user_identity
+            .get("accessKeyId")
+            .and_then(serde_json::Value::as_str)
+    }) {
+        match parts.store.is_own_session(&account, key).await {
+            Ok(true) => {
+                let why =
+                    format!("the call was made with Rampart's own session (access key {key})");
+                return Err(end(o, Disposition::Ignored, why));
+            }
+            Ok(false) => {}
+            // Unknown: act (a restore is idempotent) rather than risk ignoring an intruder.
+            Err(e) => tracing::warn!(error = %e, "own-session lookup failed"),
+        }
+    }
     // Plans are not claimed: a later enforce run of the same event must still act.
     let token = if plan {
         None
@@ -141,10 +149,17 @@ pub async fn pass(
         .open(&account, "rampart-respond", &o.event_id)
         .await
     {
-        Ok(c) => c
-            .to_builder()
-            .region(aws_types::region::Region::new(t.region.clone()))
-            .build(),
+        Ok((c, key)) => {
+            // Recorded before any call is made with it: our own changes must not come back
+            // as an intruder's.
+            if let Err(e) = parts.store.put_own_session(&account, &key).await {
+                let why = format!("cannot record the session as Rampart's own: {e}");
+                return refuse(o, Disposition::Failed, why, None).await;
+            }
+            c.to_builder()
+                .region(aws_types::region::Region::new(t.region.clone()))
+                .build()
+        }
         Err(e) => {
             let rec = intake_record(
                 Stage::PriorityAction,

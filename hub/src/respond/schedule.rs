@@ -128,7 +128,7 @@ async fn record_one(
         .open(account, "rampart-record", event_id)
         .await
     {
-        Ok(c) => c
+        Ok((c, _)) => c
             .to_builder()
             .region(aws_types::region::Region::new(region.to_string()))
             .build(),

@@ -267,6 +267,62 @@ impl Store {
         }
     }
 
+    /// Records a session the hub opened in `account` (its access key id), until it expires:
+    /// the calls made with it are Rampart's own. Nothing else (a role or session name anyone
+    /// can reuse) makes a call Rampart's.
+    pub async fn put_own_session(
+        &self,
+        account: &str,
+        key: &crate::session::SessionKey,
+    ) -> Result<(), String> {
+        let until = key
+            .expires
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .and_then(|d| i64::try_from(d.as_secs()).ok())
+            // Long-term or unexpiring credentials: remembered for a day, renewed on next use.
+            .unwrap_or(self.now().timestamp() + 24 * 3600);
+        self.client
+            .put_item()
+            .table_name(&self.state)
+            .item("pk", s(format!("own#{}", key.access_key_id)))
+            .item("sk", s("session"))
+            .item("account", s(account))
+            .item("until", n(until))
+            .item("expires", n(until + 3600))
+            .send()
+            .await
+            .map_err(|e| format!("dynamodb:PutItem (own session): {}", describe(&e)))?;
+        Ok(())
+    }
+
+    /// Whether `access_key_id` is a session the hub opened (and still valid) in `account`.
+    pub async fn is_own_session(&self, account: &str, access_key_id: &str) -> Result<bool, String> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.state)
+            .key("pk", s(format!("own#{access_key_id}")))
+            .key("sk", s("session"))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| format!("dynamodb:GetItem (own session): {}", describe(&e)))?;
+        let Some(item) = out.item() else {
+            return Ok(false);
+        };
+        let num = |k: &str| {
+            item.get(k)
+                .and_then(|v| v.as_n().ok())
+                .and_then(|v| v.parse::<i64>().ok())
+        };
+        let same_account = item
+            .get("account")
+            .and_then(|v| v.as_s().ok())
+            .map(String::as_str)
+            == Some(account);
+        Ok(same_account && num("until").is_some_and(|u| u >= self.now().timestamp()))
+    }
+
     /// Records an offence by `actor` and returns how many it had before this one.
     pub async fn record_offence(&self, actor: &str, event_id: &str) -> Result<usize, String> {
         let before = self

@@ -13,6 +13,7 @@
 
 pub mod auto_mfa;
 pub mod cloudtrail_tamper;
+pub mod forwarding_guard;
 pub mod isolate;
 pub mod playbook;
 pub mod remediation;
@@ -25,6 +26,7 @@ pub use playbook::{Job, Playbook, Routed, Target, Trigger, Unanswered};
 /// Every playbook.
 pub const PLAYBOOKS: &[Playbook] = &[
     cloudtrail_tamper::PLAYBOOK,
+    forwarding_guard::PLAYBOOK,
     auto_mfa::PLAYBOOK,
     isolate::PLAYBOOK,
     remediation::PLAYBOOK,

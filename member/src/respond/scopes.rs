@@ -53,6 +53,12 @@ pub const MEMBER_SCOPES: &[Scope] = &[
         condition: r#"{"StringEquals": {"iam:PassedToService": "config.amazonaws.com"}}"#,
     },
     Scope {
+        sid: "RampartForwardingRulesOnly",
+        actions: &["events:DescribeRule", "events:EnableRule"],
+        resources: &["arn:${AWS::Partition}:events:*:${AWS::AccountId}:rule/rampart-*"],
+        condition: "",
+    },
+    Scope {
         sid: "RampartTagKeysOnly",
         actions: &["ec2:CreateTags"],
         resources: &["*"],

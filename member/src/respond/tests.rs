@@ -69,7 +69,10 @@ fn every_playbook_has_a_mode_key_the_config_knows_and_permissions() {
         ..Default::default()
     };
     let modes: Vec<Mode> = PLAYBOOKS.iter().map(|p| p.mode(&cfg)).collect();
-    assert_eq!(modes, [Mode::Off, Mode::Plan, Mode::Off, Mode::Plan]);
+    assert_eq!(
+        modes,
+        [Mode::Off, Mode::Enforce, Mode::Plan, Mode::Off, Mode::Plan]
+    );
     for p in PLAYBOOKS {
         assert!(!p.permissions.actions.is_empty(), "{}", p.name);
         assert_eq!(playbook(p.name).map(|x| x.name), Some(p.name));
@@ -159,4 +162,25 @@ fn commands_never_match_events() {
             }
         }
     }
+}
+
+#[test]
+fn changes_to_rampart_s_forwarding_rules_reach_the_guard_and_others_do_not() {
+    let mut e = fixture("cloudtrail-stoplogging.json", &vars(&[]));
+    if let event::Kind::ApiCall(c) = &mut e.kind {
+        c.event_source = "events.amazonaws.com".into();
+        c.event_name = "DisableRule".into();
+        c.request_parameters = serde_json::json!({"name": "rampart-cloudtrail-tamper"});
+    }
+    let r = routed(&e, &ResponseConfig::default());
+    assert_eq!(r.len(), 1);
+    assert_eq!(r[0].0, "forwarding-guard");
+    assert_eq!(targets(&r[0].1).len(), 1);
+    if let event::Kind::ApiCall(c) = &mut e.kind {
+        c.request_parameters = serde_json::json!({"name": "team-rule"});
+    }
+    assert!(matches!(
+        routed(&e, &ResponseConfig::default())[0].1,
+        Routed::Ignore(_)
+    ));
 }

@@ -14,6 +14,7 @@ mod remediate;
 mod request_budget;
 mod respond;
 mod respond_errors;
+mod respond_hardening;
 mod respond_trust;
 mod stacksets;
 mod template_pipeline;

@@ -1080,7 +1080,18 @@ async fn untrusted_body() {
     let o = r.handle_bytes(broken.as_bytes()).await;
     assert_eq!(o.disposition, Disposition::Rejected, "{o:#?}");
     assert!(o.reason.as_deref().unwrap().contains("detail.eventID"));
-    // Rampart's own session stopping a trail (e.g. a remediation) is not a loop trigger.
+    // Rampart's own session changing a trail (e.g. a remediation) is not a loop trigger: the
+    // hub recorded the session's access key when it opened it.
+    r.store()
+        .put_own_session(
+            &acct,
+            &rampart_hub::session::SessionKey {
+                access_key_id: "ASIAEXAMPLEKEY000002".into(),
+                expires: Some(std::time::SystemTime::now() + std::time::Duration::from_secs(900)),
+            },
+        )
+        .await
+        .unwrap();
     let own = event(
         "cloudtrail-updatetrail",
         &[

@@ -1,0 +1,158 @@
+//! Response hardening, end to end: the attacks of a member administrator (and of an insider
+//! with `securityhub:BatchImportFindings` only) replayed through the real intake, with the
+//! state AWS would show read back afterwards.
+
+use rampart_hub::respond::record::{Disposition, Outcome};
+use rampart_testbed::fixtures::{self, member_config, Profile};
+use rampart_testbed::respond::{alerts, config, event, hub_resources, responder};
+use rampart_testbed::Emulator;
+use serde_json::Value;
+
+const REGION: &str = "us-east-1";
+
+/// A StopLogging event on trail `org-audit` made by a session of `role` with `access_key`.
+fn stop_logging_by_role(event_id: &str, account: &str, role: &str, access_key: &str) -> Vec<u8> {
+    let mut v: Value = serde_json::from_str(
+        &event(
+            "cloudtrail-stoplogging",
+            &[
+                ("EVENT_ID", event_id),
+                ("ACCOUNT", account),
+                ("REGION", REGION),
+                ("USER", "unused"),
+                ("TRAIL", "org-audit"),
+            ],
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    v["detail"]["userIdentity"] = serde_json::json!({
+        "type": "AssumedRole",
+        "principalId": "AROAEXAMPLEROLEID0001:intruder",
+        "arn": format!("arn:aws:sts::{account}:assumed-role/{role}/intruder"),
+        "accountId": account,
+        "accessKeyId": access_key,
+        "sessionContext": {
+            "sessionIssuer": {"type": "Role", "principalId": "AROAEXAMPLEROLEID0001",
+                "arn": format!("arn:aws:iam::{account}:role/{role}"), "accountId": account,
+                "userName": role},
+            "attributes": {"creationDate": "2026-12-07T09:10:41Z", "mfaAuthenticated": "false"}
+        }
+    });
+    serde_json::to_vec(&v).unwrap()
+}
+
+async fn logging(member: &aws_config::SdkConfig) -> bool {
+    aws_sdk_cloudtrail::Client::new(member)
+        .get_trail_status()
+        .name("org-audit")
+        .send()
+        .await
+        .unwrap()
+        .is_logging()
+        .unwrap_or(false)
+}
+
+async fn stop(member: &aws_config::SdkConfig) {
+    aws_sdk_cloudtrail::Client::new(member)
+        .stop_logging()
+        .name("org-audit")
+        .send()
+        .await
+        .unwrap();
+    assert!(!logging(member).await);
+}
+
+/// The access keys of the sessions the hub recorded as its own in `account`.
+async fn own_sessions(base: &aws_config::SdkConfig, account: &str) -> Vec<String> {
+    let out = aws_sdk_dynamodb::Client::new(base)
+        .scan()
+        .table_name(rampart_common::response::DEFAULT_STATE_TABLE)
+        .send()
+        .await
+        .unwrap();
+    out.items()
+        .iter()
+        .filter(|i| {
+            i.get("account")
+                .and_then(|a| a.as_s().ok())
+                .map(String::as_str)
+                == Some(account)
+        })
+        .filter_map(|i| {
+            i.get("pk")?
+                .as_s()
+                .ok()?
+                .strip_prefix("own#")
+                .map(str::to_string)
+        })
+        .collect()
+}
+
+fn alerted(alerts: &[Value], o: &Outcome) -> bool {
+    alerts
+        .iter()
+        .any(|a| a["Message"]["incident"]["incident_id"] == o.incident_id.as_str())
+}
+
+/// A member administrator edits the trust policy of Rampart's response role, assumes it and
+/// stops logging: the session is not one the hub opened, so it is an ordinary actor: the trail
+/// is restored and the incident alerted. The hub's own session (recorded by its access key when
+/// it acted) is recognised, whatever role name anyone else uses.
+#[test]
+fn a_foreign_session_of_rampart_s_role_is_restored_and_alerted() {
+    rampart_testbed::block_on(async {
+        let emu = Emulator::start().expect("emulator");
+        let base = emu.sdk_config(REGION).await;
+        let org = fixtures::create_org(&base, &[Profile::default()], &[REGION])
+            .await
+            .expect("org");
+        let acct = org.members[0].id.clone();
+        let member = member_config(&base, &acct, REGION).await;
+        let hub = hub_resources(&base).await.expect("hub resources");
+        let r = responder(&base, config(&hub), false);
+
+        stop(&member).await;
+        let foreign = stop_logging_by_role(
+            "a0000000-0000-4000-8000-000000000001",
+            &acct,
+            "RampartResponder",
+            "ASIAFOREIGNSESSION01",
+        );
+        let o = r.handle_bytes(&foreign).await;
+        assert_eq!(o.disposition, Disposition::Acted, "{o:#?}");
+        assert!(logging(&member).await, "the trail is logging again");
+        let sent = alerts(&base, &hub.queue_url).await.expect("alerts");
+        assert!(alerted(&sent, &o), "the incident is alerted: {sent:#?}");
+
+        // The hub acted with a session of its own, recorded by its access key.
+        let keys = own_sessions(&base, &acct).await;
+        assert!(!keys.is_empty(), "the hub recorded its session");
+        stop(&member).await;
+        let ours = stop_logging_by_role(
+            "a0000000-0000-4000-8000-000000000002",
+            &acct,
+            "RampartResponder",
+            &keys[0],
+        );
+        let o = r.handle_bytes(&ours).await;
+        assert_eq!(o.disposition, Disposition::Ignored, "{o:#?}");
+        assert!(
+            o.reason
+                .as_deref()
+                .unwrap_or("")
+                .contains("Rampart's own session"),
+            "{o:#?}"
+        );
+        // The same key in another account is nobody's session there.
+        let elsewhere = stop_logging_by_role(
+            "a0000000-0000-4000-8000-000000000003",
+            &acct,
+            "SomeOtherRole",
+            "ASIAFOREIGNSESSION02",
+        );
+        let o = r.handle_bytes(&elsewhere).await;
+        assert_eq!(o.disposition, Disposition::Acted, "{o:#?}");
+        assert!(logging(&member).await);
+    });
+}
