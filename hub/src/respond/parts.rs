@@ -25,6 +25,8 @@ pub struct Parts {
     /// Forced plan mode (`--plan`): nothing changes, whatever the configured modes say.
     pub plan: bool,
     pub hub_region: String,
+    /// The hub's own credentials (the regions it responds in are read with them).
+    pub hub_config: SdkConfig,
     /// The assessment thresholds (remediations fix to them).
     pub settings: rampart_member::checks::Settings,
     /// Re-evaluates a control after a remediation (none: findings wait for the next run).
@@ -65,6 +67,7 @@ impl Parts {
                 identity.account,
                 &trusted,
             ),
+            hub_config: hub.clone(),
             hub_region: hub
                 .region()
                 .map(|r| r.to_string())

@@ -9,6 +9,8 @@ pub fn hub_permissions() -> Vec<rampart_common::Permissions> {
         alert::PERMISSIONS,
         trust::PERMISSIONS,
         crate::session::PERMISSIONS,
+        // The schedule records trails in every enabled region.
+        rampart_member::regions::PERMISSIONS,
         LAMBDA_PERMISSIONS,
     ]
 }

@@ -56,9 +56,24 @@ pub async fn record_trails(
             return parts.finish(o).await;
         }
     };
+    // Every region the hub responds in: a trail redirected in any of them is restored from
+    // its record, so each must have one.
     let regions: Vec<String> = match &parts.cfg.allowed_regions {
         Some(r) if !r.iter().any(|x| x == "all") => r.clone(),
-        _ => vec![parts.hub_region.clone()],
+        _ => match rampart_member::regions::resolve(
+            &parts.hub_config,
+            &rampart_common::config::RegionSelection::AllEnabled,
+        )
+        .await
+        {
+            Ok(r) => r,
+            Err(e) => {
+                o.disposition = Disposition::Failed;
+                o.reason = Some(format!("cannot list the enabled regions: {e}"));
+                o.millis = elapsed(started);
+                return parts.finish(o).await;
+            }
+        },
     };
     let jobs: Vec<(String, String)> = accounts
         .iter()

@@ -6,7 +6,7 @@
 //! configured countermeasure against the actor.
 
 use super::playbook::{Job, Playbook, Routed, Trigger};
-use super::trails::{self, name_and_region, selectors_to_sdk, TrailConfig};
+use super::trails::{self, name_and_region, Selectors, TrailConfig};
 use crate::act::exempt::exempt;
 use crate::act::{Ctx, Run, Stage, Status};
 use crate::error_text::describe;
@@ -295,7 +295,7 @@ async fn priority_action(
     name: &str,
     arn: &str,
     home: &str,
-    current: Option<(aws_sdk_cloudtrail::types::Trail, Vec<trails::Selector>)>,
+    current: Option<(aws_sdk_cloudtrail::types::Trail, Selectors)>,
     run: &mut Run,
 ) {
     let desired = match ctx.store.trail_record(ctx.account, home, name).await {
@@ -335,7 +335,7 @@ async fn priority_action(
 
     let (exists, current_cfg, current_selectors) = match current {
         Some((t, sel)) => (true, TrailConfig::from_trail(&t, Some(sel.clone())), sel),
-        None => (false, TrailConfig::default(), Vec::new()),
+        None => (false, TrailConfig::default(), Selectors::default()),
     };
 
     if !exists {
@@ -385,7 +385,9 @@ async fn priority_action(
             return;
         }
         start_logging(ct, name, arn, run).await;
-        let selectors = want.wanted_selectors(&[]).unwrap_or_default();
+        let selectors = want
+            .wanted_selectors(&Selectors::default())
+            .unwrap_or_default();
         put_selectors(ct, name, arn, run, &selectors, json!({"selectors": null})).await;
         return;
     }
@@ -517,13 +519,27 @@ async fn put_selectors(
     name: &str,
     arn: &str,
     run: &mut Run,
-    selectors: &[trails::Selector],
+    selectors: &Selectors,
     prior: serde_json::Value,
 ) {
-    if selectors.is_empty() {
+    if matches!(selectors, Selectors::Classic(l) if l.is_empty()) {
         return;
     }
-    let sdk = selectors_to_sdk(selectors);
+    let advanced = match selectors.advanced_sdk() {
+        Ok(a) => a,
+        Err(e) => {
+            run.rec.note(
+                Stage::PriorityAction,
+                "cloudtrail:PutEventSelectors",
+                arn,
+                Status::Failed,
+                e,
+                Some(prior),
+            );
+            return;
+        }
+    };
+    let classic = selectors.classic_sdk();
     run.rec
         .act(
             Stage::PriorityAction,
@@ -533,7 +549,8 @@ async fn put_selectors(
             || async move {
                 ct.put_event_selectors()
                     .trail_name(name)
-                    .set_event_selectors(Some(sdk))
+                    .set_event_selectors(classic)
+                    .set_advanced_event_selectors(advanced)
                     .send()
                     .await
                     .map(|_| "event selectors restored".to_string())

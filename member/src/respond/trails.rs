@@ -5,23 +5,21 @@
 
 use crate::act::{ActionRecord, Stage, Status};
 use crate::error_text::describe;
-use aws_sdk_cloudtrail::types::{DataResource, EventSelector, ReadWriteType, Trail};
+use aws_sdk_cloudtrail::types::Trail;
 use serde::{Deserialize, Serialize};
+
+pub mod selectors;
+
+pub use selectors::{Selector, Selectors};
 
 pub const RECORD_PERMISSIONS: rampart_common::Permissions = rampart_common::Permissions {
     component: "member/respond/trail-records",
-    actions: &["cloudtrail:DescribeTrails", "cloudtrail:GetEventSelectors"],
+    actions: &[
+        "cloudtrail:DescribeTrails",
+        "cloudtrail:GetEventSelectors",
+        "cloudtrail:GetTrailStatus",
+    ],
 };
-
-/// One event selector (classic form).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Selector {
-    pub read_write_type: String,
-    pub include_management_events: bool,
-    /// (type, values), e.g. ("AWS::S3::Object", ["arn:aws:s3"]).
-    #[serde(default)]
-    pub data_resources: Vec<(String, Vec<String>)>,
-}
 
 /// The settings of a trail that the playbook protects. `None` means "not specified".
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -35,14 +33,18 @@ pub struct TrailConfig {
     pub include_global_events: Option<bool>,
     pub cloudwatch_logs_group_arn: Option<String>,
     pub cloudwatch_logs_role_arn: Option<String>,
-    pub selectors: Option<Vec<Selector>>,
+    pub selectors: Option<Selectors>,
+    /// Whether the trail was logging when read (absent in records of older versions and in
+    /// baselines).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logging: Option<bool>,
     /// True when read from the trail (absent fields mean "off"), false for a baseline.
     #[serde(default)]
     pub recorded: bool,
 }
 
 impl TrailConfig {
-    pub fn from_trail(t: &Trail, selectors: Option<Vec<Selector>>) -> TrailConfig {
+    pub fn from_trail(t: &Trail, selectors: Option<Selectors>) -> TrailConfig {
         TrailConfig {
             name: t.name().unwrap_or_default().to_string(),
             s3_bucket: t.s3_bucket_name().map(str::to_string),
@@ -54,6 +56,7 @@ impl TrailConfig {
             cloudwatch_logs_group_arn: t.cloud_watch_logs_log_group_arn().map(str::to_string),
             cloudwatch_logs_role_arn: t.cloud_watch_logs_role_arn().map(str::to_string),
             selectors,
+            logging: None,
             recorded: true,
         }
     }
@@ -70,6 +73,7 @@ impl TrailConfig {
             cloudwatch_logs_group_arn: b.cloudwatch_logs_group_arn.clone(),
             cloudwatch_logs_role_arn: b.cloudwatch_logs_role_arn.clone(),
             selectors: None,
+            logging: None,
             recorded: false,
         }
     }
@@ -125,86 +129,23 @@ impl TrailConfig {
         if self.selectors.is_some() && self.selectors != current.selectors {
             out.push("event_selectors");
         }
+        // A trail recorded logging that is found stopped is drift, whoever stopped it.
+        if self.logging == Some(true) && current.logging == Some(false) {
+            out.push("logging");
+        }
         out
     }
 
-    /// The selectors to restore: the recorded ones, or management events read/write All.
-    pub fn wanted_selectors(&self, current: &[Selector]) -> Option<Vec<Selector>> {
+    /// The selectors to restore: the recorded ones (classic or advanced), or, without a
+    /// record, management events read/write All added to what is there.
+    pub fn wanted_selectors(&self, current: &Selectors) -> Option<Selectors> {
         match &self.selectors {
-            Some(want) if want.as_slice() != current => Some(want.clone()),
+            Some(want) if want != current => Some(want.clone()),
             Some(_) => None,
-            None => {
-                let ok = current
-                    .iter()
-                    .any(|s| s.include_management_events && s.read_write_type == "All");
-                if ok {
-                    None
-                } else {
-                    let mut fixed: Vec<Selector> = current
-                        .iter()
-                        .filter(|s| !s.data_resources.is_empty())
-                        .map(|s| Selector {
-                            include_management_events: false,
-                            ..s.clone()
-                        })
-                        .collect();
-                    fixed.insert(
-                        0,
-                        Selector {
-                            read_write_type: "All".into(),
-                            include_management_events: true,
-                            data_resources: Vec::new(),
-                        },
-                    );
-                    Some(fixed)
-                }
-            }
+            None if current.management_events_on() => None,
+            None => Some(current.with_management_events()),
         }
     }
-}
-
-pub fn selectors_from_sdk(list: &[EventSelector]) -> Vec<Selector> {
-    list.iter()
-        .map(|s| Selector {
-            read_write_type: s
-                .read_write_type()
-                .map(|r| r.as_str().to_string())
-                .unwrap_or_else(|| "All".into()),
-            include_management_events: s.include_management_events().unwrap_or(true),
-            data_resources: s
-                .data_resources()
-                .iter()
-                .map(|d| {
-                    (
-                        d.r#type().unwrap_or_default().to_string(),
-                        d.values().to_vec(),
-                    )
-                })
-                .collect(),
-        })
-        .collect()
-}
-
-pub fn selectors_to_sdk(list: &[Selector]) -> Vec<EventSelector> {
-    list.iter()
-        .map(|s| {
-            EventSelector::builder()
-                .read_write_type(ReadWriteType::from(s.read_write_type.as_str()))
-                .include_management_events(s.include_management_events)
-                .set_data_resources(Some(
-                    s.data_resources
-                        .iter()
-                        .map(|(t, v)| {
-                            DataResource::builder()
-                                .r#type(t)
-                                .set_values(Some(v.clone()))
-                                .build()
-                        })
-                        .collect(),
-                ))
-                .build()
-        })
-        .collect()
 }
 
 /// (name, home region) from a trail name or ARN `arn:aws:cloudtrail:<region>:<acct>:trail/<name>`.
@@ -222,7 +163,7 @@ pub fn name_and_region(name_or_arn: &str, event_region: &str) -> (String, String
 pub async fn read(
     ct: &aws_sdk_cloudtrail::Client,
     name: &str,
-) -> Result<Option<(Trail, Vec<Selector>)>, String> {
+) -> Result<Option<(Trail, Selectors)>, String> {
     let out = ct
         .describe_trails()
         .trail_name_list(name)
@@ -244,7 +185,10 @@ pub async fn read(
         .send()
         .await
         .map_err(|e| format!("cloudtrail:GetEventSelectors: {}", describe(&e)))?;
-    Ok(Some((trail, selectors_from_sdk(sel.event_selectors()))))
+    Ok(Some((
+        trail,
+        Selectors::from_sdk(sel.event_selectors(), sel.advanced_event_selectors()),
+    )))
 }
 
 /// Every trail this account owns in the region, with selectors (for the scheduled record).
@@ -275,10 +219,21 @@ pub async fn read_all(
             .send()
             .await
             .map_err(|e| format!("cloudtrail:GetEventSelectors {name}: {}", describe(&e)))?;
-        configs.push(TrailConfig::from_trail(
+        let status = ct
+            .get_trail_status()
+            .name(name)
+            .send()
+            .await
+            .map_err(|e| format!("cloudtrail:GetTrailStatus {name}: {}", describe(&e)))?;
+        let mut cfg = TrailConfig::from_trail(
             t,
-            Some(selectors_from_sdk(sel.event_selectors())),
-        ));
+            Some(Selectors::from_sdk(
+                sel.event_selectors(),
+                sel.advanced_event_selectors(),
+            )),
+        );
+        cfg.logging = status.is_logging();
+        configs.push(cfg);
     }
     Ok(configs)
 }
@@ -444,9 +399,21 @@ mod tests {
             include_management_events: true,
             data_resources: vec![],
         }];
-        let fixed = b.wanted_selectors(&write_only).unwrap();
-        assert_eq!(fixed[0].read_write_type, "All");
+        let fixed = b.wanted_selectors(&Selectors::Classic(write_only)).unwrap();
+        let Selectors::Classic(list) = &fixed else {
+            panic!("classic stays classic")
+        };
+        assert_eq!(list[0].read_write_type, "All");
         assert!(b.wanted_selectors(&fixed).is_none());
+    }
+
+    #[test]
+    fn a_stopped_trail_is_drift_of_its_record() {
+        let mut want = recorded();
+        want.logging = Some(true);
+        let mut have = want.clone();
+        have.logging = Some(false);
+        assert_eq!(want.drift_all(&have), vec!["logging"]);
     }
 
     #[test]

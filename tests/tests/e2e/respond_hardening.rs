@@ -156,3 +156,108 @@ fn a_foreign_session_of_rampart_s_role_is_restored_and_alerted() {
         assert!(logging(&member).await);
     });
 }
+
+/// The trail's advanced event selectors as AWS shows them.
+async fn advanced(member: &aws_config::SdkConfig) -> Value {
+    let out = aws_sdk_cloudtrail::Client::new(member)
+        .get_event_selectors()
+        .trail_name("org-audit")
+        .send()
+        .await
+        .unwrap();
+    serde_json::json!(out
+        .advanced_event_selectors()
+        .iter()
+        .map(|a| {
+            let fields: Vec<String> = a
+                .field_selectors()
+                .iter()
+                .map(|f| format!("{}={:?}", f.field(), f.equals()))
+                .collect();
+            fields.join(",")
+        })
+        .collect::<Vec<_>>())
+}
+
+async fn put_advanced(member: &aws_config::SdkConfig, fields: &[(&str, &str)]) {
+    use aws_sdk_cloudtrail::types::{AdvancedEventSelector, AdvancedFieldSelector};
+    let sel = AdvancedEventSelector::builder()
+        .name("selected")
+        .set_field_selectors(Some(
+            fields
+                .iter()
+                .map(|(f, v)| {
+                    AdvancedFieldSelector::builder()
+                        .field(*f)
+                        .equals(*v)
+                        .build()
+                        .unwrap()
+                })
+                .collect(),
+        ))
+        .build()
+        .unwrap();
+    aws_sdk_cloudtrail::Client::new(member)
+        .put_event_selectors()
+        .trail_name("org-audit")
+        .advanced_event_selectors(sel)
+        .send()
+        .await
+        .unwrap();
+}
+
+/// Management events switched off through advanced event selectors (write events no longer
+/// recorded) are put back exactly as recorded; the hourly record reads advanced selectors and
+/// logging state, and a stopped trail is drift of its record.
+#[test]
+fn advanced_selectors_and_logging_state_are_recorded_and_restored() {
+    rampart_testbed::block_on(async {
+        let emu = Emulator::start().expect("emulator");
+        let base = emu.sdk_config(REGION).await;
+        let org = fixtures::create_org(&base, &[Profile::default()], &[REGION])
+            .await
+            .expect("org");
+        let acct = org.members[0].id.clone();
+        let member = member_config(&base, &acct, REGION).await;
+        let hub = hub_resources(&base).await.expect("hub resources");
+        let mut cfg = config(&hub);
+        cfg.allowed_regions = Some(vec![REGION.into()]);
+        let r = responder(&base, cfg, false);
+
+        put_advanced(&member, &[("eventCategory", "Management")]).await;
+        let recorded = advanced(&member).await;
+        let o = r.record_trails_now(false).await;
+        assert_eq!(o.disposition, Disposition::Acted, "{o:#?}");
+
+        // The tamperer keeps read-only management events: StopLogging and friends go dark.
+        put_advanced(
+            &member,
+            &[("eventCategory", "Management"), ("readOnly", "true")],
+        )
+        .await;
+        assert_ne!(advanced(&member).await, recorded);
+        let mut ev: Value = serde_json::from_slice(&stop_logging_by_role(
+            "b0000000-0000-4000-8000-000000000001",
+            &acct,
+            "Admin",
+            "ASIAFOREIGNSESSION03",
+        ))
+        .unwrap();
+        ev["detail"]["eventName"] = "PutEventSelectors".into();
+        ev["detail"]["requestParameters"] = serde_json::json!({"trailName": "org-audit"});
+        let o = r.handle_bytes(&serde_json::to_vec(&ev).unwrap()).await;
+        assert_eq!(o.disposition, Disposition::Acted, "{o:#?}");
+        assert_eq!(advanced(&member).await, recorded, "restored as recorded");
+
+        // The hourly record compares logging state: a stopped trail is reported as drift.
+        stop(&member).await;
+        let o = r.record_trails_now(false).await;
+        let drift: Vec<_> = o
+            .actions
+            .iter()
+            .filter(|a| a.action == "trail drift")
+            .collect();
+        assert_eq!(drift.len(), 1, "{o:#?}");
+        assert!(drift[0].detail.contains("logging"), "{drift:?}");
+    });
+}
