@@ -401,6 +401,22 @@ impl ResponseConfig {
                 ));
             }
         }
+        // A pattern with `*` in the account field matches a role of that name in every
+        // account, and any member can create one: exemptions name the account.
+        for (key, list) in [
+            ("protected_principals", &self.protected_principals),
+            ("allow_list", &self.allow_list),
+        ] {
+            for p in list.iter().flatten() {
+                let account = p.split(':').nth(4).unwrap_or("");
+                let literal = account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit());
+                if !p.starts_with("arn:") || !literal {
+                    return Err(format!(
+                        "response.{key}: '{p}' must be an ARN naming its 12-digit account (a wildcard account matches a principal of that name that any member can create)"
+                    ));
+                }
+            }
+        }
         for r in self.hub_role_arns.iter().flatten() {
             if !r.starts_with("arn:") || !r.contains(":role/") {
                 return Err(format!("response.hub_role_arns: '{r}' is not a role ARN"));
@@ -468,6 +484,29 @@ mod tests {
         assert!(glob_match("a*b*c", "a-x-b-y-c"));
         assert!(!glob_match("a*b*c", "a-x-c"));
         assert!(glob_match("exact", "exact"));
+    }
+
+    #[test]
+    fn exemptions_must_name_their_account() {
+        for (key, set) in [("protected_principals", true), ("allow_list", false)] {
+            let with = |p: &str| {
+                let mut c = ResponseConfig::default();
+                if set {
+                    c.protected_principals = Some(vec![p.into()]);
+                } else {
+                    c.allow_list = Some(vec![p.into()]);
+                }
+                c.validate()
+            };
+            let err = with("arn:aws:iam::*:role/BreakGlass").unwrap_err();
+            assert!(
+                err.contains(key) && err.contains("12-digit account"),
+                "{err}"
+            );
+            assert!(with("arn:aws:iam::1111222233*:role/BreakGlass").is_err());
+            assert!(with("BreakGlass").is_err());
+            assert!(with("arn:aws:iam::111122223333:role/Break*").is_ok());
+        }
     }
 
     #[test]

@@ -19,7 +19,7 @@ use serde_json::json;
 mod countermeasure;
 
 use countermeasure::countermeasure;
-pub use countermeasure::{deny_all_policy_arn, REVOKE_POLICY_NAME};
+pub use countermeasure::deny_all_policy_arn;
 
 pub const PERMISSIONS: rampart_common::Permissions = rampart_common::Permissions {
     component: "member/respond/cloudtrail-tamper",
@@ -35,7 +35,7 @@ pub const PERMISSIONS: rampart_common::Permissions = rampart_common::Permissions
         "iam:ListAccessKeys",
         "iam:UpdateAccessKey",
         "iam:AttachUserPolicy",
-        "iam:PutRolePolicy",
+        "iam:AttachRolePolicy",
     ],
 };
 

@@ -5,8 +5,8 @@ use rampart_common::permissions::Scope;
 
 /// How the response role's declared actions are narrowed, so the role cannot raise its own
 /// privileges: seeds only under `rampart/mfa/`, KMS only through Secrets Manager, only the two
-/// deny policies attachable to users, inline role policies only on this account's roles and
-/// never on Rampart's own, termination protection as the only instance attribute, Rampart's
+/// deny policies attachable to users, only AWSDenyAll attachable to this account's roles and
+/// never to Rampart's own, termination protection as the only instance attribute, Rampart's
 /// tag keys only.
 pub const MEMBER_SCOPES: &[Scope] = &[
     Scope {
@@ -35,10 +35,10 @@ pub const MEMBER_SCOPES: &[Scope] = &[
         condition: r#"{"ArnEquals": {"iam:PolicyARN": ["arn:${AWS::Partition}:iam::aws:policy/AWSDenyAll", "arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/${RequireMfaPolicyName}"]}}"#,
     },
     Scope {
-        sid: "RevokeSessionsOfThisAccountsRoles",
-        actions: &["iam:PutRolePolicy"],
+        sid: "DenyAllOnThisAccountsRolesOnly",
+        actions: &["iam:AttachRolePolicy"],
         resources: &["arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*"],
-        condition: "",
+        condition: r#"{"ArnEquals": {"iam:PolicyARN": "arn:${AWS::Partition}:iam::aws:policy/AWSDenyAll"}}"#,
     },
     Scope {
         sid: "TerminationProtectionOnly",

@@ -81,9 +81,15 @@ fn member_response_role_is_the_generated_policy() {
             .collect::<Vec<_>>()
     };
     assert!(allows("iam:PutUserPolicy").is_empty());
-    let put_role = allows("iam:PutRolePolicy");
-    assert_eq!(put_role.len(), 1);
-    assert_ne!(put_role[0]["Resource"], "*");
+    // No inline role policies at all: a role that may write one may write itself anything.
+    assert!(allows("iam:PutRolePolicy").is_empty());
+    let attach_role = allows("iam:AttachRolePolicy");
+    assert_eq!(attach_role.len(), 1);
+    assert_ne!(attach_role[0]["Resource"], "*");
+    assert_eq!(
+        attach_role[0]["Condition"]["ArnEquals"]["iam:PolicyARN"]["Fn::Sub"],
+        "arn:${AWS::Partition}:iam::aws:policy/AWSDenyAll"
+    );
     let deny = statements
         .iter()
         .find(|s| s["Effect"] == "Deny")

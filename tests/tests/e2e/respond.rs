@@ -219,18 +219,27 @@ async fn cloudtrail_tamper_body() {
         attacker_bucket.as_str(),
         "prior state recorded"
     );
-    let revoke = iam
-        .get_role_policy()
+    // The role is denied everything with the AWS managed policy, attached; no inline policy.
+    let attached = iam
+        .list_attached_role_policies()
         .role_name("DevOps")
-        .policy_name("rampart-revoke-older-sessions")
         .send()
         .await
         .unwrap();
     assert!(
-        revoke.policy_document().contains("TokenIssueTime"),
-        "{}",
-        revoke.policy_document()
+        attached
+            .attached_policies()
+            .iter()
+            .any(|p| p.policy_arn() == Some("arn:aws:iam::aws:policy/AWSDenyAll")),
+        "{attached:?}"
     );
+    let inline = iam
+        .list_role_policies()
+        .role_name("DevOps")
+        .send()
+        .await
+        .unwrap();
+    assert!(inline.policy_names().is_empty(), "{inline:?}");
 
     // 4. DeleteTrail by root: recreated from the record and logging; no countermeasure on root.
     ct.delete_trail().name("org-audit").send().await.unwrap();
@@ -1150,7 +1159,7 @@ async fn guards_body() {
 
     // An allow-listed actor's change is recorded and alerted, not reverted.
     let mut cfg = config(&hub);
-    cfg.allow_list = Some(vec!["arn:aws:iam::*:user/mallory".into()]);
+    cfg.allow_list = Some(vec![format!("arn:aws:iam::{acct}:user/mallory")]);
     let r = responder(&base, cfg, false);
     ct.stop_logging().name("org-audit").send().await.unwrap();
     let o = r

@@ -1,5 +1,6 @@
 //! The tamper playbook's countermeasure against the actor (off by default): deactivate a
-//! user's access keys and deny it everything, or revoke a role's sessions older than now.
+//! user's access keys and deny it everything, or deny a role everything (the AWS managed
+//! `AWSDenyAll`, attached; never a policy document of the responder's own).
 
 use crate::act::{Ctx, Run, Stage, Status};
 use crate::error_text::describe;
@@ -13,8 +14,6 @@ use serde_json::json;
 pub fn deny_all_policy_arn(partition: &str) -> String {
     format!("arn:{partition}:iam::aws:policy/AWSDenyAll")
 }
-
-pub const REVOKE_POLICY_NAME: &str = "rampart-revoke-older-sessions";
 
 pub async fn countermeasure(ctx: &Ctx<'_>, call: &ApiCall, actor: &Actor, run: &mut Run) {
     let target = actor.principal_arn();
@@ -155,26 +154,25 @@ pub async fn countermeasure(ctx: &Ctx<'_>, call: &ApiCall, actor: &Actor, run: &
                 .await;
         }
         Actor::AssumedRole { role_name, .. } => {
-            // The standard "revoke active sessions": deny credentials issued before now.
-            let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-            let doc = json!({"Version":"2012-10-17","Statement":[{"Sid":"RampartRevokeOlderSessions","Effect":"Deny",
-                "Action":"*","Resource":"*","Condition":{"DateLessThan":{"aws:TokenIssueTime": now}}}]});
+            // The AWS managed deny, attached (never a document of the responder's own: a role
+            // allowed to write inline policies could write itself any permission). It stops
+            // every session of the role, old and new, until an operator detaches it.
+            let policy = deny_all_policy_arn(ctx.partition());
             let role = role_name.clone();
             run.rec
                 .act(
                     Stage::Countermeasure,
-                    "iam:PutRolePolicy",
+                    "iam:AttachRolePolicy",
                     &target,
                     None,
                     || async move {
-                        iam.put_role_policy()
+                        iam.attach_role_policy()
                             .role_name(&role)
-                            .policy_name(REVOKE_POLICY_NAME)
-                            .policy_document(doc.to_string())
+                            .policy_arn(&policy)
                             .send()
                             .await
-                            .map(|_| format!("sessions of {role} issued before {now} revoked"))
-                            .map_err(|e| format!("iam:PutRolePolicy: {}", describe(&e)))
+                            .map(|_| format!("{policy} attached to role {role}: its sessions are denied everything"))
+                            .map_err(|e| format!("iam:AttachRolePolicy: {}", describe(&e)))
                     },
                 )
                 .await;
