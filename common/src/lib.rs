@@ -5,6 +5,7 @@
 //! permission declarations. Nothing here calls AWS:
 //! `member` and `hub` build on these types.
 
+pub mod arn;
 pub mod asff;
 pub mod benchmarks;
 pub mod catalog;

@@ -19,7 +19,7 @@ impl ResourceRef {
     pub fn account(account_id: &str) -> Self {
         ResourceRef {
             kind: "AwsAccount".into(),
-            id: format!("AWS::::Account:{account_id}"),
+            id: crate::arn::account(account_id),
             region: None,
         }
     }

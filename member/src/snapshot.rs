@@ -3,6 +3,16 @@
 //! Each service's part is a [`Collected`] so a failed API call is carried as an error that the
 //! checks turn into an error result, never into a pass.
 
+mod ec2;
+mod iam;
+pub mod tags;
+
+pub use ec2::{
+    Ec2Snapshot, GroupRef, Instance, IpPermission, NaclEntry, NetworkAcl, SecurityGroup, Vpc,
+};
+pub use iam::{AccessKey, PasswordPolicy, UserRef};
+pub use tags::Tags;
+
 use crate::aws_error::AwsError;
 use serde::{Deserialize, Serialize};
 
@@ -16,6 +26,14 @@ pub enum Collected<T> {
 
 impl<T> Collected<T> {
     pub fn as_result(&self) -> Result<&T, &AwsError> {
+        match self {
+            Collected::Ok(t) => Ok(t),
+            Collected::Err(e) => Err(e),
+        }
+    }
+
+    /// The data, or the error that kept it from being read (a remedy's plan stops on it).
+    pub fn into_result(self) -> Result<T, AwsError> {
         match self {
             Collected::Ok(t) => Ok(t),
             Collected::Err(e) => Err(e),
@@ -176,6 +194,12 @@ pub struct Bucket {
     pub access_logging: Option<Collected<Option<String>>>,
 }
 
+impl Bucket {
+    pub fn arn(&self, partition: &str) -> String {
+        rampart_common::arn::s3_bucket(partition, &self.name)
+    }
+}
+
 /// Metric filters, alarms and alarm topics for the log groups trails deliver to.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Monitoring {
@@ -251,12 +275,6 @@ pub struct IamSnapshot {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PasswordPolicy {
-    pub minimum_length: Option<i32>,
-    pub reuse_prevention: Option<i32>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CloudTrailSnapshot {
     /// Trails visible from the home region, shadow (multi-region and organization) trails included.
     pub trails: Vec<Trail>,
@@ -270,6 +288,9 @@ pub struct Trail {
     pub is_multi_region: bool,
     pub is_organization_trail: bool,
     pub log_file_validation: bool,
+    /// Whether the trail records global service events (IAM, STS, ...).
+    #[serde(default)]
+    pub include_global_service_events: bool,
     pub s3_bucket: Option<String>,
     pub kms_key_id: Option<String>,
     pub cloudwatch_logs_group_arn: Option<String>,
@@ -371,6 +392,15 @@ impl KmsKey {
             && self.state == "Enabled"
             && self.origin == "AWS_KMS"
     }
+
+    /// The key's ARN as DescribeKey gave it, else built from its id.
+    pub fn arn_in(&self, partition: &str, region: &str, account: &str) -> String {
+        if self.arn.is_empty() {
+            rampart_common::arn::kms_key(partition, region, account, &self.id)
+        } else {
+            self.arn.clone()
+        }
+    }
 }
 
 /// An AWS Config configuration recorder and its status.
@@ -389,97 +419,9 @@ pub struct ConfigRecorder {
     pub recording: bool,
     /// `SUCCESS`, `FAILURE` or `PENDING`.
     pub last_status: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Ec2Snapshot {
-    pub ebs_encryption_by_default: bool,
-    pub security_groups: Vec<SecurityGroup>,
-    pub network_acls: Vec<NetworkAcl>,
-    pub vpcs: Vec<Vpc>,
-    /// Resource ids (VPCs, subnets, ENIs) that have at least one flow log.
-    pub flow_log_resources: Vec<String>,
-    pub instances: Vec<Instance>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct NetworkAcl {
-    pub id: String,
-    pub vpc_id: Option<String>,
-    pub owner_id: String,
-    pub is_default: bool,
-    pub entries: Vec<NaclEntry>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct NaclEntry {
-    pub rule_number: i32,
-    pub egress: bool,
-    /// `-1` all, `6` tcp, `17` udp, ...
-    pub protocol: String,
-    pub allow: bool,
-    pub cidr: Option<String>,
-    pub ipv6_cidr: Option<String>,
-    pub port_from: Option<i32>,
-    pub port_to: Option<i32>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Vpc {
-    pub id: String,
-    pub owner_id: String,
-    pub is_default: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Instance {
-    pub id: String,
-    pub owner_id: String,
-    pub state: String,
-    /// `required` (IMDSv2 only) or `optional`; `None` when the API left it out.
-    pub http_tokens: Option<String>,
-    /// `enabled` or `disabled`.
-    pub http_endpoint: Option<String>,
-    pub instance_profile_arn: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SecurityGroup {
-    pub group_id: String,
-    pub group_name: String,
-    pub vpc_id: Option<String>,
-    pub owner_id: String,
-    pub ingress: Vec<IpPermission>,
-    pub egress: Vec<IpPermission>,
-}
-
-/// One ingress or egress permission.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct IpPermission {
-    /// `tcp`, `udp`, `icmp`, a protocol number, or `-1` for all.
-    pub protocol: String,
-    pub from_port: Option<i32>,
-    pub to_port: Option<i32>,
-    pub ipv4_ranges: Vec<String>,
-    pub ipv6_ranges: Vec<String>,
-    /// Referenced security groups.
-    pub group_pairs: Vec<String>,
-}
-
-impl IpPermission {
-    /// True when this permission lets traffic to `port` through (protocol -1 is every port).
-    pub fn covers_port(&self, port: i32) -> bool {
-        match self.protocol.as_str() {
-            "-1" | "all" => true,
-            "tcp" | "6" | "udp" | "17" => match (self.from_port, self.to_port) {
-                (Some(from), Some(to)) if from == -1 || to == -1 => true,
-                (Some(from), Some(to)) => from <= port && port <= to,
-                // No ports on tcp/udp means the API left them out: every port.
-                _ => true,
-            },
-            _ => false,
-        }
-    }
+    /// The role the recorder uses (putting the recorder back needs it).
+    #[serde(default)]
+    pub role_arn: Option<String>,
 }
 
 /// The organization as its management account (or a delegated administrator) sees it: what

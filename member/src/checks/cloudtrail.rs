@@ -262,6 +262,7 @@ mod tests {
             is_multi_region: multi,
             is_organization_trail: false,
             log_file_validation: true,
+            include_global_service_events: false,
             s3_bucket: Some("b".into()),
             kms_key_id: None,
             cloudwatch_logs_group_arn: None,

@@ -131,17 +131,9 @@ pub const CHECKS: &[Check] = &[
 ];
 
 fn sg_resource(s: &RegionSnapshot, g: &SecurityGroup) -> ResourceRef {
-    let owner = if g.owner_id.is_empty() {
-        &s.account_id
-    } else {
-        &g.owner_id
-    };
     ResourceRef {
         kind: "AwsEc2SecurityGroup".into(),
-        id: format!(
-            "arn:{}:ec2:{}:{}:security-group/{}",
-            s.partition, s.region, owner, g.group_id
-        ),
+        id: g.arn(&s.partition, &s.region, &s.account_id),
         region: Some(s.region.clone()),
     }
 }
@@ -322,18 +314,10 @@ fn nacl_admin_ports(s: &RegionSnapshot, _: &Settings) -> CheckStatus {
                             .map(move |p| format!("{p} from {world}"))
                     })
                     .collect();
-                let owner = if n.owner_id.is_empty() {
-                    &s.account_id
-                } else {
-                    &n.owner_id
-                };
                 Verdict {
                     resource: ResourceRef {
                         kind: "AwsEc2NetworkAcl".into(),
-                        id: format!(
-                            "arn:{}:ec2:{}:{owner}:network-acl/{}",
-                            s.partition, s.region, n.id
-                        ),
+                        id: n.arn(&s.partition, &s.region, &s.account_id),
                         region: Some(s.region.clone()),
                     },
                     passed: open.is_empty(),
@@ -360,15 +344,10 @@ fn vpc_flow_logs(s: &RegionSnapshot, _: &Settings) -> CheckStatus {
             .iter()
             .map(|v| {
                 let on = ec2.flow_log_resources.binary_search(&v.id).is_ok();
-                let owner = if v.owner_id.is_empty() {
-                    &s.account_id
-                } else {
-                    &v.owner_id
-                };
                 Verdict {
                     resource: ResourceRef {
                         kind: "AwsEc2Vpc".into(),
-                        id: format!("arn:{}:ec2:{}:{owner}:vpc/{}", s.partition, s.region, v.id),
+                        id: v.arn(&s.partition, &s.region, &s.account_id),
                         region: Some(s.region.clone()),
                     },
                     passed: on,
@@ -390,21 +369,13 @@ fn instance_roles(s: &RegionSnapshot, _: &Settings) -> CheckStatus {
         verdicts: ec2
             .instances
             .iter()
-            .filter(|i| i.state != "terminated" && i.state != "shutting-down")
+            .filter(|i| i.is_live())
             .map(|i| {
-                let owner = if i.owner_id.is_empty() {
-                    &s.account_id
-                } else {
-                    &i.owner_id
-                };
                 let passed = i.instance_profile_arn.is_some();
                 Verdict {
                     resource: ResourceRef {
                         kind: "AwsEc2Instance".into(),
-                        id: format!(
-                            "arn:{}:ec2:{}:{owner}:instance/{}",
-                            s.partition, s.region, i.id
-                        ),
+                        id: i.arn(&s.partition, &s.region, &s.account_id),
                         region: Some(s.region.clone()),
                     },
                     passed,
@@ -423,22 +394,13 @@ fn imdsv2_required(s: &RegionSnapshot, _: &Settings) -> CheckStatus {
         verdicts: ec2
             .instances
             .iter()
-            .filter(|i| i.state != "terminated" && i.state != "shutting-down")
+            .filter(|i| i.is_live())
             .map(|i| {
-                let disabled = i.http_endpoint.as_deref() == Some("disabled");
-                let passed = disabled || i.http_tokens.as_deref() == Some("required");
-                let owner = if i.owner_id.is_empty() {
-                    &s.account_id
-                } else {
-                    &i.owner_id
-                };
+                let passed = i.requires_imdsv2();
                 Verdict {
                     resource: ResourceRef {
                         kind: "AwsEc2Instance".into(),
-                        id: format!(
-                            "arn:{}:ec2:{}:{owner}:instance/{}",
-                            s.partition, s.region, i.id
-                        ),
+                        id: i.arn(&s.partition, &s.region, &s.account_id),
                         region: Some(s.region.clone()),
                     },
                     passed,

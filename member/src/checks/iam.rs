@@ -199,6 +199,7 @@ mod tests {
         let policy = Some(PasswordPolicy {
             minimum_length: Some(10),
             reuse_prevention: Some(24),
+            ..PasswordPolicy::default()
         });
         let s = snap(iam(false, true, policy));
         let cis = rampart_common::Config::default().effective_thresholds();
@@ -220,6 +221,7 @@ mod tests {
             Some(PasswordPolicy {
                 minimum_length: len,
                 reuse_prevention: reuse,
+                ..PasswordPolicy::default()
             })
         };
         assert_eq!(

@@ -182,6 +182,7 @@ mod tests {
             is_multi_region: true,
             is_organization_trail: false,
             log_file_validation: true,
+            include_global_service_events: false,
             s3_bucket: None,
             kms_key_id: None,
             cloudwatch_logs_group_arn: group.map(str::to_string),

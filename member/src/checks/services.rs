@@ -101,7 +101,7 @@ fn access_analyzer(s: &RegionSnapshot, _: &Settings) -> CheckStatus {
 fn region_resource(s: &RegionSnapshot) -> ResourceRef {
     ResourceRef {
         kind: "AwsAccount".into(),
-        id: format!("AWS::::Account:{}", s.account_id),
+        id: rampart_common::arn::account(&s.account_id),
         region: Some(s.region.clone()),
     }
 }
@@ -279,6 +279,7 @@ mod tests {
             resource_types: vec![],
             recording,
             last_status: Some(status.into()),
+            role_arn: None,
         }
     }
 

@@ -202,7 +202,7 @@ fn kms_rotation(s: &RegionSnapshot, _: &Settings) -> CheckStatus {
             verdicts.push(Verdict {
                 resource: ResourceRef {
                     kind: "AwsKmsKey".into(),
-                    id: k.arn.clone(),
+                    id: k.arn_in(&s.partition, &s.region, &s.account_id),
                     region: Some(s.region.clone()),
                 },
                 passed: on,

@@ -20,45 +20,73 @@ pub const PERMISSIONS: Permissions = Permissions {
 
 pub async fn collect(home: &SdkConfig, rl: &RateLimiter) -> Result<CloudTrailSnapshot, AwsError> {
     let client = aws_sdk_cloudtrail::Client::new(home);
-    rl.acquire().await;
-    let out = client
-        .describe_trails()
-        .include_shadow_trails(true)
-        .send()
-        .await
-        .map_err(|e| AwsError::sdk("cloudtrail:DescribeTrails", &e))?;
     let home_region = home.region().map(|r| r.to_string()).unwrap_or_default();
-    let mut trails = Vec::new();
-    for t in out.trail_list() {
-        let arn = t.trail_arn().unwrap_or_default().to_string();
-        let trail_home = t.home_region().unwrap_or(&home_region).to_string();
+    let mut trails = describe(&client, &home_region, &[], true, rl).await?;
+    for t in &mut trails {
         // Status and selectors are read from the trail's home region, where it is not a shadow.
-        let regional = if trail_home == home_region {
+        let regional = if t.home_region == home_region {
             client.clone()
         } else {
-            aws_sdk_cloudtrail::Client::new(&in_region(home, &trail_home))
+            aws_sdk_cloudtrail::Client::new(&in_region(home, &t.home_region))
         };
-        let (is_logging, (management_events, s3_object_events)) =
-            tokio::join!(status(&regional, &arn, rl), selectors(&regional, &arn, rl));
-        trails.push(Trail {
-            name: t.name().unwrap_or_default().to_string(),
-            arn,
-            home_region: trail_home,
-            is_multi_region: t.is_multi_region_trail().unwrap_or(false),
-            is_organization_trail: t.is_organization_trail().unwrap_or(false),
-            log_file_validation: t.log_file_validation_enabled().unwrap_or(false),
-            s3_bucket: t.s3_bucket_name().map(str::to_string),
-            kms_key_id: t.kms_key_id().map(str::to_string),
-            cloudwatch_logs_group_arn: t.cloud_watch_logs_log_group_arn().map(str::to_string),
-            is_logging,
-            management_events,
-            s3_object_events,
-        });
+        let (is_logging, (management_events, s3_object_events)) = tokio::join!(
+            status(&regional, &t.arn, rl),
+            selectors(&regional, &t.arn, rl)
+        );
+        t.is_logging = is_logging;
+        t.management_events = management_events;
+        t.s3_object_events = s3_object_events;
     }
     Ok(CloudTrailSnapshot { trails })
 }
 
-async fn status(
+/// DescribeTrails through a client of `region`: the trails whose home it is, with `shadows`
+/// also those of other regions that apply here, or only the trails `names` (names or ARNs).
+/// Status and selectors are left unread (errors, never a pass): [`collect`] reads them, a
+/// remedy reads [`status`] where it needs it.
+pub async fn describe(
+    client: &aws_sdk_cloudtrail::Client,
+    region: &str,
+    names: &[String],
+    shadows: bool,
+    rl: &RateLimiter,
+) -> Result<Vec<Trail>, AwsError> {
+    rl.acquire().await;
+    let out = client
+        .describe_trails()
+        .set_trail_name_list((!names.is_empty()).then(|| names.to_vec()))
+        .include_shadow_trails(shadows)
+        .send()
+        .await
+        .map_err(|e| AwsError::sdk("cloudtrail:DescribeTrails", &e))?;
+    Ok(out
+        .trail_list()
+        .iter()
+        .map(|t| Trail {
+            name: t.name().unwrap_or_default().to_string(),
+            arn: t.trail_arn().unwrap_or_default().to_string(),
+            home_region: t.home_region().unwrap_or(region).to_string(),
+            is_multi_region: t.is_multi_region_trail().unwrap_or(false),
+            is_organization_trail: t.is_organization_trail().unwrap_or(false),
+            log_file_validation: t.log_file_validation_enabled().unwrap_or(false),
+            include_global_service_events: t.include_global_service_events().unwrap_or(false),
+            s3_bucket: t.s3_bucket_name().map(str::to_string),
+            kms_key_id: t.kms_key_id().map(str::to_string),
+            cloudwatch_logs_group_arn: t.cloud_watch_logs_log_group_arn().map(str::to_string),
+            is_logging: unread(),
+            management_events: unread(),
+            s3_object_events: unread(),
+        })
+        .collect())
+}
+
+/// What [`describe`] leaves for others to read.
+fn unread<T>() -> Collected<T> {
+    Collected::Err("not read (DescribeTrails only)".into())
+}
+
+/// Whether the trail logs (GetTrailStatus, through a client of the trail's home region).
+pub async fn status(
     client: &aws_sdk_cloudtrail::Client,
     arn: &str,
     rl: &RateLimiter,

@@ -1,4 +1,6 @@
 //! AWS Config (regional): configuration recorders and whether they record.
+//!
+//! `collect` is also what the Config.1 remedy plans on.
 
 use crate::aws_error::AwsError;
 
@@ -62,11 +64,31 @@ pub async fn collect(
                     })
                     .unwrap_or_default(),
                 recording: st.is_some_and(|s| s.recording()),
+                role_arn: r.role_arn().map(str::to_string),
                 last_status: st
                     .and_then(|s| s.last_status())
                     .map(|x| x.as_str().to_string()),
                 name,
             }
         })
+        .collect())
+}
+
+/// The names of the region's delivery channels. Not part of the assessment: the remedy that
+/// reads them declares the call.
+pub async fn delivery_channels(
+    client: &aws_sdk_config::Client,
+    rl: &RateLimiter,
+) -> Result<Vec<String>, AwsError> {
+    rl.acquire().await;
+    let out = client
+        .describe_delivery_channels()
+        .send()
+        .await
+        .map_err(|e| AwsError::sdk("config:DescribeDeliveryChannels", &e))?;
+    Ok(out
+        .delivery_channels()
+        .iter()
+        .map(|c| c.name().unwrap_or_default().to_string())
         .collect())
 }

@@ -5,6 +5,7 @@ use crate::error_text::is_code;
 use crate::ratelimit::RateLimiter;
 use crate::snapshot::{Authorization, IamSnapshot, IamUser, ManagedPolicy, PasswordPolicy};
 use aws_sdk_iam::types::SummaryKeyType;
+use rampart_common::arn;
 use rampart_common::Permissions;
 
 pub const PERMISSIONS: Permissions = Permissions {
@@ -27,20 +28,38 @@ pub async fn collect(
     let root_access_keys_present = flag(SummaryKeyType::AccountAccessKeysPresent);
     let root_mfa_enabled = flag(SummaryKeyType::AccountMfaEnabled);
 
-    rl.acquire().await;
-    let password_policy = match client.get_account_password_policy().send().await {
-        Ok(out) => out.password_policy().map(|p| PasswordPolicy {
-            minimum_length: p.minimum_password_length(),
-            reuse_prevention: p.password_reuse_prevention(),
-        }),
-        Err(e) if is_code(&e, "NoSuchEntity") => None,
-        Err(e) => return Err(AwsError::sdk("iam:GetAccountPasswordPolicy", &e)),
-    };
     Ok(IamSnapshot {
         root_access_keys_present,
         root_mfa_enabled,
-        password_policy,
+        password_policy: password_policy(client, rl).await?,
     })
+}
+
+/// The account password policy in full; `None` when the account has none.
+pub async fn password_policy(
+    client: &aws_sdk_iam::Client,
+    rl: &RateLimiter,
+) -> Result<Option<PasswordPolicy>, AwsError> {
+    rl.acquire().await;
+    match client.get_account_password_policy().send().await {
+        Ok(out) => Ok(out.password_policy().map(policy)),
+        Err(e) if is_code(&e, "NoSuchEntity") => Ok(None),
+        Err(e) => Err(AwsError::sdk("iam:GetAccountPasswordPolicy", &e)),
+    }
+}
+
+fn policy(p: &aws_sdk_iam::types::PasswordPolicy) -> PasswordPolicy {
+    PasswordPolicy {
+        minimum_length: p.minimum_password_length(),
+        reuse_prevention: p.password_reuse_prevention(),
+        require_symbols: p.require_symbols(),
+        require_numbers: p.require_numbers(),
+        require_uppercase_characters: p.require_uppercase_characters(),
+        require_lowercase_characters: p.require_lowercase_characters(),
+        allow_users_to_change_password: p.allow_users_to_change_password(),
+        max_password_age: p.max_password_age(),
+        hard_expiry: p.hard_expiry(),
+    }
 }
 
 pub const AUTHORIZATION_PERMISSIONS: Permissions = Permissions {
@@ -51,8 +70,8 @@ pub const AUTHORIZATION_PERMISSIONS: Permissions = Permissions {
     ],
 };
 
-const SUPPORT_ACCESS: &str = "arn:aws:iam::aws:policy/AWSSupportAccess";
-const CLOUDSHELL_FULL_ACCESS: &str = "arn:aws:iam::aws:policy/AWSCloudShellFullAccess";
+const SUPPORT_ACCESS: &str = "AWSSupportAccess";
+const CLOUDSHELL_FULL_ACCESS: &str = "AWSCloudShellFullAccess";
 
 /// Users and customer managed policies in one paginated call (no per-user N+1), plus the
 /// holders of two AWS managed policies CIS cares about.
@@ -113,13 +132,13 @@ pub async fn collect_authorization(
     }
     let support = policy_holders(
         client,
-        &SUPPORT_ACCESS.replace("arn:aws:", &format!("arn:{partition}:")),
+        &arn::aws_managed_policy(partition, SUPPORT_ACCESS),
         rl,
     )
     .await?;
     let cloudshell = policy_holders(
         client,
-        &CLOUDSHELL_FULL_ACCESS.replace("arn:aws:", &format!("arn:{partition}:")),
+        &arn::aws_managed_policy(partition, CLOUDSHELL_FULL_ACCESS),
         rl,
     )
     .await?;

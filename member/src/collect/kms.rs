@@ -6,7 +6,7 @@
 use crate::aws_error::AwsError;
 
 use crate::ratelimit::RateLimiter;
-use crate::snapshot::{Collected, KmsKey};
+use crate::snapshot::{Collected, KmsKey, Tags};
 use futures::stream::{self, StreamExt, TryStreamExt};
 use rampart_common::Permissions;
 
@@ -26,6 +26,19 @@ pub async fn collect(
     client: &aws_sdk_kms::Client,
     rl: &RateLimiter,
 ) -> Result<Vec<KmsKey>, AwsError> {
+    let ids = list_keys(client, rl).await?;
+    stream::iter(ids)
+        .map(|id| key(client, id, rl))
+        .buffered(CONCURRENCY)
+        .try_collect()
+        .await
+}
+
+/// The ids of every key in the region.
+pub async fn list_keys(
+    client: &aws_sdk_kms::Client,
+    rl: &RateLimiter,
+) -> Result<Vec<String>, AwsError> {
     let mut ids = Vec::new();
     let mut marker: Option<String> = None;
     loop {
@@ -47,14 +60,11 @@ pub async fn collect(
             _ => break,
         }
     }
-    stream::iter(ids)
-        .map(|id| key(client, id, rl))
-        .buffered(CONCURRENCY)
-        .try_collect()
-        .await
+    Ok(ids)
 }
 
-async fn key(
+/// One key, with its rotation status where rotation applies.
+pub async fn key(
     client: &aws_sdk_kms::Client,
     id: String,
     rl: &RateLimiter,
@@ -102,4 +112,34 @@ async fn key(
         );
     }
     Ok(k)
+}
+
+/// The key's tags. Not part of the assessment: the remedy that reads them declares the call.
+pub async fn tags(
+    client: &aws_sdk_kms::Client,
+    key_id: &str,
+    rl: &RateLimiter,
+) -> Result<Tags, AwsError> {
+    let mut out = Tags::new();
+    let mut marker: Option<String> = None;
+    loop {
+        rl.acquire().await;
+        let page = client
+            .list_resource_tags()
+            .key_id(key_id)
+            .set_marker(marker.take())
+            .send()
+            .await
+            .map_err(|e| AwsError::sdk(format!("kms:ListResourceTags {key_id}"), &e))?;
+        out.extend(
+            page.tags()
+                .iter()
+                .map(|t| (t.tag_key().to_string(), t.tag_value().to_string())),
+        );
+        match (page.truncated(), page.next_marker()) {
+            (true, Some(m)) if !m.is_empty() => marker = Some(m.to_string()),
+            _ => break,
+        }
+    }
+    Ok(out)
 }

@@ -11,6 +11,7 @@ pub mod credential_report;
 pub mod ec2;
 pub mod iam;
 pub mod iam_inventory;
+pub mod iam_keys;
 pub mod kms;
 pub mod monitoring;
 pub mod organization;

@@ -1,13 +1,16 @@
 //! IAM.3 / IAM.22: access keys past rotation age or unused: deactivated, never deleted, so
 //! undo (or the owner, after rotating) can turn them back on.
 
-use super::remedy::{resource_name, text, Fixes, Remedy};
+use super::remedy::{limiter, text, Fixes, Remedy};
 use crate::act::exempt::exempt_by_tag;
 use crate::act::{Action, Change, Ctx, Planned};
 use crate::aws_error::AwsError;
+use crate::collect::iam_keys;
+use crate::snapshot::{tags, AccessKey, UserRef};
 
 use aws_sdk_iam::types::StatusType;
 use chrono::{DateTime, Utc};
+use rampart_common::arn::resource_name;
 use rampart_common::Permissions;
 use serde_json::json;
 
@@ -35,8 +38,26 @@ pub const REMEDY: Remedy = Remedy {
     undo: |ctx, a| Box::pin(undo(ctx, a)),
 };
 
-fn to_chrono(t: &aws_smithy_types::DateTime) -> Option<DateTime<Utc>> {
-    DateTime::from_timestamp(t.secs(), t.subsec_nanos())
+/// Why an active key is stale for IAM.3 (`rotation`: older than `days`) or IAM.22 (unused,
+/// or never used since it was created, for `days`); `None` when it is not.
+fn stale(
+    k: &AccessKey,
+    rotation: bool,
+    last_used: Option<DateTime<Utc>>,
+    days: i64,
+    now: DateTime<Utc>,
+) -> Option<String> {
+    let id = &k.id;
+    if rotation {
+        let age = k.created.map(|c| (now - c).num_days());
+        age.filter(|&d| d >= days)
+            .map(|d| format!("{id} is {d} days old"))
+    } else {
+        let last = last_used.or(k.created);
+        last.map(|l| (now - l).num_days())
+            .filter(|&d| d >= days)
+            .map(|d| format!("{id} unused for {d} days"))
+    }
 }
 
 pub async fn plan(
@@ -44,80 +65,44 @@ pub async fn plan(
     control: &str,
     resource: Option<&str>,
 ) -> Result<Vec<Planned>, AwsError> {
-    let iam = aws_sdk_iam::Client::new(ctx.member);
+    let (iam, rl) = (aws_sdk_iam::Client::new(ctx.member), limiter());
     let rotation = control.eq_ignore_ascii_case("IAM.3");
-    let users: Vec<(String, String)> = match resource {
+    let days = if rotation {
+        ctx.settings.key_rotation_days
+    } else {
+        ctx.settings.unused_credential_days
+    };
+    let users: Vec<UserRef> = match resource {
         Some(r) => {
             let name = resource_name(r);
-            let u = iam
-                .get_user()
-                .user_name(name)
-                .send()
-                .await
-                .map_err(|e| AwsError::sdk(format!("iam:GetUser {name}"), &e))?;
-            let arn = u
-                .user()
-                .map(|u| u.arn().to_string())
-                .unwrap_or_else(|| r.to_string());
-            vec![(name.to_string(), arn)]
+            // The name as asked (IAM names are case-insensitive), the ARN as IAM has it.
+            let found = iam_keys::user(&iam, name, &rl).await?;
+            vec![UserRef {
+                name: name.to_string(),
+                arn: found.map_or_else(|| r.to_string(), |u| u.arn),
+            }]
         }
-        None => {
-            let mut pages = iam.list_users().into_paginator().send();
-            let mut out = Vec::new();
-            while let Some(p) = pages.next().await {
-                let p = p.map_err(|e| AwsError::sdk("iam:ListUsers", &e))?;
-                out.extend(
-                    p.users()
-                        .iter()
-                        .map(|u| (u.user_name().to_string(), u.arn().to_string())),
-                );
-            }
-            out
-        }
+        None => iam_keys::users(&iam, &rl).await?,
     };
     let now = Utc::now();
     let mut out = Vec::new();
-    for (name, arn) in users {
-        let keys = iam
-            .list_access_keys()
-            .user_name(&name)
-            .send()
-            .await
-            .map_err(|e| AwsError::sdk(format!("iam:ListAccessKeys {name}"), &e))?;
-        let mut stale = Vec::new();
-        for k in keys.access_key_metadata() {
-            if k.status() != Some(&StatusType::Active) {
+    for UserRef { name, arn } in users {
+        let mut found = Vec::new();
+        for k in iam_keys::access_keys(&iam, &name, &rl).await? {
+            if !k.is_active() {
                 continue;
             }
-            let Some(id) = k.access_key_id() else {
-                continue;
-            };
-            let created = k.create_date().and_then(to_chrono);
-            let why = if rotation {
-                let age = created.map(|c| (now - c).num_days());
-                age.filter(|&d| d >= ctx.settings.key_rotation_days)
-                    .map(|d| format!("{id} is {d} days old"))
+            // Last use is read only for IAM.22, and live: the credential report is hours old.
+            let last = if rotation {
+                None
             } else {
-                let used = iam
-                    .get_access_key_last_used()
-                    .access_key_id(id)
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::sdk(format!("iam:GetAccessKeyLastUsed {id}"), &e))?;
-                let last = used
-                    .access_key_last_used()
-                    .and_then(|u| u.last_used_date())
-                    .and_then(to_chrono)
-                    .or(created);
-                last.map(|l| (now - l).num_days())
-                    .filter(|&d| d >= ctx.settings.unused_credential_days)
-                    .map(|d| format!("{id} unused for {d} days"))
+                iam_keys::last_used(&iam, &k.id, &rl).await?
             };
-            if let Some(w) = why {
-                stale.push((id.to_string(), w));
+            if let Some(why) = stale(&k, rotation, last, days, now) {
+                found.push((k.id, why));
             }
         }
-        if stale.is_empty() {
+        if found.is_empty() {
             if resource.is_some() {
                 out.push(Planned::Skip {
                     resource: arn,
@@ -133,19 +118,12 @@ pub async fn plan(
             });
             continue;
         }
-        let tags = iam
-            .list_user_tags()
-            .user_name(&name)
-            .send()
-            .await
-            .map_err(|e| AwsError::sdk(format!("iam:ListUserTags {name}"), &e))?;
-        if let Some(why) =
-            exempt_by_tag(ctx, &arn, tags.tags().iter().map(|t| (t.key(), t.value())))
-        {
+        let tags = iam_keys::user_tags(&iam, &name, &rl).await?;
+        if let Some(why) = exempt_by_tag(ctx, &arn, tags::pairs(&tags)) {
             out.push(Planned::Skip { resource: arn, why });
             continue;
         }
-        for (id, why) in stale {
+        for (id, why) in found {
             out.push(Planned::Change(Change {
                 resource: arn.clone(),
                 api: "iam:UpdateAccessKey".into(),
@@ -179,4 +157,43 @@ pub async fn apply(ctx: &Ctx<'_>, c: &Change) -> Result<String, AwsError> {
 
 pub async fn undo(ctx: &Ctx<'_>, a: &Action) -> Result<String, AwsError> {
     set(ctx, &a.prior).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(days_old: i64, now: DateTime<Utc>) -> AccessKey {
+        AccessKey {
+            id: "AKIA1".into(),
+            user: "u".into(),
+            status: "Active".into(),
+            created: Some(now - chrono::Duration::days(days_old)),
+        }
+    }
+
+    #[test]
+    fn stale_keys_by_age_or_last_use() {
+        let now = Utc::now();
+        let old = key(100, now);
+        assert_eq!(
+            stale(&old, true, None, 90, now).as_deref(),
+            Some("AKIA1 is 100 days old")
+        );
+        assert_eq!(stale(&key(10, now), true, None, 90, now), None);
+        // Unused: the last use counts, else the creation.
+        let used = Some(now - chrono::Duration::days(3));
+        assert_eq!(stale(&old, false, used, 45, now), None);
+        assert_eq!(
+            stale(&old, false, None, 45, now).as_deref(),
+            Some("AKIA1 unused for 100 days")
+        );
+        // A key whose dates IAM left out is never judged stale.
+        let undated = AccessKey {
+            created: None,
+            ..old
+        };
+        assert_eq!(stale(&undated, true, None, 0, now), None);
+        assert_eq!(stale(&undated, false, None, 0, now), None);
+    }
 }

@@ -4,11 +4,14 @@
 //! Only trails the account owns are changed (an organization trail belongs to the management
 //! account), and only in their home region.
 
-use super::remedy::{arn_region, text, Fixes, Remedy};
+use super::remedy::{limiter, text, Fixes, Remedy};
 use crate::act::{Action, Change, Ctx, Planned};
 use crate::aws_error::AwsError;
+use crate::collect::cloudtrail::{describe, status};
+use crate::ratelimit::RateLimiter;
+use crate::snapshot::Trail;
 
-use aws_sdk_cloudtrail::types::Trail;
+use rampart_common::arn;
 use rampart_common::event::arn_account;
 use rampart_common::Permissions;
 use serde_json::{json, Value};
@@ -51,24 +54,20 @@ fn client_for(ctx: &Ctx<'_>, region: &str) -> aws_sdk_cloudtrail::Client {
     aws_sdk_cloudtrail::Client::new(&crate::collect::in_region(ctx.member, region))
 }
 
+/// The trails seen from `region`: the named ones, or every trail there (`shadows`: also the
+/// multi-region trails of other home regions).
 async fn trails(
     ctx: &Ctx<'_>,
     region: &str,
-    names: Vec<String>,
+    names: &[String],
     shadows: bool,
+    rl: &RateLimiter,
 ) -> Result<Vec<Trail>, AwsError> {
-    client_for(ctx, region)
-        .describe_trails()
-        .set_trail_name_list((!names.is_empty()).then_some(names))
-        .include_shadow_trails(shadows)
-        .send()
-        .await
-        .map(|o| o.trail_list().to_vec())
-        .map_err(|e| AwsError::sdk("cloudtrail:DescribeTrails", &e))
+    describe(&client_for(ctx, region), region, names, shadows, rl).await
 }
 
 fn own(ctx: &Ctx<'_>, t: &Trail) -> bool {
-    t.trail_arn().and_then(arn_account).as_deref() == Some(ctx.account)
+    arn_account(&t.arn).as_deref() == Some(ctx.account)
 }
 
 pub async fn plan_validation(
@@ -76,13 +75,13 @@ pub async fn plan_validation(
     resource: Option<&str>,
 ) -> Result<Vec<Planned>, AwsError> {
     let region = resource
-        .and_then(arn_region)
+        .and_then(arn::region)
         .unwrap_or(ctx.region)
         .to_string();
-    let names = resource.map(|r| vec![r.to_string()]).unwrap_or_default();
+    let names: Vec<String> = resource.map(|r| vec![r.to_string()]).unwrap_or_default();
     let mut out = Vec::new();
-    for t in trails(ctx, &region, names, false).await? {
-        let arn = t.trail_arn().unwrap_or_default().to_string();
+    for t in trails(ctx, &region, &names, false, &limiter()).await? {
+        let arn = t.arn.clone();
         if !own(ctx, &t) {
             out.push(Planned::Skip {
                 resource: arn,
@@ -90,7 +89,7 @@ pub async fn plan_validation(
             });
             continue;
         }
-        if t.log_file_validation_enabled() == Some(true) {
+        if t.log_file_validation {
             if resource.is_some() {
                 out.push(Planned::Skip {
                     resource: arn,
@@ -99,14 +98,11 @@ pub async fn plan_validation(
             }
             continue;
         }
-        let home = t.home_region().unwrap_or(&region).to_string();
+        let home = &t.home_region;
         out.push(Planned::Change(Change {
             resource: arn.clone(),
             api: "cloudtrail:UpdateTrail".into(),
-            summary: format!(
-                "turn on log file validation of {}",
-                t.name().unwrap_or_default()
-            ),
+            summary: format!("turn on log file validation of {}", t.name),
             prior: json!({"trail": arn, "region": home, "log_file_validation": false}),
             change: json!({"trail": arn, "region": home, "log_file_validation": true}),
         }));
@@ -117,42 +113,33 @@ pub async fn plan_validation(
     Ok(out)
 }
 
-async fn logging(ctx: &Ctx<'_>, region: &str, arn: &str) -> Result<bool, AwsError> {
-    client_for(ctx, region)
-        .get_trail_status()
-        .name(arn)
-        .send()
+/// Whether the trail logs, asked in its home region.
+async fn logging(ctx: &Ctx<'_>, t: &Trail, rl: &RateLimiter) -> Result<bool, AwsError> {
+    status(&client_for(ctx, &t.home_region), &t.arn, rl)
         .await
-        .map(|s| s.is_logging().unwrap_or(false))
-        .map_err(|e| AwsError::sdk(format!("cloudtrail:GetTrailStatus {arn}"), &e))
+        .into_result()
 }
 
 pub async fn plan_multi_region(
     ctx: &Ctx<'_>,
     resource: Option<&str>,
 ) -> Result<Vec<Planned>, AwsError> {
-    let account = format!("AWS::::Account:{}", ctx.account);
-    let all = trails(ctx, ctx.region, Vec::new(), true).await?;
-    for t in all
-        .iter()
-        .filter(|t| t.is_multi_region_trail() == Some(true))
-    {
-        let home = t.home_region().unwrap_or(ctx.region);
-        if logging(ctx, home, t.trail_arn().unwrap_or_default()).await? {
+    let account = arn::account(ctx.account);
+    let rl = limiter();
+    let all = trails(ctx, ctx.region, &[], true, &rl).await?;
+    for t in all.iter().filter(|t| t.is_multi_region) {
+        if logging(ctx, t, &rl).await? {
             return Ok(vec![Planned::Skip {
                 resource: account,
-                why: format!(
-                    "multi-region trail {} is logging",
-                    t.name().unwrap_or_default()
-                ),
+                why: format!("multi-region trail {} is logging", t.name),
             }]);
         }
     }
     // The account's own trail: the one named, else the first by name.
     let mut candidates: Vec<&Trail> = all.iter().filter(|t| own(ctx, t)).collect();
-    candidates.sort_by(|a, b| a.name().cmp(&b.name()));
+    candidates.sort_by(|a, b| a.name.cmp(&b.name));
     let chosen = match resource.filter(|r| r.contains(":trail/")) {
-        Some(r) => candidates.into_iter().find(|t| t.trail_arn() == Some(r)),
+        Some(r) => candidates.into_iter().find(|t| t.arn == r),
         None => candidates.into_iter().next(),
     };
     let Some(t) = chosen else {
@@ -161,13 +148,12 @@ pub async fn plan_multi_region(
             why: "the account has no trail of its own to make multi-region; Rampart does not create trails (it needs a log bucket you choose)".into(),
         }]);
     };
-    let arn = t.trail_arn().unwrap_or_default().to_string();
-    let home = t.home_region().unwrap_or(ctx.region).to_string();
-    let was_logging = logging(ctx, &home, &arn).await?;
+    let (arn, home) = (&t.arn, &t.home_region);
+    let was_logging = logging(ctx, t, &rl).await?;
     let prior = json!({
         "trail": arn, "region": home,
-        "multi_region": t.is_multi_region_trail().unwrap_or(false),
-        "global_service_events": t.include_global_service_events().unwrap_or(false),
+        "multi_region": t.is_multi_region,
+        "global_service_events": t.include_global_service_events,
         "logging": was_logging,
     });
     Ok(vec![Planned::Change(Change {
@@ -175,7 +161,7 @@ pub async fn plan_multi_region(
         api: "cloudtrail:UpdateTrail".into(),
         summary: format!(
             "make trail {} multi-region{}",
-            t.name().unwrap_or_default(),
+            t.name,
             if was_logging {
                 ""
             } else {

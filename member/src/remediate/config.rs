@@ -2,11 +2,13 @@
 //! types) and is running. Only where a recorder and a delivery channel exist: Rampart does not
 //! create them (they need a bucket and a role the account chooses).
 
-use super::remedy::{text, Fixes, Remedy};
+use super::remedy::{limiter, text, Fixes, Remedy};
 use crate::act::{Action, Change, Ctx, Planned};
 use crate::aws_error::AwsError;
+use crate::collect::config::{collect as recorders, delivery_channels};
 
 use aws_sdk_config::types::RecordingGroup;
+use rampart_common::arn;
 use rampart_common::Permissions;
 use serde_json::{json, Value};
 
@@ -40,14 +42,10 @@ fn client(ctx: &Ctx<'_>) -> aws_sdk_config::Client {
 }
 
 pub async fn plan(ctx: &Ctx<'_>) -> Result<Vec<Planned>, AwsError> {
-    let cfg = client(ctx);
-    let resource = format!("AWS::::Account:{}", ctx.account);
-    let recs = cfg
-        .describe_configuration_recorders()
-        .send()
-        .await
-        .map_err(|e| AwsError::sdk("config:DescribeConfigurationRecorders", &e))?;
-    let Some(rec) = recs.configuration_recorders().first() else {
+    let (cfg, rl) = (client(ctx), limiter());
+    let resource = arn::account(ctx.account);
+    let recs = recorders(&cfg, &rl).await?;
+    let Some(rec) = recs.first() else {
         return Ok(vec![Planned::Skip {
             resource,
             why: format!(
@@ -56,12 +54,7 @@ pub async fn plan(ctx: &Ctx<'_>) -> Result<Vec<Planned>, AwsError> {
             ),
         }]);
     };
-    let channels = cfg
-        .describe_delivery_channels()
-        .send()
-        .await
-        .map_err(|e| AwsError::sdk("config:DescribeDeliveryChannels", &e))?;
-    if channels.delivery_channels().is_empty() {
+    if delivery_channels(&cfg, &rl).await?.is_empty() {
         return Ok(vec![Planned::Skip {
             resource,
             why: format!(
@@ -70,35 +63,25 @@ pub async fn plan(ctx: &Ctx<'_>) -> Result<Vec<Planned>, AwsError> {
             ),
         }]);
     }
-    let name = rec.name().unwrap_or("default").to_string();
-    let status = cfg
-        .describe_configuration_recorder_status()
-        .configuration_recorder_names(&name)
-        .send()
-        .await
-        .map_err(|e| AwsError::sdk("config:DescribeConfigurationRecorderStatus", &e))?;
-    let recording = status
-        .configuration_recorders_status()
-        .first()
-        .map(|s| s.recording())
-        .unwrap_or(false);
-    let g = rec.recording_group();
-    let all = g.map(|g| g.all_supported()).unwrap_or(false);
-    let global = g
-        .map(|g| g.include_global_resource_types())
-        .unwrap_or(false);
+    let name = if rec.name.is_empty() {
+        "default"
+    } else {
+        rec.name.as_str()
+    };
+    let (recording, all, global) = (
+        rec.recording,
+        rec.all_supported,
+        rec.include_global_resource_types,
+    );
     if recording && all && global {
         return Ok(vec![Planned::Skip {
             resource,
             why: format!("recorder {name} records everything and is running"),
         }]);
     }
-    let types: Vec<&str> = g
-        .map(|g| g.resource_types().iter().map(|t| t.as_str()).collect())
-        .unwrap_or_default();
     let prior = json!({
-        "recorder": name, "role_arn": rec.role_arn(),
-        "all_supported": all, "include_global": global, "resource_types": types,
+        "recorder": name, "role_arn": rec.role_arn,
+        "all_supported": all, "include_global": global, "resource_types": rec.resource_types,
         "recording": recording,
     });
     let mut change = prior.clone();

@@ -1,11 +1,14 @@
 //! EC2.7: EBS encryption by default in the region; EC2.8: IMDSv2 required on instances.
 
-use super::remedy::{ec2_tags, resource_name, text, Fixes, Remedy};
+use super::remedy::{limiter, text, Fixes, Remedy};
 use crate::act::exempt::exempt_by_tag;
 use crate::act::{Action, Change, Ctx, Planned};
 use crate::aws_error::AwsError;
+use crate::collect::ec2::{ebs_default, instances};
+use crate::snapshot::tags;
 
-use aws_sdk_ec2::types::{HttpTokensState, InstanceMetadataEndpointState, InstanceStateName};
+use aws_sdk_ec2::types::{HttpTokensState, InstanceMetadataEndpointState};
+use rampart_common::arn;
 use rampart_common::Permissions;
 use serde_json::{json, Value};
 
@@ -46,15 +49,8 @@ fn client(ctx: &Ctx<'_>) -> aws_sdk_ec2::Client {
 }
 
 pub async fn plan_ebs(ctx: &Ctx<'_>) -> Result<Vec<Planned>, AwsError> {
-    let resource = format!("AWS::::Account:{}", ctx.account);
-    let on = client(ctx)
-        .get_ebs_encryption_by_default()
-        .send()
-        .await
-        .map_err(|e| AwsError::sdk("ec2:GetEbsEncryptionByDefault", &e))?
-        .ebs_encryption_by_default()
-        .unwrap_or(false);
-    if on {
+    let resource = arn::account(ctx.account);
+    if ebs_default(&client(ctx), &limiter()).await? {
         return Ok(vec![Planned::Skip {
             resource,
             why: format!("EBS encryption by default is already on in {}", ctx.region),
@@ -70,53 +66,32 @@ pub async fn plan_ebs(ctx: &Ctx<'_>) -> Result<Vec<Planned>, AwsError> {
 }
 
 pub async fn plan_imdsv2(ctx: &Ctx<'_>, resource: Option<&str>) -> Result<Vec<Planned>, AwsError> {
-    let mut req = client(ctx).describe_instances();
-    if let Some(r) = resource {
-        req = req.instance_ids(resource_name(r));
-    }
-    let mut pages = req.into_paginator().send();
+    let found = instances(&client(ctx), resource.map(arn::resource_name), &limiter()).await?;
     let mut out = Vec::new();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| AwsError::sdk("ec2:DescribeInstances", &e))?;
-        for i in page.reservations().iter().flat_map(|r| r.instances()) {
-            let id = i.instance_id().unwrap_or_default();
-            let arn = format!(
-                "arn:{}:ec2:{}:{}:instance/{id}",
-                ctx.partition(),
-                ctx.region,
-                ctx.account
-            );
-            let state = i.state().and_then(|s| s.name());
-            if matches!(
-                state,
-                Some(InstanceStateName::Terminated) | Some(InstanceStateName::ShuttingDown)
-            ) {
-                continue;
+    for i in found.iter().filter(|i| i.is_live()) {
+        let id = &i.id;
+        let arn = i.arn(ctx.partition(), ctx.region, ctx.account);
+        if i.requires_imdsv2() {
+            if resource.is_some() {
+                out.push(Planned::Skip {
+                    resource: arn,
+                    why: format!("{id} already requires IMDSv2 (or has no metadata endpoint)"),
+                });
             }
-            let opts = i.metadata_options();
-            let tokens = opts.and_then(|o| o.http_tokens()).map(|t| t.as_str());
-            let endpoint = opts.and_then(|o| o.http_endpoint()).map(|t| t.as_str());
-            if tokens == Some("required") || endpoint == Some("disabled") {
-                if resource.is_some() {
-                    out.push(Planned::Skip {
-                        resource: arn,
-                        why: format!("{id} already requires IMDSv2 (or has no metadata endpoint)"),
-                    });
-                }
-                continue;
-            }
-            if let Some(why) = exempt_by_tag(ctx, &arn, ec2_tags(i.tags())) {
-                out.push(Planned::Skip { resource: arn, why });
-                continue;
-            }
-            out.push(Planned::Change(Change {
-                resource: arn,
-                api: "ec2:ModifyInstanceMetadataOptions".into(),
-                summary: format!("require IMDSv2 on {id}"),
-                prior: json!({"kind": "imds", "instance_id": id, "http_tokens": tokens.unwrap_or("optional"), "http_endpoint": endpoint}),
-                change: json!({"kind": "imds", "instance_id": id, "http_tokens": "required"}),
-            }));
+            continue;
         }
+        if let Some(why) = exempt_by_tag(ctx, &arn, tags::pairs(&i.tags)) {
+            out.push(Planned::Skip { resource: arn, why });
+            continue;
+        }
+        let tokens = i.http_tokens.as_deref().unwrap_or("optional");
+        out.push(Planned::Change(Change {
+            resource: arn,
+            api: "ec2:ModifyInstanceMetadataOptions".into(),
+            summary: format!("require IMDSv2 on {id}"),
+            prior: json!({"kind": "imds", "instance_id": id, "http_tokens": tokens, "http_endpoint": i.http_endpoint}),
+            change: json!({"kind": "imds", "instance_id": id, "http_tokens": "required"}),
+        }));
     }
     Ok(out)
 }

@@ -1,11 +1,13 @@
 //! KMS.4: automatic rotation of customer managed symmetric keys.
 
-use super::remedy::{resource_name, text, Fixes, Remedy};
+use super::remedy::{limiter, text, Fixes, Remedy};
 use crate::act::exempt::exempt_by_tag;
 use crate::act::{Action, Change, Ctx, Planned};
 use crate::aws_error::AwsError;
+use crate::collect::kms::{key, list_keys, tags};
+use crate::snapshot::tags::pairs;
 
-use aws_sdk_kms::types::{KeyManagerType, KeySpec, KeyState};
+use rampart_common::arn::resource_name;
 use rampart_common::Permissions;
 use serde_json::json;
 
@@ -35,55 +37,28 @@ fn client(ctx: &Ctx<'_>) -> aws_sdk_kms::Client {
 }
 
 pub async fn plan(ctx: &Ctx<'_>, resource: Option<&str>) -> Result<Vec<Planned>, AwsError> {
-    let kms = client(ctx);
+    let (kms, rl) = (client(ctx), limiter());
     let ids: Vec<String> = match resource {
         Some(r) => vec![resource_name(r).to_string()],
-        None => {
-            let mut pages = kms.list_keys().into_paginator().send();
-            let mut ids = Vec::new();
-            while let Some(p) = pages.next().await {
-                let p = p.map_err(|e| AwsError::sdk("kms:ListKeys", &e))?;
-                ids.extend(
-                    p.keys()
-                        .iter()
-                        .filter_map(|k| k.key_id().map(str::to_string)),
-                );
-            }
-            ids
-        }
+        None => list_keys(&kms, &rl).await?,
     };
     let mut out = Vec::new();
     for id in ids {
-        let meta = kms
-            .describe_key()
-            .key_id(&id)
-            .send()
-            .await
-            .map_err(|e| AwsError::sdk(format!("kms:DescribeKey {id}"), &e))?;
-        let Some(m) = meta.key_metadata() else {
-            continue;
-        };
-        let arn = m.arn().unwrap_or(&id).to_string();
-        let eligible = m.key_manager() == Some(&KeyManagerType::Customer)
-            && m.key_spec().is_none_or(|s| *s == KeySpec::SymmetricDefault)
-            && m.key_state() == Some(&KeyState::Enabled)
-            && m.origin().is_none_or(|o| o.as_str() == "AWS_KMS");
-        if !eligible {
-            if resource.is_some() {
-                out.push(Planned::Skip {
-                    resource: arn,
-                    why: "only enabled customer managed symmetric keys with AWS key material rotate automatically".into(),
-                });
+        let k = key(&kms, id, &rl).await?;
+        let arn = k.arn_in(ctx.partition(), ctx.region, ctx.account);
+        // The keys the check judges: the same rule decides what the remedy may rotate.
+        let on = match k.rotation_enabled {
+            Some(on) if k.rotation_applies() => on.into_result()?,
+            _ => {
+                if resource.is_some() {
+                    out.push(Planned::Skip {
+                        resource: arn,
+                        why: "only enabled customer managed symmetric keys with AWS key material rotate automatically".into(),
+                    });
+                }
+                continue;
             }
-            continue;
-        }
-        let on = kms
-            .get_key_rotation_status()
-            .key_id(m.key_id())
-            .send()
-            .await
-            .map_err(|e| AwsError::sdk(format!("kms:GetKeyRotationStatus {id}"), &e))?
-            .key_rotation_enabled();
+        };
         if on {
             if resource.is_some() {
                 out.push(Planned::Skip {
@@ -93,26 +68,17 @@ pub async fn plan(ctx: &Ctx<'_>, resource: Option<&str>) -> Result<Vec<Planned>,
             }
             continue;
         }
-        let tags = kms
-            .list_resource_tags()
-            .key_id(m.key_id())
-            .send()
-            .await
-            .map_err(|e| AwsError::sdk(format!("kms:ListResourceTags {id}"), &e))?;
-        if let Some(why) = exempt_by_tag(
-            ctx,
-            &arn,
-            tags.tags().iter().map(|t| (t.tag_key(), t.tag_value())),
-        ) {
+        let tags = tags(&kms, &k.id, &rl).await?;
+        if let Some(why) = exempt_by_tag(ctx, &arn, pairs(&tags)) {
             out.push(Planned::Skip { resource: arn, why });
             continue;
         }
         out.push(Planned::Change(Change {
             resource: arn,
             api: "kms:EnableKeyRotation".into(),
-            summary: format!("turn on rotation of key {}", m.key_id()),
-            prior: json!({"key_id": m.key_id(), "rotation": false}),
-            change: json!({"key_id": m.key_id(), "rotation": true}),
+            summary: format!("turn on rotation of key {}", k.id),
+            prior: json!({"key_id": k.id, "rotation": false}),
+            change: json!({"key_id": k.id, "rotation": true}),
         }));
     }
     Ok(out)

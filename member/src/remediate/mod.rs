@@ -26,6 +26,7 @@ mod nacl;
 mod password_policy;
 pub mod remedy;
 mod s3;
+mod s3_tls;
 mod security_groups;
 
 pub use crate::act::{Action, Change, Planned};

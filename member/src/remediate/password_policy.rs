@@ -3,11 +3,13 @@
 //! UpdateAccountPasswordPolicy resets every field it is not given, so the new policy is the
 //! old one with only the two thresholds raised (never lowered).
 
-use super::remedy::{Fixes, Remedy};
+use super::remedy::{limiter, Fixes, Remedy};
 use crate::act::{Action, Change, Ctx, Planned};
 use crate::aws_error::AwsError;
+use crate::collect::iam::password_policy;
+use crate::snapshot::PasswordPolicy;
 
-use aws_sdk_iam::types::PasswordPolicy;
+use rampart_common::arn;
 use rampart_common::Permissions;
 use serde_json::{json, Value};
 
@@ -32,61 +34,55 @@ pub const REMEDY: Remedy = Remedy {
     undo: |ctx, a| Box::pin(undo(ctx, a)),
 };
 
+/// The policy as recorded: every field UpdateAccountPasswordPolicy takes.
 fn policy_json(p: &PasswordPolicy) -> Value {
     json!({
-        "minimum_password_length": p.minimum_password_length(),
-        "require_symbols": p.require_symbols(),
-        "require_numbers": p.require_numbers(),
-        "require_uppercase_characters": p.require_uppercase_characters(),
-        "require_lowercase_characters": p.require_lowercase_characters(),
-        "allow_users_to_change_password": p.allow_users_to_change_password(),
-        "max_password_age": p.max_password_age(),
-        "password_reuse_prevention": p.password_reuse_prevention(),
-        "hard_expiry": p.hard_expiry(),
+        "minimum_password_length": p.minimum_length,
+        "require_symbols": p.require_symbols,
+        "require_numbers": p.require_numbers,
+        "require_uppercase_characters": p.require_uppercase_characters,
+        "require_lowercase_characters": p.require_lowercase_characters,
+        "allow_users_to_change_password": p.allow_users_to_change_password,
+        "max_password_age": p.max_password_age,
+        "password_reuse_prevention": p.reuse_prevention,
+        "hard_expiry": p.hard_expiry,
     })
 }
 
+/// The policy with both thresholds raised to at least `min_len` and `reuse` (never lowered),
+/// as (prior, next) documents; `None` when it already meets both.
+fn raised(p: Option<&PasswordPolicy>, min_len: i32, reuse: i32) -> Option<(Value, Value)> {
+    let len_now = p.and_then(|p| p.minimum_length).unwrap_or(0);
+    let reuse_now = p.and_then(|p| p.reuse_prevention).unwrap_or(0);
+    if len_now >= min_len && reuse_now >= reuse {
+        return None;
+    }
+    let prior = p.map(policy_json);
+    let mut next = prior.clone().unwrap_or_else(|| {
+        // AWS's defaults for a policy created from nothing.
+        json!({"allow_users_to_change_password": false})
+    });
+    next["minimum_password_length"] = json!(len_now.max(min_len));
+    next["password_reuse_prevention"] = json!(reuse_now.max(reuse));
+    Some((json!(prior), next))
+}
+
 pub async fn plan(ctx: &Ctx<'_>) -> Result<Vec<Planned>, AwsError> {
-    let resource = format!("AWS::::Account:{}", ctx.account);
+    let resource = arn::account(ctx.account);
     let iam = aws_sdk_iam::Client::new(ctx.member);
-    let prior = match iam.get_account_password_policy().send().await {
-        Ok(out) => out.password_policy().map(policy_json),
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|s| s.is_no_such_entity_exception()) =>
-        {
-            None
-        }
-        Err(e) => return Err(AwsError::sdk("iam:GetAccountPasswordPolicy", &e)),
-    };
+    let policy = password_policy(&iam, &limiter()).await?;
     let (min_len, reuse) = (
         ctx.settings.password_min_length,
         ctx.settings.password_reuse_prevention,
     );
-    let cur = |k: &str| {
-        prior
-            .as_ref()
-            .and_then(|p| p.get(k))
-            .and_then(Value::as_i64)
-            .unwrap_or(0)
-    };
-    if cur("minimum_password_length") >= i64::from(min_len)
-        && cur("password_reuse_prevention") >= i64::from(reuse)
-    {
+    let Some((prior, next)) = raised(policy.as_ref(), min_len, reuse) else {
         return Ok(vec![Planned::Skip {
             resource,
             why: format!(
                 "the password policy already requires length >= {min_len} and reuse prevention >= {reuse}"
             ),
         }]);
-    }
-    let mut next = prior.clone().unwrap_or_else(|| {
-        // AWS's defaults for a policy created from nothing.
-        json!({"allow_users_to_change_password": false})
-    });
-    next["minimum_password_length"] = json!(cur("minimum_password_length").max(i64::from(min_len)));
-    next["password_reuse_prevention"] =
-        json!(cur("password_reuse_prevention").max(i64::from(reuse)));
+    };
     Ok(vec![Planned::Change(Change {
         resource,
         api: "iam:UpdateAccountPasswordPolicy".into(),
@@ -151,5 +147,49 @@ pub async fn undo(ctx: &Ctx<'_>, a: &Action) -> Result<String, AwsError> {
                 Err(e) => Err(AwsError::sdk("iam:DeleteAccountPasswordPolicy", &e)),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raises_only_the_thresholds_and_keeps_the_rest() {
+        let weak = PasswordPolicy {
+            minimum_length: Some(8),
+            reuse_prevention: None,
+            require_symbols: true,
+            max_password_age: Some(90),
+            ..PasswordPolicy::default()
+        };
+        let (prior, next) = raised(Some(&weak), 14, 24).expect("a change");
+        assert_eq!(prior["minimum_password_length"], 8);
+        assert_eq!(prior["password_reuse_prevention"], Value::Null);
+        assert_eq!(prior["hard_expiry"], Value::Null);
+        assert_eq!(next["minimum_password_length"], 14);
+        assert_eq!(next["password_reuse_prevention"], 24);
+        assert_eq!(next["require_symbols"], true);
+        assert_eq!(next["max_password_age"], 90);
+        // Never lowered: a longer minimum stays.
+        let long = PasswordPolicy {
+            minimum_length: Some(20),
+            ..weak.clone()
+        };
+        let (_, next) = raised(Some(&long), 14, 24).expect("reuse still low");
+        assert_eq!(next["minimum_password_length"], 20);
+        // None at all: AWS's defaults and the thresholds; the prior is null.
+        let (prior, next) = raised(None, 14, 24).expect("a change");
+        assert!(prior.is_null());
+        assert_eq!(
+            next,
+            json!({"allow_users_to_change_password": false, "minimum_password_length": 14, "password_reuse_prevention": 24})
+        );
+        let strong = PasswordPolicy {
+            minimum_length: Some(14),
+            reuse_prevention: Some(24),
+            ..PasswordPolicy::default()
+        };
+        assert!(raised(Some(&strong), 14, 24).is_none());
     }
 }

@@ -1,9 +1,13 @@
 //! What a remedy is: its name, what it fixes, the IAM actions it calls, what it changes and
 //! restores, and its three behaviours (plan, apply, undo) as functions, so a registry entry
 //! without one of them does not compile.
+//!
+//! Plans read through the collectors (`crate::collect`) into the snapshot types the checks
+//! judge, paced by [`limiter`], and name resources with `rampart_common::arn`.
 
 use crate::act::{Action, Change, Ctx, Planned};
 use crate::aws_error::AwsError;
+use crate::ratelimit::RateLimiter;
 use futures::future::BoxFuture;
 use rampart_common::Permissions;
 use serde_json::Value;
@@ -109,23 +113,10 @@ impl Remedy {
     }
 }
 
-/// The last path segment of an ARN's resource part (`sg-1` of `...:security-group/sg-1`), or
-/// the id itself when it is not an ARN.
-pub fn resource_name(id: &str) -> &str {
-    if id.starts_with("arn:") {
-        let res = id.splitn(6, ':').nth(5).unwrap_or(id);
-        res.rsplit('/').next().unwrap_or(res)
-    } else {
-        id
-    }
-}
-
-/// The region field of an ARN, when it has one.
-pub fn arn_region(id: &str) -> Option<&str> {
-    id.starts_with("arn:")
-        .then(|| id.split(':').nth(3))
-        .flatten()
-        .filter(|r| !r.is_empty())
+/// The rate limiter a plan reads through: modest, since a plan reads one account-region once
+/// (the assessment's collectors pace themselves with their own).
+pub fn limiter() -> RateLimiter {
+    RateLimiter::new(10.0, 10)
 }
 
 /// Reads `field` of a prior/change document as a string.
@@ -133,30 +124,4 @@ pub fn text<'v>(v: &'v Value, field: &str) -> Result<&'v str, AwsError> {
     v.get(field)
         .and_then(Value::as_str)
         .ok_or_else(|| AwsError::invalid("recorded state", format!("it has no {field}")))
-}
-
-/// EC2 tags (groups, NACLs, instances) as the (key, value) pairs the exemption check reads.
-pub fn ec2_tags(tags: &[aws_sdk_ec2::types::Tag]) -> impl Iterator<Item = (&str, &str)> {
-    tags.iter()
-        .map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn arn_parts() {
-        assert_eq!(
-            resource_name("arn:aws:ec2:eu-west-1:111122223333:security-group/sg-1"),
-            "sg-1"
-        );
-        assert_eq!(resource_name("arn:aws:s3:::bucket"), "bucket");
-        assert_eq!(resource_name("sg-2"), "sg-2");
-        assert_eq!(
-            arn_region("arn:aws:kms:eu-west-1:111122223333:key/k"),
-            Some("eu-west-1")
-        );
-        assert_eq!(arn_region("arn:aws:s3:::bucket"), None);
-    }
 }

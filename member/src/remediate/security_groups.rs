@@ -5,14 +5,15 @@
 //! world CIDR), so the group's other rules (a restricted SSH rule, an open HTTPS rule, another
 //! CIDR in the same permission) stay as they are.
 
-use super::remedy::{ec2_tags, resource_name, Fixes, Remedy};
+use super::remedy::{limiter, Fixes, Remedy};
 use crate::act::exempt::exempt_by_tag;
 use crate::act::{Action, Change, Ctx, Planned};
 use crate::aws_error::AwsError;
+use crate::collect::ec2::{security_groups, GroupFilter};
+use crate::snapshot::{tags, IpPermission, SecurityGroup};
 
-use aws_sdk_ec2::types::{
-    Filter, IpPermission, IpRange, Ipv6Range, SecurityGroup, UserIdGroupPair,
-};
+use aws_sdk_ec2::types::{IpPermission as SdkPermission, IpRange, Ipv6Range, UserIdGroupPair};
+use rampart_common::arn::resource_name;
 use rampart_common::Permissions;
 use serde_json::{json, Value};
 
@@ -74,58 +75,53 @@ fn client(ctx: &Ctx<'_>) -> aws_sdk_ec2::Client {
 }
 
 fn group_arn(ctx: &Ctx<'_>, g: &SecurityGroup) -> String {
-    format!(
-        "arn:{}:ec2:{}:{}:security-group/{}",
-        ctx.partition(),
-        ctx.region,
-        g.owner_id().unwrap_or(ctx.account),
-        g.group_id().unwrap_or_default()
-    )
+    g.arn(ctx.partition(), ctx.region, ctx.account)
 }
 
+/// The groups a plan judges: the one a finding names, or all; of one name where given.
 async fn groups(
     ctx: &Ctx<'_>,
     resource: Option<&str>,
-    filter: Option<Filter>,
+    name: Option<&str>,
 ) -> Result<Vec<SecurityGroup>, AwsError> {
-    let mut req = client(ctx).describe_security_groups();
-    if let Some(r) = resource {
-        req = req.group_ids(resource_name(r));
-    }
-    if let Some(f) = filter {
-        req = req.filters(f);
-    }
-    let mut pages = req.into_paginator().send();
-    let mut out = Vec::new();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| AwsError::sdk("ec2:DescribeSecurityGroups", &e))?;
-        out.extend(page.security_groups().iter().cloned());
-    }
-    Ok(out)
+    let only = GroupFilter {
+        id: resource.map(resource_name),
+        name,
+    };
+    security_groups(&client(ctx), only, &limiter()).await
 }
 
-/// A permission reduced to one source: what is revoked and authorized back.
-fn rule_json(p: &IpPermission, v4: Option<&IpRange>, v6: Option<&Ipv6Range>) -> Value {
+/// A permission reduced to one source (`v4` or `v6`): what is revoked and authorized back.
+fn rule_json(p: &IpPermission, v4: Option<&str>, v6: Option<&str>) -> Value {
     json!({
-        "protocol": p.ip_protocol().unwrap_or("-1"),
-        "from_port": p.from_port(),
-        "to_port": p.to_port(),
-        "cidr_ipv4": v4.and_then(|r| r.cidr_ip()),
-        "cidr_ipv6": v6.and_then(|r| r.cidr_ipv6()),
-        "description": v4.and_then(|r| r.description()).or_else(|| v6.and_then(|r| r.description())),
+        "protocol": p.protocol,
+        "from_port": p.from_port,
+        "to_port": p.to_port,
+        "cidr_ipv4": v4,
+        "cidr_ipv6": v6,
+        "description": v4.or(v6).and_then(|c| p.description(c)),
     })
 }
 
-fn covers_any(p: &IpPermission, ports: &[i32]) -> bool {
-    let perm = crate::snapshot::IpPermission {
-        protocol: p.ip_protocol().unwrap_or("-1").to_string(),
-        from_port: p.from_port(),
-        to_port: p.to_port(),
-        ipv4_ranges: Vec::new(),
-        ipv6_ranges: Vec::new(),
-        group_pairs: Vec::new(),
-    };
-    ports.iter().any(|&port| perm.covers_port(port))
+/// The ingress sources open to the world on `ports`, one rule each (IPv4 and/or IPv6).
+fn world_open(g: &SecurityGroup, ports: &[i32], v4: bool, v6: bool) -> Vec<Value> {
+    let mut rules = Vec::new();
+    for p in &g.ingress {
+        if !ports.iter().any(|&port| p.covers_port(port)) {
+            continue;
+        }
+        if v4 {
+            for c in p.ipv4_ranges.iter().filter(|c| *c == "0.0.0.0/0") {
+                rules.push(rule_json(p, Some(c), None));
+            }
+        }
+        if v6 {
+            for c in p.ipv6_ranges.iter().filter(|c| *c == "::/0") {
+                rules.push(rule_json(p, None, Some(c)));
+            }
+        }
+    }
+    rules
 }
 
 pub async fn plan_admin_ports(
@@ -141,26 +137,7 @@ pub async fn plan_admin_ports(
     let mut out = Vec::new();
     for g in groups(ctx, resource, None).await? {
         let arn = group_arn(ctx, &g);
-        let mut rules = Vec::new();
-        for p in g.ip_permissions() {
-            if !covers_any(p, ports) {
-                continue;
-            }
-            if v4 {
-                for r in p.ip_ranges() {
-                    if r.cidr_ip() == Some("0.0.0.0/0") {
-                        rules.push(rule_json(p, Some(r), None));
-                    }
-                }
-            }
-            if v6 {
-                for r in p.ipv6_ranges() {
-                    if r.cidr_ipv6() == Some("::/0") {
-                        rules.push(rule_json(p, None, Some(r)));
-                    }
-                }
-            }
-        }
+        let rules = world_open(&g, ports, v4, v6);
         if rules.is_empty() {
             if resource.is_some() {
                 out.push(Planned::Skip {
@@ -170,7 +147,7 @@ pub async fn plan_admin_ports(
             }
             continue;
         }
-        if let Some(why) = exempt_by_tag(ctx, &arn, ec2_tags(g.tags())) {
+        if let Some(why) = exempt_by_tag(ctx, &arn, tags::pairs(&g.tags)) {
             out.push(Planned::Skip { resource: arn, why });
             continue;
         }
@@ -178,26 +155,33 @@ pub async fn plan_admin_ports(
         out.push(Planned::Change(Change {
             resource: arn,
             api: "ec2:RevokeSecurityGroupIngress".into(),
-            prior: json!({"group_id": g.group_id(), "ingress": rules}),
+            prior: json!({"group_id": g.group_id, "ingress": rules}),
             change: json!({"revoke_ingress": rules}),
             summary: format!(
                 "revoke {n} world-open ingress permission(s) of {}",
-                g.group_id().unwrap_or_default()
+                g.group_id
             ),
         }));
     }
     Ok(out)
 }
 
+/// A whole permission as recorded (every source with its description).
 fn perm_json(p: &IpPermission) -> Value {
+    let ranges = |cidrs: &[String]| {
+        cidrs
+            .iter()
+            .map(|c| json!({"cidr": c, "description": p.description(c)}))
+            .collect::<Vec<_>>()
+    };
     json!({
-        "protocol": p.ip_protocol().unwrap_or("-1"),
-        "from_port": p.from_port(),
-        "to_port": p.to_port(),
-        "cidr_ipv4": p.ip_ranges().iter().map(|r| json!({"cidr": r.cidr_ip(), "description": r.description()})).collect::<Vec<_>>(),
-        "cidr_ipv6": p.ipv6_ranges().iter().map(|r| json!({"cidr": r.cidr_ipv6(), "description": r.description()})).collect::<Vec<_>>(),
-        "groups": p.user_id_group_pairs().iter().map(|g| json!({"group_id": g.group_id(), "user_id": g.user_id(), "description": g.description()})).collect::<Vec<_>>(),
-        "prefix_lists": p.prefix_list_ids().iter().filter_map(|l| l.prefix_list_id()).collect::<Vec<_>>(),
+        "protocol": p.protocol,
+        "from_port": p.from_port,
+        "to_port": p.to_port,
+        "cidr_ipv4": ranges(&p.ipv4_ranges),
+        "cidr_ipv6": ranges(&p.ipv6_ranges),
+        "groups": p.group_refs.iter().map(|g| json!({"group_id": g.group_id, "user_id": g.user_id, "description": g.description})).collect::<Vec<_>>(),
+        "prefix_lists": p.prefix_lists,
     })
 }
 
@@ -205,21 +189,17 @@ pub async fn plan_default_group(
     ctx: &Ctx<'_>,
     resource: Option<&str>,
 ) -> Result<Vec<Planned>, AwsError> {
-    let filter = Filter::builder()
-        .name("group-name")
-        .values("default")
-        .build();
     let mut out = Vec::new();
-    for g in groups(ctx, resource, Some(filter)).await? {
+    for g in groups(ctx, resource, Some("default")).await? {
         let arn = group_arn(ctx, &g);
-        if g.group_name() != Some("default") {
+        if g.group_name != "default" {
             out.push(Planned::Skip {
                 resource: arn,
                 why: "not a default security group".into(),
             });
             continue;
         }
-        if g.ip_permissions().is_empty() && g.ip_permissions_egress().is_empty() {
+        if g.ingress.is_empty() && g.egress.is_empty() {
             if resource.is_some() {
                 out.push(Planned::Skip {
                     resource: arn,
@@ -228,12 +208,12 @@ pub async fn plan_default_group(
             }
             continue;
         }
-        if let Some(why) = exempt_by_tag(ctx, &arn, ec2_tags(g.tags())) {
+        if let Some(why) = exempt_by_tag(ctx, &arn, tags::pairs(&g.tags)) {
             out.push(Planned::Skip { resource: arn, why });
             continue;
         }
-        let ingress: Vec<Value> = g.ip_permissions().iter().map(perm_json).collect();
-        let egress: Vec<Value> = g.ip_permissions_egress().iter().map(perm_json).collect();
+        let ingress: Vec<Value> = g.ingress.iter().map(perm_json).collect();
+        let egress: Vec<Value> = g.egress.iter().map(perm_json).collect();
         out.push(Planned::Change(Change {
             resource: arn,
             api: "ec2:RevokeSecurityGroupIngress".into(),
@@ -241,9 +221,9 @@ pub async fn plan_default_group(
                 "revoke {} inbound and {} outbound rule(s) of default group {}",
                 ingress.len(),
                 egress.len(),
-                g.group_id().unwrap_or_default()
+                g.group_id
             ),
-            prior: json!({"group_id": g.group_id(), "ingress": ingress, "egress": egress, "whole": true}),
+            prior: json!({"group_id": g.group_id, "ingress": ingress, "egress": egress, "whole": true}),
             change: json!({"revoke_ingress": ingress, "revoke_egress": egress}),
         }));
     }
@@ -271,7 +251,7 @@ fn sources(r: &Value, key: &str) -> Vec<(String, Option<String>)> {
 
 /// Builds SDK permissions from recorded JSON. Single-source rules (`cidr_ipv4` a string) come
 /// from the admin-port remedy, whole permissions (lists) from the default-group remedy.
-fn permissions(rules: &Value) -> Result<Vec<IpPermission>, AwsError> {
+fn permissions(rules: &Value) -> Result<Vec<SdkPermission>, AwsError> {
     let list = rules
         .as_array()
         .ok_or("the recorded rules are not a list")?;
@@ -282,7 +262,7 @@ fn permissions(rules: &Value) -> Result<Vec<IpPermission>, AwsError> {
                     .and_then(Value::as_i64)
                     .and_then(|p| i32::try_from(p).ok())
             };
-            let mut b = IpPermission::builder()
+            let mut b = SdkPermission::builder()
                 .ip_protocol(r.get("protocol").and_then(Value::as_str).unwrap_or("-1"));
             if let Some(p) = port("from_port") {
                 b = b.from_port(p);
@@ -428,4 +408,75 @@ pub async fn undo(ctx: &Ctx<'_>, a: &Action) -> Result<String, AwsError> {
         )?;
     }
     Ok(format!("restored the recorded rules of {id}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::snapshot::GroupRef;
+
+    fn perm(proto: &str, ports: (i32, i32), v4: &[&str], v6: &[&str]) -> IpPermission {
+        IpPermission {
+            protocol: proto.into(),
+            from_port: Some(ports.0),
+            to_port: Some(ports.1),
+            ipv4_ranges: v4.iter().map(|c| c.to_string()).collect(),
+            ipv6_ranges: v6.iter().map(|c| c.to_string()).collect(),
+            ..IpPermission::default()
+        }
+    }
+
+    #[test]
+    fn only_the_world_open_sources_on_the_ports_are_planned() {
+        let mut ssh = perm("tcp", (22, 22), &["0.0.0.0/0", "10.0.0.0/8"], &["::/0"]);
+        ssh.descriptions.insert("0.0.0.0/0".into(), "anyone".into());
+        let g = SecurityGroup {
+            group_id: "sg-1".into(),
+            ingress: vec![ssh, perm("tcp", (443, 443), &["0.0.0.0/0"], &[])],
+            ..SecurityGroup::default()
+        };
+        let v4 = world_open(&g, CIS_ADMIN_PORTS, true, false);
+        assert_eq!(
+            v4,
+            vec![
+                json!({"protocol": "tcp", "from_port": 22, "to_port": 22, "cidr_ipv4": "0.0.0.0/0", "cidr_ipv6": null, "description": "anyone"})
+            ]
+        );
+        let both = world_open(&g, HIGH_RISK_PORTS, true, true);
+        assert_eq!(both.len(), 2);
+        assert_eq!(both[1]["cidr_ipv6"], "::/0");
+        assert_eq!(both[1]["description"], Value::Null);
+        assert!(world_open(&g, &[3389], true, true).is_empty());
+    }
+
+    #[test]
+    fn whole_permissions_are_restored_as_recorded() {
+        let mut p = perm("tcp", (5432, 5432), &["10.0.0.0/8"], &[]);
+        p.descriptions.insert("10.0.0.0/8".into(), "office".into());
+        p.group_refs = vec![GroupRef {
+            group_id: Some("sg-2".into()),
+            user_id: Some("999988887777".into()),
+            description: Some("peer".into()),
+        }];
+        p.prefix_lists = vec!["pl-1".into()];
+        let recorded = json!([perm_json(&p)]);
+        assert_eq!(
+            recorded[0]["cidr_ipv4"],
+            json!([{"cidr": "10.0.0.0/8", "description": "office"}])
+        );
+        let back = permissions(&recorded).expect("permissions");
+        let b = &back[0];
+        assert_eq!(b.ip_protocol(), Some("tcp"));
+        assert_eq!((b.from_port(), b.to_port()), (Some(5432), Some(5432)));
+        assert_eq!(b.ip_ranges()[0].description(), Some("office"));
+        assert_eq!(b.user_id_group_pairs()[0].user_id(), Some("999988887777"));
+        assert_eq!(b.user_id_group_pairs()[0].description(), Some("peer"));
+        assert_eq!(b.prefix_list_ids()[0].prefix_list_id(), Some("pl-1"));
+        // A single-source rule of the admin-port remedy restores with its description.
+        let rule = json!([{"protocol": "tcp", "from_port": 22, "to_port": 22, "cidr_ipv4": "0.0.0.0/0", "cidr_ipv6": null, "description": "anyone"}]);
+        let back = permissions(&rule).expect("permissions");
+        assert_eq!(back[0].ip_ranges()[0].cidr_ip(), Some("0.0.0.0/0"));
+        assert_eq!(back[0].ip_ranges()[0].description(), Some("anyone"));
+        assert!(back[0].ipv6_ranges().is_empty());
+    }
 }

@@ -11,6 +11,7 @@ fn perm(proto: &str, from: Option<i32>, to: Option<i32>, v4: &[&str], v6: &[&str
         ipv4_ranges: v4.iter().map(|s| s.to_string()).collect(),
         ipv6_ranges: v6.iter().map(|s| s.to_string()).collect(),
         group_pairs: vec![],
+        ..IpPermission::default()
     }
 }
 
@@ -22,6 +23,7 @@ fn group(name: &str, ingress: Vec<IpPermission>) -> SecurityGroup {
         owner_id: "111122223333".into(),
         ingress,
         egress: vec![],
+        tags: Default::default(),
     }
 }
 
@@ -146,6 +148,7 @@ fn nacl(id: &str, entries: Vec<NaclEntry>) -> crate::snapshot::NetworkAcl {
         owner_id: "111122223333".into(),
         is_default: false,
         entries,
+        tags: Default::default(),
     }
 }
 
@@ -159,6 +162,7 @@ fn entry(n: i32, proto: &str, allow: bool, cidr: &str, ports: Option<(i32, i32)>
         ipv6_cidr: cidr.contains(':').then(|| cidr.to_string()),
         port_from: ports.map(|p| p.0),
         port_to: ports.map(|p| p.1),
+        ..NaclEntry::default()
     }
 }
 
@@ -231,6 +235,7 @@ fn flow_logs_and_imdsv2() {
             http_tokens: tokens.map(str::to_string),
             http_endpoint: endpoint.map(str::to_string),
             instance_profile_arn: None,
+            tags: Default::default(),
         };
         ec2.instances = vec![
             inst("i-v1", "running", Some("optional"), Some("enabled")),
