@@ -162,6 +162,13 @@ pub struct ResponseConfig {
     /// Seconds an organization membership lookup is trusted [default: 300].
     #[arg(skip)]
     pub org_cache_secs: Option<u64>,
+    /// Events per minute each member account may have handled from the intake queue before
+    /// its further events wait there [default: 30].
+    #[arg(skip)]
+    pub intake_per_minute: Option<u32>,
+    /// Events a quiet member account may have handled at once [default: 10].
+    #[arg(skip)]
+    pub intake_burst: Option<u32>,
     #[arg(skip)]
     pub cloudtrail_tamper: Option<Mode>,
     /// Mode of the forwarding guard (Rampart's member EventBridge rules disabled or changed).
@@ -305,6 +312,12 @@ impl ResponseConfig {
     pub fn org_cache_secs(&self) -> u64 {
         self.org_cache_secs.unwrap_or(300)
     }
+    pub fn intake_per_minute(&self) -> u32 {
+        self.intake_per_minute.unwrap_or(30)
+    }
+    pub fn intake_burst(&self) -> u32 {
+        self.intake_burst.unwrap_or(10)
+    }
     pub fn isolation_group_name(&self) -> &str {
         self.isolation_group_name
             .as_deref()
@@ -375,6 +388,9 @@ impl ResponseConfig {
                     "response.alert_topic_arn '{t}' is not an SNS topic ARN"
                 ));
             }
+        }
+        if self.intake_per_minute == Some(0) || self.intake_burst == Some(0) {
+            return Err("response.intake_per_minute and intake_burst must be at least 1".into());
         }
         if self.action_rate_cap == Some(0) {
             return Err("response.action_rate_cap must be at least 1".into());

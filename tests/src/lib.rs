@@ -7,6 +7,7 @@
 
 pub mod emulator;
 pub mod fixtures;
+pub mod intake;
 pub mod lambda_api;
 pub mod respond;
 pub mod shared;

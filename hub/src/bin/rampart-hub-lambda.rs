@@ -45,6 +45,12 @@ async fn main() -> Result<(), Error> {
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let responder = responder.clone();
         async move {
+            // The intake queue's batches: every event not done is reported back to the queue
+            // (deferred ones with their delay), so the invocation itself succeeds.
+            if rampart_hub::respond::intake::is_batch(&event.payload) {
+                let report = responder.handle_batch(&event.payload).await;
+                return Ok(report.response);
+            }
             let outcome = responder.handle_value(&event.payload).await;
             // Failed and deferred outcomes are invocation errors: Lambda retries the event and
             // then sends it to the dead-letter queue instead of losing it.

@@ -8,6 +8,7 @@ pub mod patterns;
 pub mod policies;
 pub mod render;
 pub mod roles;
+pub mod sources;
 pub mod yaml;
 
 pub use policies::{

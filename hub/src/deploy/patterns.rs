@@ -115,22 +115,44 @@ pub fn patterns() -> Vec<RulePattern> {
                 }
                 Trigger::CustomAction { id_key } => {
                     if let Some(id) = ResponseConfig::default().action_id(id_key) {
-                        custom_actions.push(json!({"Fn::Sub": format!(
-                            "arn:${{AWS::Partition}}:securityhub:${{AWS::Region}}:${{AWS::AccountId}}:action/custom/{id}"
-                        )}));
+                        custom_actions.push(id.to_string());
                     }
                 }
                 Trigger::Command(_) => {}
             }
         }
     }
+    // The account's own custom actions (a member's stack, the hub's own Security Hub)...
+    let own: Vec<Value> = custom_actions
+        .iter()
+        .map(|id| {
+            json!({"Fn::Sub": format!(
+                "arn:${{AWS::Partition}}:securityhub:${{AWS::Region}}:${{AWS::AccountId}}:action/custom/{id}"
+            )})
+        })
+        .collect();
     out.push(RulePattern {
         marker: "pattern-custom-actions".into(),
         playbook: "custom-actions",
         pattern: json!({
             "source": ["aws.securityhub"],
             "detail-type": ["Security Hub Findings - Custom Action"],
-            "resources": custom_actions,
+            "resources": own,
+        }),
+    });
+    // ...and on the hub's bus, those of any member account (the trust check decides whether
+    // the sender may name what its findings name).
+    let any: Vec<Value> = custom_actions
+        .iter()
+        .map(|id| json!({"wildcard": format!("arn:*:securityhub:*:*:action/custom/{id}")}))
+        .collect();
+    out.push(RulePattern {
+        marker: "pattern-custom-actions-any-account".into(),
+        playbook: "custom-actions",
+        pattern: json!({
+            "source": ["aws.securityhub"],
+            "detail-type": ["Security Hub Findings - Custom Action"],
+            "resources": any,
         }),
     });
     out

@@ -46,8 +46,19 @@ pub enum RenderError {
     File { path: String, why: String },
 }
 
+/// The marker of a queue policy's admitted senders, derived from the template's own rules.
+const SOURCES_OF: &str = "sources-of-";
+
 /// The document a marker names: a role's policy or a rule's event pattern.
 pub fn document(name: &str) -> Option<Result<Value, String>> {
+    document_in(name, "")
+}
+
+/// As [`document`], for a marker of the template `text` (queue senders are read from it).
+pub fn document_in(name: &str, text: &str) -> Option<Result<Value, String>> {
+    if let Some(queue) = name.strip_prefix(SOURCES_OF) {
+        return Some(super::sources::document(text, queue));
+    }
     if let Some(r) = super::roles::by_marker(name) {
         return Some((r.document)().map_err(|e| e.to_string()));
     }
@@ -67,7 +78,7 @@ pub fn render(text: &str) -> Result<String, RenderError> {
         };
         let name = rest.split_whitespace().next().unwrap_or("").to_string();
         let indent = line.len() - trimmed.len();
-        let doc = match document(&name) {
+        let doc = match document_in(&name, text) {
             None => return Err(RenderError::Unknown { line: n + 1, name }),
             Some(Err(why)) => {
                 return Err(RenderError::Document {

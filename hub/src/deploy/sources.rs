@@ -29,9 +29,9 @@ pub fn senders(template: &Value, queue: &str) -> Vec<(String, Option<String>)> {
                 .and_then(Value::as_str)
                 == Some(queue)
         };
-        let sends = targets.iter().any(|t| {
-            names_queue(t.get("Arn")) || names_queue(t.pointer("/DeadLetterConfig/Arn"))
-        });
+        let sends = targets
+            .iter()
+            .any(|t| names_queue(t.get("Arn")) || names_queue(t.pointer("/DeadLetterConfig/Arn")));
         if sends {
             let condition = r
                 .get("Condition")

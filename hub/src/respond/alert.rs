@@ -54,10 +54,51 @@ pub fn subject(o: &Outcome) -> String {
         .collect()
 }
 
-/// The message body: the outcome itself, plus counts operators filter on.
-pub fn message(o: &Outcome) -> serde_json::Value {
+/// Most action lines an alert carries (the audit log holds every one).
+const MAX_ACTIONS: usize = 20;
+/// Longest text of one field in an alert.
+const MAX_TEXT: usize = 500;
+/// SNS refuses messages over 256 KiB; an alert stays well under it whatever the outcome holds.
+const MAX_MESSAGE: usize = 200 * 1024;
+
+fn cut(s: &str) -> String {
+    if s.len() <= MAX_TEXT {
+        return s.to_string();
+    }
+    let mut end = MAX_TEXT;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}...", &s[..end])
+}
+
+/// The message body: a summary of the outcome (counts, the first actions, undo handles) and
+/// where the whole record is (the audit log), never the whole outcome: one member's large
+/// trail configuration must not make an alert too large to send.
+pub fn message(o: &Outcome, audit_table: &str) -> serde_json::Value {
     let count = |st: Status| o.actions.iter().filter(|a| a.status == st).count();
-    serde_json::json!({
+    let actions: Vec<serde_json::Value> = o
+        .actions
+        .iter()
+        .take(MAX_ACTIONS)
+        .map(|a| {
+            serde_json::json!({
+                "stage": a.stage,
+                "action": a.action,
+                "target": cut(&a.target),
+                "status": a.status,
+                "detail": cut(&a.detail),
+            })
+        })
+        .collect();
+    let remediations: Vec<serde_json::Value> = o
+        .remediations
+        .iter()
+        .take(MAX_ACTIONS)
+        .map(|a| serde_json::json!({"id": a.id, "resource": cut(&a.resource), "status": a.status}))
+        .collect();
+    let account = o.account.as_deref().unwrap_or("unknown");
+    let mut msg = serde_json::json!({
         "rampart": "incident",
         "summary": {
             "done": count(Status::Done),
@@ -65,8 +106,35 @@ pub fn message(o: &Outcome) -> serde_json::Value {
             "failed": count(Status::Failed),
             "skipped": count(Status::Skipped),
         },
-        "incident": o,
-    })
+        "incident": {
+            "event_id": o.event_id,
+            "incident_id": o.incident_id,
+            "disposition": o.disposition,
+            "playbook": o.playbook,
+            "account": o.account,
+            "region": o.region,
+            "resource": o.resource.as_deref().map(cut),
+            "reason": o.reason.as_deref().map(cut),
+            "link": o.link,
+            "actions": actions,
+            "actions_total": o.actions.len(),
+            "remediations": remediations,
+            "remediations_total": o.remediations.len(),
+            "targets_total": o.targets.len(),
+            "forensics": o.forensics,
+        },
+        "audit": {
+            "table": audit_table,
+            "pk": format!("acct#{account}"),
+            "event_id": o.event_id,
+            "command": format!("rampart audit --account {account} --since 24h"),
+        },
+    });
+    if msg.to_string().len() > MAX_MESSAGE {
+        // Forensics are the only open-ended part left: the audit log keeps them.
+        msg["incident"]["forensics"] = "in the audit log".into();
+    }
+    msg
 }
 
 /// Publishes the alert; the error names the topic.
@@ -74,12 +142,13 @@ pub async fn send(
     client: &aws_sdk_sns::Client,
     topic: &str,
     o: &Outcome,
+    audit_table: &str,
 ) -> Result<String, String> {
     let out = client
         .publish()
         .topic_arn(topic)
         .subject(subject(o))
-        .message(message(o).to_string())
+        .message(message(o, audit_table).to_string())
         .message_attributes(
             "disposition",
             aws_sdk_sns::types::MessageAttributeValue::builder()
@@ -105,26 +174,44 @@ mod tests {
 
     #[test]
     fn subjects_fit_sns() {
-        let o = Outcome {
-            event_id: "e".into(),
-            incident_id: "i".into(),
-            disposition: Disposition::Acted,
-            playbook: Some("cloudtrail-tamper".into()),
-            account: Some("111122223333".into()),
-            region: Some("us-east-1".into()),
-            resource: Some(format!("trail-é\n{}", "x".repeat(200))),
-            reason: None,
-            forensics: None,
-            link: None,
-            actions: vec![],
-            remediations: Vec::new(),
-            targets: Vec::new(),
-            millis: 0,
-        };
+        let mut o = Outcome::new("e");
+        o.incident_id = "i".into();
+        o.disposition = Disposition::Acted;
+        o.playbook = Some("cloudtrail-tamper".into());
+        o.account = Some("111122223333".into());
+        o.region = Some("us-east-1".into());
+        o.resource = Some(format!("trail-é\n{}", "x".repeat(200)));
         let s = subject(&o);
         assert!(s.len() <= 100 && s.is_ascii() && !s.contains('\n'), "{s}");
         assert!(s.starts_with("[rampart] cloudtrail-tamper acted in 111122223333"));
         assert!(wants_alert(&o));
-        assert_eq!(message(&o)["incident"]["account"], "111122223333");
+        assert_eq!(message(&o, "t")["incident"]["account"], "111122223333");
+    }
+
+    #[test]
+    fn alerts_are_summaries_that_fit_sns_whatever_the_outcome() {
+        let mut o = Outcome::new("e");
+        o.account = Some("111122223333".into());
+        let rec = super::super::record::intake_record(
+            super::super::record::Stage::Forensics,
+            "record trail configuration",
+            &"t".repeat(10_000),
+            Status::Done,
+            &"d".repeat(100_000),
+        );
+        o.actions = vec![rec; 500];
+        o.forensics = Some(serde_json::json!({"big": "f".repeat(400_000)}));
+        let m = message(&o, "rampart-audit");
+        assert!(
+            m.to_string().len() <= MAX_MESSAGE,
+            "{}",
+            m.to_string().len()
+        );
+        assert_eq!(
+            m["incident"]["actions"].as_array().map(Vec::len),
+            Some(MAX_ACTIONS)
+        );
+        assert_eq!(m["incident"]["actions_total"], 500);
+        assert_eq!(m["audit"]["pk"], "acct#111122223333");
     }
 }

@@ -32,7 +32,9 @@ impl Responder {
             instance: instance.to_string(),
             trigger: "operator request (rampart isolate)".into(),
         };
-        let t = isolate::PLAYBOOK.target(account, region, format!("cli#{event_id}"), job);
+        let t = isolate::PLAYBOOK
+            .target(account, region, format!("cli#{event_id}"), job)
+            .on(instance);
         guarded(p, o, t, None, started).await
     }
 
@@ -52,12 +54,14 @@ impl Responder {
             let started = Instant::now();
             let event_id = operator_event();
             let o = Outcome::operator(&event_id, auto_mfa::PLAYBOOK.name);
-            let t = auto_mfa::PLAYBOOK.target(
-                account,
-                &p.hub_region,
-                format!("cli#{event_id}"),
-                auto_mfa::Enforce(user),
-            );
+            let t = auto_mfa::PLAYBOOK
+                .target(
+                    account,
+                    &p.hub_region,
+                    format!("cli#{event_id}"),
+                    auto_mfa::Enforce(user.clone()),
+                )
+                .on(user);
             out.push(guarded(p, o, t, None, started).await);
         }
         Ok(out)
@@ -94,7 +98,10 @@ impl Responder {
             resource: resource.map(str::to_string),
             finding,
         };
-        let t = remediation::PLAYBOOK.target(account, region, format!("cli#{event_id}"), job);
+        let key = format!("{control}#{}", resource.unwrap_or(account));
+        let t = remediation::PLAYBOOK
+            .target(account, region, format!("cli#{event_id}"), job)
+            .on(key);
         guarded(p, o, t, None, started).await
     }
 
@@ -161,12 +168,15 @@ impl Responder {
             return p.refuse(o, r, started).await;
         }
         let (account, region) = (action.account.clone(), action.region.clone());
-        let t = remediation::PLAYBOOK.target(
-            account,
-            region,
-            format!("undo#{id}"),
-            remediation::Undo(action),
-        );
+        let key = format!("{}#{}", action.control, action.resource);
+        let t = remediation::PLAYBOOK
+            .target(
+                account,
+                region,
+                format!("undo#{id}"),
+                remediation::Undo(action),
+            )
+            .on(key);
         guarded(p, o, t, None, started).await
     }
 }

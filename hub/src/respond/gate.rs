@@ -97,8 +97,13 @@ pub async fn pass(
             }
             Ok(Claim::Held { by, until }) => {
                 let why = format!(
-                    "event {by} holds the lease on {} until {until}; retry later",
+                    "event {by} holds the lease on {} until {until}; back in the intake queue until then",
                     t.claim
+                );
+                o.retry_after_secs = Some(
+                    chrono::DateTime::parse_from_rfc3339(&until)
+                        .map(|u| (u.timestamp() - parts.store.now_secs()).max(1) as u64)
+                        .unwrap_or(60),
                 );
                 return Err(end(o, Disposition::Deferred, why));
             }
@@ -119,15 +124,17 @@ pub async fn pass(
         o.actions.extend(record);
         Err(end(o, d, why))
     };
-    if !plan {
+    if let (false, Some(key)) = (plan, t.budget_key()) {
         let name = t.playbook.name;
         let cap = parts.cfg.rate_cap_for(name);
-        match parts.store.take_budget(&account, name, cap).await {
+        match parts.store.budget_left(&account, &key, cap).await {
             Ok(true) => {}
             Ok(false) => {
                 o.resource = Some(account.clone());
+                let wait = parts.store.secs_to_next_hour();
+                o.retry_after_secs = Some(wait);
                 let why = format!(
-                    "action budget of {name} in {account} is spent ({cap} per hour); deferred for a retry"
+                    "action budget {key} in {account} is spent ({cap} runs that changed something per hour); back in the intake queue for {wait} s, until the hour turns"
                 );
                 let rec = intake_record(
                     Stage::Intake,

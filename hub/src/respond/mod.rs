@@ -10,9 +10,11 @@
 pub mod access;
 pub mod alert;
 pub mod audit_log;
+pub mod batch;
 pub mod commands;
 pub mod findings;
 pub mod gate;
+pub mod intake;
 pub mod parts;
 pub mod policy;
 pub mod reassess;

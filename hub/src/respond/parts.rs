@@ -20,6 +20,10 @@ pub struct Parts {
     pub members: MemberAccess,
     pub store: Store,
     pub sns: aws_sdk_sns::Client,
+    /// The intake queue (deferred events go back to it with a delay).
+    pub sqs: aws_sdk_sqs::Client,
+    /// Per-account intake budgets of this process.
+    pub intake: super::intake::Budgets,
     pub trust: Trust,
     pub own: OwnRoles,
     /// Forced plan mode (`--plan`): nothing changes, whatever the configured modes say.
@@ -59,6 +63,12 @@ impl Parts {
                 cfg.state_table(),
             ),
             sns: aws_sdk_sns::Client::new(hub),
+            sqs: aws_sdk_sqs::Client::new(hub),
+            intake: super::intake::Budgets::new(
+                cfg.intake_per_minute(),
+                cfg.intake_burst(),
+                crate::time::Clock::system(),
+            ),
             trust: Trust::new(
                 Directory::new(
                     aws_sdk_organizations::Client::new(hub),
@@ -94,11 +104,32 @@ impl Parts {
 
     /// Alert, then audit. Neither failure is swallowed: both land in the outcome.
     pub async fn finish(&self, mut o: Outcome) -> Outcome {
-        if alert::wants_alert(&o) {
+        // Refused events are counted per account and hour: the first is alerted, the rest are
+        // summarised by the hourly schedule (a member replaying a forged event a thousand
+        // times must not page a thousand times).
+        let mut alert = alert::wants_alert(&o);
+        if alert && o.disposition == Disposition::Rejected {
+            let account = o.account.clone().unwrap_or_else(|| "unknown".into());
+            match self.store.count_refusal(&account).await {
+                Ok(1) => {}
+                Ok(n) => {
+                    alert = false;
+                    o.actions.push(record::intake_record(
+                        Stage::Alert,
+                        "sns:Publish",
+                        &account,
+                        Status::Skipped,
+                        &format!("refused event {n} of this hour from {account}: counted, not alerted again (the hourly record summarises)"),
+                    ));
+                }
+                Err(e) => tracing::warn!(error = %e, "refusal not counted; alerting"),
+            }
+        }
+        if alert {
             match &self.cfg.alert_topic_arn {
                 Some(topic) => {
                     let t = Instant::now();
-                    let r = alert::send(&self.sns, topic, &o).await;
+                    let r = alert::send(&self.sns, topic, &o, self.store.table()).await;
                     let (status, detail) = match r {
                         Ok(id) => (Status::Done, format!("alert {id} sent")),
                         Err(e) => {

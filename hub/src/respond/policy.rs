@@ -12,8 +12,21 @@ pub fn hub_permissions() -> Vec<rampart_common::Permissions> {
         // The schedule records trails in every enabled region.
         rampart_member::regions::PERMISSIONS,
         LAMBDA_PERMISSIONS,
+        INTAKE_PERMISSIONS,
     ]
 }
+
+/// The function consumes the intake queue (the event source mapping polls with the function's
+/// role) and sends deferred events back to it with a delay.
+pub const INTAKE_PERMISSIONS: rampart_common::Permissions = rampart_common::Permissions {
+    component: "hub/respond/intake",
+    actions: &[
+        "sqs:ChangeMessageVisibility",
+        "sqs:DeleteMessage",
+        "sqs:GetQueueAttributes",
+        "sqs:ReceiveMessage",
+    ],
+};
 
 /// The Lambda service sends an event that failed every retry to the function's dead-letter
 /// queue with the function's role.
@@ -59,6 +72,17 @@ pub const HUB_SCOPES: &[rampart_common::permissions::Scope] = &[
             "arn:${AWS::Partition}:iam::*:role/${AssessRoleName}",
         ],
         condition: r#"{"StringEquals": {"aws:ResourceOrgID": "${OrganizationId}"}}"#,
+    },
+    rampart_common::permissions::Scope {
+        sid: "IntakeQueue",
+        actions: &[
+            "sqs:ChangeMessageVisibility",
+            "sqs:DeleteMessage",
+            "sqs:GetQueueAttributes",
+            "sqs:ReceiveMessage",
+        ],
+        resources: &["!GetAtt IntakeQueue.Arn"],
+        condition: "",
     },
     rampart_common::permissions::Scope {
         sid: "DeadLetters",

@@ -56,6 +56,10 @@ pub struct Outcome {
     /// findings); the event's disposition is the worst of them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub targets: Vec<Outcome>,
+    /// A deferred event: seconds until it can be acted on (its lease ends, its budget hour
+    /// turns); the intake queue keeps it that long.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_secs: Option<u64>,
     pub millis: u64,
 }
 
@@ -76,6 +80,7 @@ impl Outcome {
             actions: Vec::new(),
             remediations: Vec::new(),
             targets: Vec::new(),
+            retry_after_secs: None,
             millis: 0,
         }
     }

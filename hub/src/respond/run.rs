@@ -53,6 +53,19 @@ async fn run(parts: &Parts, ready: Ready, started: Instant) -> Outcome {
     let mut run: Run = t.job.run(&ctx).await;
     if !plan {
         after_changes(parts, &t, &mut run, &event_id).await;
+        // Only runs that changed something spend the budget.
+        if let (true, Some(key)) = (run.rec.changes() > 0, t.budget_key()) {
+            if let Err(e) = parts.store.charge_budget(&t.account, &key).await {
+                run.rec.note(
+                    Stage::Log,
+                    "action budget",
+                    &t.account,
+                    Status::Skipped,
+                    format!("not charged: {e}"),
+                    None,
+                );
+            }
+        }
     }
     o.resource = Some(run.resource);
     o.forensics = run.forensics;

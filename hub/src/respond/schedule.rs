@@ -80,15 +80,54 @@ pub async fn record_trails(
         .flat_map(|a| regions.iter().map(move |r| (a.clone(), r.clone())))
         .collect();
     let event_id = o.event_id.clone();
-    let results: Vec<Vec<ActionRecord>> = futures::stream::iter(jobs)
+    let results: Vec<(String, Vec<ActionRecord>)> = futures::stream::iter(jobs)
         .map(|(account, region)| {
             let event_id = event_id.clone();
-            async move { record_one(parts, &account, &region, &event_id, plan, accept_drift).await }
+            async move {
+                let records =
+                    record_one(parts, &account, &region, &event_id, plan, accept_drift).await;
+                (account, records)
+            }
         })
         .buffer_unordered(parts.cfg.record_concurrency())
         .collect()
         .await;
-    o.actions = results.into_iter().flatten().collect();
+    // One outcome per account, audited and alerted on its own: one member's large or failing
+    // record never holds back (or oversizes) another's.
+    let mut per_account: std::collections::BTreeMap<String, Vec<ActionRecord>> =
+        std::collections::BTreeMap::new();
+    for (account, records) in results {
+        per_account.entry(account).or_default().extend(records);
+    }
+    let mut outcomes = Vec::new();
+    for (account, actions) in per_account {
+        let mut a = Outcome::new(&o.event_id);
+        a.playbook = o.playbook.clone();
+        a.account = Some(account);
+        a.actions = actions;
+        judge(&mut a, plan);
+        a.millis = elapsed(started);
+        outcomes.push(parts.finish(a).await);
+    }
+    if let Some(summary) = refusal_summary(parts, &o.event_id).await {
+        outcomes.push(summary);
+    }
+    o.actions = outcomes.iter().flat_map(|a| a.actions.clone()).collect();
+    judge(&mut o, plan);
+    o.targets = outcomes
+        .into_iter()
+        .map(|mut a| {
+            a.actions.clear();
+            a
+        })
+        .collect();
+    o.millis = elapsed(started);
+    tracing::info!(event_id = %o.event_id, disposition = ?o.disposition, reason = o.reason.as_deref().unwrap_or(""), "trails recorded");
+    o
+}
+
+/// The disposition and reason of a record from its action records.
+fn judge(o: &mut Outcome, plan: bool) {
     let count = |f: &dyn Fn(&ActionRecord) -> bool| o.actions.iter().filter(|a| f(a)).count();
     let failed = count(&|a| a.status == Status::Failed);
     let drift = count(&|a| a.action == "trail drift");
@@ -114,8 +153,32 @@ pub async fn record_trails(
     if drift > 0 {
         o.resource = Some(format!("{drift} drifted trail(s)"));
     }
-    o.millis = elapsed(started);
-    parts.finish(o).await
+}
+
+/// The refused events of the last hour, per account: one alert instead of one per event.
+async fn refusal_summary(parts: &Parts, event_id: &str) -> Option<Outcome> {
+    let counts = match parts.store.refusals_last_hour().await {
+        Ok(c) if c.is_empty() => return None,
+        Ok(c) => c,
+        Err(e) => {
+            tracing::warn!(error = %e, "refusals not summarised");
+            return None;
+        }
+    };
+    let total: u64 = counts.iter().map(|(_, n)| n).sum();
+    let mut o = Outcome::new(event_id);
+    o.playbook = Some("intake".into());
+    o.account = Some(parts.trust.hub_account().to_string());
+    o.resource = Some(format!("{total} refused event(s) in the last hour"));
+    o.reason = Some(
+        counts
+            .iter()
+            .map(|(a, n)| format!("{a}: {n}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
+    o.forensics = Some(serde_json::json!({ "refused_per_account": counts }));
+    Some(parts.finish(o).await)
 }
 
 async fn record_one(

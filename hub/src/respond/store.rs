@@ -83,6 +83,11 @@ impl Store {
         self.clock.now()
     }
 
+    /// Now, in seconds since the epoch, by the store's clock.
+    pub fn now_secs(&self) -> i64 {
+        self.now().timestamp()
+    }
+
     /// The audit table.
     pub fn table(&self) -> &str {
         &self.table
@@ -237,34 +242,100 @@ impl Store {
         }
     }
 
-    /// Takes one unit of the hourly budget of `playbook` in `account`; `Ok(false)` when it is
-    /// spent. Budgets are per playbook so noise on one cannot starve another.
-    pub async fn take_budget(
-        &self,
-        account: &str,
-        playbook: &str,
-        cap: u32,
-    ) -> Result<bool, String> {
+    /// Whether the hourly action budget `key` (a playbook, or a playbook and a resource) in
+    /// `account` has room for another run that changes something.
+    pub async fn budget_left(&self, account: &str, key: &str, cap: u32) -> Result<bool, String> {
         let hour = self.now().format("%Y-%m-%dT%H").to_string();
-        let r = self
+        let out = self
             .client
+            .get_item()
+            .table_name(&self.state)
+            .key("pk", s(format!("rate#{account}#{key}")))
+            .key("sk", s(hour))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| format!("dynamodb:GetItem (budget): {}", describe(&e)))?;
+        let used = out
+            .item()
+            .and_then(|i| i.get("used"))
+            .and_then(|v| v.as_n().ok())
+            .and_then(|v| v.parse::<u32>().ok())
+            .unwrap_or(0);
+        Ok(used < cap)
+    }
+
+    /// Charges one run that changed something to the hourly budget `key` in `account`.
+    pub async fn charge_budget(&self, account: &str, key: &str) -> Result<(), String> {
+        let hour = self.now().format("%Y-%m-%dT%H").to_string();
+        self.client
             .update_item()
             .table_name(&self.state)
-            .key("pk", s(format!("rate#{account}#{playbook}")))
+            .key("pk", s(format!("rate#{account}#{key}")))
             .key("sk", s(hour))
             .update_expression("ADD used :one SET expires = :exp")
-            .condition_expression("attribute_not_exists(used) OR used < :cap")
             .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":cap", n(cap))
             .expression_attribute_values(":exp", n(self.now().timestamp() + 7200))
             .return_values(ReturnValue::None)
             .send()
-            .await;
-        match r {
-            Ok(_) => Ok(true),
-            Err(e) if is_code(&e, "ConditionalCheckFailedException") => Ok(false),
-            Err(e) => Err(format!("dynamodb:UpdateItem (budget): {}", describe(&e))),
-        }
+            .await
+            .map_err(|e| format!("dynamodb:UpdateItem (budget): {}", describe(&e)))?;
+        Ok(())
+    }
+
+    /// Seconds until the current budget hour ends.
+    pub fn secs_to_next_hour(&self) -> u64 {
+        let now = self.now();
+        3600 - (now.timestamp().rem_euclid(3600) as u64)
+    }
+
+    /// Counts a refused event of `account` in the current hour; returns the count so far.
+    pub async fn count_refusal(&self, account: &str) -> Result<u64, String> {
+        let hour = self.now().format("%Y-%m-%dT%H").to_string();
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.state)
+            .key("pk", s(format!("refused#{hour}")))
+            .key("sk", s(account))
+            .update_expression("ADD refused :one SET expires = :exp")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":exp", n(self.now().timestamp() + 8 * 24 * 3600))
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .map_err(|e| format!("dynamodb:UpdateItem (refusals): {}", describe(&e)))?;
+        Ok(out
+            .attributes()
+            .and_then(|a| a.get("refused"))
+            .and_then(|v| v.as_n().ok())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1))
+    }
+
+    /// Refused events per account in the hour before the current one.
+    pub async fn refusals_last_hour(&self) -> Result<Vec<(String, u64)>, String> {
+        let hour = (self.now() - chrono::Duration::hours(1))
+            .format("%Y-%m-%dT%H")
+            .to_string();
+        let out = self
+            .client
+            .query()
+            .table_name(&self.state)
+            .key_condition_expression("pk = :p")
+            .expression_attribute_values(":p", s(format!("refused#{hour}")))
+            .send()
+            .await
+            .map_err(|e| format!("dynamodb:Query (refusals): {}", describe(&e)))?;
+        Ok(out
+            .items()
+            .iter()
+            .filter_map(|i| {
+                let account = i.get("sk")?.as_s().ok()?.clone();
+                let n = i.get("refused")?.as_n().ok()?.parse().ok()?;
+                Some((account, n))
+            })
+            .collect())
     }
 
     /// Records a session the hub opened in `account` (its access key id), until it expires:

@@ -62,6 +62,7 @@ pub const PLAYBOOK: Playbook = Playbook {
     ],
     permissions: PERMISSIONS,
     stages: &[Stage::PriorityAction],
+    budget: super::playbook::Budget::Resource,
     route,
 };
 
@@ -74,9 +75,12 @@ fn route(e: &Event, _: &ResponseConfig) -> Routed {
         .get("userName")
         .and_then(serde_json::Value::as_str)
     {
-        Some(u) if !u.is_empty() => {
-            super::playbook::api_call_route(&PLAYBOOK, call, Enforce(u.to_string()))
-        }
+        Some(u) if !u.is_empty() => super::playbook::api_call_route(
+            &PLAYBOOK,
+            call,
+            Some(u.to_string()),
+            Enforce(u.to_string()),
+        ),
         _ => Routed::Reject("CreateUser event without requestParameters.userName".into()),
     }
 }

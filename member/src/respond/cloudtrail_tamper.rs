@@ -60,6 +60,7 @@ pub const PLAYBOOK: Playbook = Playbook {
         Stage::Forensics,
         Stage::Countermeasure,
     ],
+    budget: super::playbook::Budget::None,
     route,
 };
 
@@ -78,7 +79,7 @@ fn route(e: &Event, _: &ResponseConfig) -> Routed {
             }
         }
     }
-    super::playbook::api_call_route(&PLAYBOOK, call, Tamper(call.clone()))
+    super::playbook::api_call_route(&PLAYBOOK, call, trail_of(call), Tamper(call.clone()))
 }
 
 /// Restore what the call changed, then answer its actor.

@@ -36,6 +36,7 @@ pub const PLAYBOOK: Playbook = Playbook {
     }],
     permissions: PERMISSIONS,
     stages: &[Stage::PriorityAction, Stage::Forensics],
+    budget: super::playbook::Budget::None,
     route,
 };
 
@@ -53,7 +54,7 @@ fn route(e: &Event, _: &ResponseConfig) -> Routed {
     };
     match rule_of(call) {
         Some(rule) if rule.starts_with(RULE_PREFIX) => {
-            api_call_route(&PLAYBOOK, call, Guard(call.clone()))
+            api_call_route(&PLAYBOOK, call, Some(rule.to_string()), Guard(call.clone()))
         }
         Some(rule) => Routed::Ignore(format!("rule {rule} is not one of Rampart's")),
         None => Routed::Ignore(format!("{} names no rule", call.event_name)),

@@ -59,6 +59,7 @@ pub const PLAYBOOK: Playbook = Playbook {
         Stage::Forensics,
         Stage::Countermeasure,
     ],
+    budget: super::playbook::Budget::Resource,
     route,
 };
 
@@ -104,12 +105,14 @@ fn route(e: &Event, cfg: &ResponseConfig) -> Routed {
                 trigger: format!("GuardDuty {} ({})", g.finding_type, g.finding_id),
             };
             Routed::Act {
-                targets: vec![PLAYBOOK.target(
-                    &g.account,
-                    &g.region,
-                    format!("gd#{}#{}", g.account, g.finding_id),
-                    job,
-                )],
+                targets: vec![PLAYBOOK
+                    .target(
+                        &g.account,
+                        &g.region,
+                        format!("gd#{}#{}", g.account, g.finding_id),
+                        job,
+                    )
+                    .on(id.clone())],
                 link: Some(format!(
                     "https://console.aws.amazon.com/guardduty/home?region={}#/findings?search=id%3D{}",
                     g.region, g.finding_id
@@ -130,10 +133,10 @@ fn route(e: &Event, cfg: &ResponseConfig) -> Routed {
                 .map(|(account, region, instance)| {
                     let claim = format!("ca#{}#{account}#{instance}", e.envelope.id);
                     let job = Isolate {
-                        instance,
+                        instance: instance.clone(),
                         trigger: trigger.clone(),
                     };
-                    PLAYBOOK.target(account, region, claim, job)
+                    PLAYBOOK.target(account, region, claim, job).on(instance)
                 })
                 .collect();
             if targets.is_empty() {
@@ -159,10 +162,10 @@ fn route(e: &Event, cfg: &ResponseConfig) -> Routed {
                         .map(move |(account, region, instance)| {
                             let claim = format!("gd#{account}#{gd_id}");
                             let job = Isolate {
-                                instance,
+                                instance: instance.clone(),
                                 trigger: "GuardDuty finding via Security Hub".into(),
                             };
-                            PLAYBOOK.target(account, region, claim, job)
+                            PLAYBOOK.target(account, region, claim, job).on(instance)
                         })
                 })
                 .collect();

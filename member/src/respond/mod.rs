@@ -21,7 +21,7 @@ pub mod scopes;
 pub mod totp;
 pub mod trails;
 
-pub use playbook::{Job, Playbook, Routed, Target, Trigger, Unanswered};
+pub use playbook::{Budget, Job, Playbook, Routed, Target, Trigger, Unanswered};
 
 /// Every playbook.
 pub const PLAYBOOKS: &[Playbook] = &[

@@ -67,6 +67,42 @@ pub struct Target {
     pub claim: String,
     pub playbook: &'static Playbook,
     pub job: Arc<dyn Job>,
+    /// What the action budget is kept for with [`Budget::Resource`] (the instance, the user,
+    /// the remediated resource), so noise on one resource never defers another's.
+    pub resource: Option<String>,
+}
+
+impl Target {
+    /// The same target, budgeted for `resource`.
+    pub fn on(mut self, resource: impl Into<String>) -> Target {
+        self.resource = Some(resource.into());
+        self
+    }
+
+    /// The key of the hourly action budget this target's run is charged to, if any.
+    pub fn budget_key(&self) -> Option<String> {
+        match self.playbook.budget {
+            Budget::None => None,
+            Budget::Account => Some(self.playbook.name.to_string()),
+            Budget::Resource => Some(match &self.resource {
+                Some(r) => format!("{}#{r}", self.playbook.name),
+                None => self.playbook.name.to_string(),
+            }),
+        }
+    }
+}
+
+/// How a playbook's runs are budgeted (`action_rate_cap` per hour, charged only for runs that
+/// changed something).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Budget {
+    /// Never waits on a budget: its priority action restores (restarting a trail must not
+    /// wait on a budget the same member can spend).
+    None,
+    /// One budget per account and playbook.
+    Account,
+    /// One budget per account, playbook and resource.
+    Resource,
 }
 
 /// A finding of the event that nothing acts on, and why (reported, not dropped).
@@ -108,6 +144,7 @@ pub struct Playbook {
     pub permissions: Permissions,
     /// The stages it runs, in order.
     pub stages: &'static [Stage],
+    pub budget: Budget,
     pub route: RouteFn,
 }
 
@@ -150,6 +187,7 @@ impl Playbook {
             claim: claim.into(),
             playbook: self,
             job: Arc::new(job),
+            resource: None,
         }
     }
 }
@@ -174,15 +212,18 @@ pub fn finding_link(region: &str, id: &str) -> String {
 pub fn api_call_route(
     playbook: &'static Playbook,
     call: &rampart_common::event::ApiCall,
+    resource: Option<String>,
     job: impl Job + 'static,
 ) -> Routed {
+    let mut target = playbook.target(
+        &call.account,
+        &call.region,
+        format!("ct#{}", call.event_id),
+        job,
+    );
+    target.resource = resource;
     Routed::Act {
-        targets: vec![playbook.target(
-            &call.account,
-            &call.region,
-            format!("ct#{}", call.event_id),
-            job,
-        )],
+        targets: vec![target],
         link: Some(format!(
             "https://console.aws.amazon.com/cloudtrail/home?region={}#/events/{}",
             call.region, call.event_id

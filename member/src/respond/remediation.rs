@@ -22,6 +22,7 @@ pub const PLAYBOOK: Playbook = Playbook {
     ],
     permissions: finding_update::PERMISSIONS,
     stages: &[Stage::PriorityAction, Stage::Countermeasure],
+    budget: super::playbook::Budget::Resource,
     route,
 };
 
@@ -169,7 +170,18 @@ fn findings_route<'f>(
     for f in findings {
         link.get_or_insert_with(|| finding_link(&f.region, &f.id));
         match for_finding(f) {
-            Ok(job) => targets.push(PLAYBOOK.target(&f.account, &f.region, claim(f), job)),
+            Ok(job) => {
+                let key = format!(
+                    "{}#{}",
+                    job.control,
+                    job.resource.as_deref().unwrap_or(&f.account)
+                );
+                targets.push(
+                    PLAYBOOK
+                        .target(&f.account, &f.region, claim(f), job)
+                        .on(key),
+                )
+            }
             Err(why) if !quiet => unanswered.push(Unanswered {
                 account: f.account.clone(),
                 region: f.region.clone(),

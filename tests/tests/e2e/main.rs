@@ -15,6 +15,7 @@ mod request_budget;
 mod respond;
 mod respond_errors;
 mod respond_hardening;
+mod respond_intake;
 mod respond_trust;
 mod stacksets;
 mod template_pipeline;

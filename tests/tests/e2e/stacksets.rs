@@ -36,7 +36,15 @@ fn generated_policies_are_committed() {
     assert_eq!(
         stacksets::sections(&text("hub.yaml")),
         [
+            "sources-of-DeadLetterQueue",
+            "sources-of-IntakeQueue",
             "hub-respond",
+            "pattern-cloudtrail-tamper",
+            "pattern-forwarding-guard",
+            "pattern-auto-mfa",
+            "pattern-isolate-guardduty",
+            "pattern-isolate-guardduty-via-securityhub",
+            "pattern-custom-actions-any-account",
             "pattern-custom-actions",
             "pattern-remediate-control-findings",
             "pattern-remediate-control-findings-v2",
@@ -212,12 +220,15 @@ fn hub_keeps_its_hardening() {
         "provided.al2023"
     );
     // Every asynchronous path has a dead-letter queue and an alarm.
-    for rule in [
-        "ForwardedEventsRule",
-        "CustomActionRule",
-        "RecordTrailsSchedule",
-        "FleetSchedule",
-    ] {
+    let rules: Vec<&String> = r
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(_, v)| v["Type"] == "AWS::Events::Rule")
+        .map(|(k, _)| k)
+        .collect();
+    assert!(rules.len() >= 10, "{rules:?}");
+    for rule in rules {
         let target = &r[rule]["Properties"]["Targets"][0];
         assert!(target["DeadLetterConfig"]["Arn"].is_object(), "{rule}");
         assert!(target["RetryPolicy"].is_object(), "{rule}");
@@ -228,6 +239,9 @@ fn hub_keeps_its_hardening() {
         "AssessErrorAlarm",
         "AssessDeadLetterAlarm",
         "FleetFailedAlarm",
+        "IntakeAgeAlarm",
+        "RuleDeliveryAlarm",
+        "RuleDeadLetterAlarm",
     ] {
         assert_eq!(
             r[alarm]["Properties"]["AlarmActions"][0]["Ref"], "AlertTopic",
@@ -335,9 +349,64 @@ fn templates_pass_the_pinned_cfn_lint() {
     );
 }
 
-/// Automatic remediation is off unless controls are listed; when on, the hub Lambda receives
-/// only FAILED, active, open control findings of those controls (never the RESOLVED update its
-/// own remediation causes), with retries and a dead-letter queue, and knows the list.
+/// Every rule that delivers into a queue or dead-letters into one is admitted by that queue's
+/// policy (and only those rules are): a rule whose dead-letter target refuses it loses events.
+/// The member's events reach the hub only through the intake queue, by the registry's
+/// patterns; nothing on the hub's bus reaches the function directly.
+#[test]
+fn every_rule_is_admitted_by_the_queues_it_sends_to() {
+    let t = template("hub.yaml");
+    let r = &t["Resources"];
+    for (queue, policy) in [
+        ("DeadLetterQueue", "DeadLetterQueuePolicy"),
+        ("IntakeQueue", "IntakeQueuePolicy"),
+    ] {
+        let senders = rampart_hub::deploy::sources::senders(&t, queue);
+        assert!(!senders.is_empty(), "{queue}");
+        let admitted = r[policy]["Properties"]["PolicyDocument"]["Statement"][0]["Condition"]
+            ["ArnEquals"]["aws:SourceArn"]
+            .to_string();
+        for (rule, _) in &senders {
+            assert!(
+                admitted.contains(&format!("\"{rule}\"")),
+                "{rule} sends to {queue} but {policy} does not admit it: {admitted}"
+            );
+        }
+        let count = admitted.matches("Fn::GetAtt").count();
+        assert_eq!(
+            count,
+            senders.len(),
+            "{policy} admits a rule that does not send"
+        );
+    }
+    for (name, v) in r.as_object().unwrap() {
+        if v["Type"] != "AWS::Events::Rule" {
+            continue;
+        }
+        if v["Properties"]["EventBusName"]["Ref"] == "HubBus" {
+            let target = &v["Properties"]["Targets"][0]["Arn"]["Fn::GetAtt"][0];
+            assert_eq!(target, "IntakeQueue", "{name}");
+            assert!(
+                v["Properties"]["EventPattern"]["detail-type"].is_array(),
+                "{name} matches by pattern, not by source prefix"
+            );
+        }
+    }
+    let m = &r["IntakeMapping"]["Properties"];
+    assert_eq!(
+        m["FunctionResponseTypes"],
+        serde_json::json!(["ReportBatchItemFailures"])
+    );
+    assert_eq!(
+        r["IntakeQueue"]["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0],
+        "DeadLetterQueue"
+    );
+}
+
+/// Automatic remediation is off unless controls are listed; when on, the hub receives only
+/// FAILED, active, open control findings of those controls (never the RESOLVED update its own
+/// remediation causes) through the intake queue, with retries and a dead-letter queue, and
+/// knows the list.
 #[test]
 fn automatic_remediation_rules_follow_the_control_list() {
     let t = template("hub.yaml");
@@ -352,7 +421,7 @@ fn automatic_remediation_rules_follow_the_control_list() {
         let p = &rule["Properties"]["EventPattern"];
         assert_eq!(p["detail-type"][0], detail_type);
         let target = &rule["Properties"]["Targets"][0];
-        assert_eq!(target["Arn"]["Fn::GetAtt"][0], "HubFunction");
+        assert_eq!(target["Arn"]["Fn::GetAtt"][0], "IntakeQueue");
         assert!(target["DeadLetterConfig"].is_object(), "{name}");
     }
     let f = &r["ControlFindingsRule"]["Properties"]["EventPattern"]["detail"]["findings"];
@@ -368,9 +437,6 @@ fn automatic_remediation_rules_follow_the_control_list() {
     );
     let v2 = &r["ControlFindingsV2Rule"]["Properties"]["EventPattern"]["detail"]["findings"];
     assert_eq!(v2["compliance"]["status"], serde_json::json!(["Fail"]));
-    for p in ["PermitControlFindings", "PermitControlFindingsV2"] {
-        assert_eq!(r[p]["Condition"], "AutoRemediate", "{p}");
-    }
     let env = &r["HubFunction"]["Properties"]["Environment"]["Variables"];
     assert!(env["RAMPART_AUTO_REMEDIATE"].is_object(), "{env}");
     assert!(env["RAMPART_ROLE_NAME"].is_object(), "{env}");

@@ -13,7 +13,9 @@ fn msg(id: &str, account: &str) -> Message {
 
 #[test]
 fn a_flood_does_not_push_another_account_back() {
-    let mut batch: Vec<Message> = (0..9).map(|i| msg(&format!("f{i}"), "111111111111")).collect();
+    let mut batch: Vec<Message> = (0..9)
+        .map(|i| msg(&format!("f{i}"), "111111111111"))
+        .collect();
     batch.push(msg("victim", "222222222222"));
     let order = fair_order(&batch);
     let ids: Vec<&str> = order.iter().map(|&i| batch[i].id.as_str()).collect();
