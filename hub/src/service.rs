@@ -149,6 +149,7 @@ pub fn account_plan(
         run_id: run_id.to_string(),
         now: crate::time::now(),
         only_checks: None,
+        retry: Default::default(),
     }
 }
 

@@ -10,6 +10,7 @@ use aws_config::SdkConfig;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_types::region::Region;
 use rampart_common::asff::partition_of;
+use rampart_member::aws_error::AwsError;
 use rampart_member::error_text::describe;
 use std::time::Duration;
 
@@ -58,6 +59,36 @@ pub async fn caller_account(base: &SdkConfig) -> Result<String, String> {
     out.account()
         .map(str::to_string)
         .ok_or_else(|| "sts:GetCallerIdentity returned no account".to_string())
+}
+
+/// Tries at opening a session when STS fails transiently (throttled, unavailable, reset).
+const OPEN_ATTEMPTS: u32 = 3;
+
+/// The account a session lands in. A transient failure (of sts:GetCallerIdentity or of the
+/// sts:AssumeRole behind it) is tried again after a pause, so a throttling burst does not
+/// cost a whole account; a refusal (the role is missing or does not trust the hub) is not.
+async fn verified_account(cfg: &SdkConfig) -> Result<String, AwsError> {
+    let client = aws_sdk_sts::Client::new(cfg);
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match client.get_caller_identity().send().await {
+            Ok(out) => {
+                return out.account().map(str::to_string).ok_or_else(|| {
+                    AwsError::invalid("sts:GetCallerIdentity", "returned no account")
+                })
+            }
+            Err(e) => {
+                let err = AwsError::sdk("sts:GetCallerIdentity", &e);
+                // A failed AssumeRole arrives as a dispatch failure (transient) carrying
+                // STS's answer: its code tells a refusal.
+                if attempt >= OPEN_ATTEMPTS || !err.is_transient() || err.names_refusal() {
+                    return Err(err);
+                }
+                tokio::time::sleep(Duration::from_secs(u64::from(attempt))).await;
+            }
+        }
+    }
 }
 
 /// A RoleSessionName STS accepts: `[\w+=,.@-]`, 2-64 characters.
@@ -207,7 +238,7 @@ impl Sessions {
             .credentials_provider(SharedCredentialsProvider::new(provider))
             .identity_cache(IdentityCache::lazy().build())
             .build();
-        let got = caller_account(&cfg)
+        let got = verified_account(&cfg)
             .await
             .map_err(|e| format!("cannot assume {} : {e}", self.role_arn(account_id)))?;
         if got != account_id {

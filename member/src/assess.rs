@@ -1,13 +1,15 @@
 //! One account's assessment: collect its account-wide part and every region's part in
-//! parallel (each paced by its own token bucket), evaluate the checks, and publish the
-//! findings into the account's own Security Hub. The fleet, the Step Functions account step,
-//! the AWS Config rule and the re-evaluation after a remediation all run this; the hub only
-//! opens the session and hands over its credentials.
+//! parallel (each paced by its own token bucket), read again the parts a transient error cost
+//! (`retry_pass`), evaluate the checks, and publish the findings into the account's own
+//! Security Hub. The fleet, the Step Functions account step, the AWS Config rule and the
+//! re-evaluation after a remediation all run this; the hub only opens the session and hands
+//! over its credentials.
 
 use crate::checks::{Check, Settings};
 use crate::collect::{self, in_region};
 use crate::evaluate::{self, checks_for, FindingScope};
 use crate::publish::{self, PublishReport};
+use crate::retry_pass::{self, RetryPass};
 use crate::snapshot::{AccountSnapshot, Collected, OrgSnapshot, RegionSnapshot};
 use crate::RateLimiter;
 use aws_config::SdkConfig;
@@ -38,6 +40,9 @@ pub struct AccountPlan {
     /// Run only these checks (a remediation's re-evaluation); stale findings are closed only
     /// for the checks that ran. `None`: every check of the benchmarks.
     pub only_checks: Option<Vec<&'static str>>,
+    /// Reads that failed on a transient error (throttling, 5xx, reset, timeout) get another
+    /// pass after the account's other work ([`RetryPass::default`]: two at most).
+    pub retry: RetryPass,
 }
 
 impl AccountPlan {
@@ -67,6 +72,12 @@ impl AccountPlan {
             FindingScope::Complete
         }
     }
+}
+
+/// A fresh bucket for an extra pass: half the plan's rate, no burst, since the quota was just
+/// exceeded.
+fn paced(plan: &AccountPlan) -> RateLimiter {
+    RateLimiter::new(plan.rate_limit / 2.0, 1)
 }
 
 /// Benchmark names joined for display.
@@ -160,36 +171,42 @@ pub async fn account(
     // Global services (IAM) have their own quota, separate from any region's; each region
     // gets its own bucket.
     let global = RateLimiter::new(plan.rate_limit, plan.rate_burst);
-    let account_part = async {
-        let snap = collect::collect_account(sdk, account_id, &plan.home_region, &global).await;
-        let outcomes =
-            evaluate::evaluate_account(&checks, &snap, &plan.home_region, &plan.settings);
-        (outcomes, observer.account(&snap))
-    };
-    let region_parts = futures::future::join_all(plan.regions.iter().map(|region| {
-        let checks = &checks;
-        async move {
-            let rl = RateLimiter::new(plan.rate_limit, plan.rate_burst);
-            let snap = collect::collect_region(sdk, account_id, region, &rl).await;
-            let outcomes = evaluate::evaluate_region(checks, &snap, &plan.settings);
-            let saved = observer.region(&snap);
-            // The 4.16 collector already asked DescribeHub; publishing reuses the answer.
-            let hub_enabled = match &snap.securityhub_enabled {
-                Collected::Ok(on) => Some(*on),
-                Collected::Err(_) => None,
-            };
-            (outcomes, saved, hub_enabled, snap)
-        }
+    let region_parts = futures::future::join_all(plan.regions.iter().map(|region| async move {
+        let rl = RateLimiter::new(plan.rate_limit, plan.rate_burst);
+        collect::collect_region(sdk, account_id, region, &rl).await
     }));
-    let ((mut outcomes, saved), regional) = tokio::join!(account_part, region_parts);
-    let mut save_errors: Vec<String> = saved.err().into_iter().collect();
-    let mut hub_enabled = Vec::with_capacity(regional.len());
-    let mut snaps = Vec::with_capacity(regional.len());
-    for (o, saved, enabled, snap) in regional {
-        outcomes.extend(o);
-        save_errors.extend(saved.err());
-        hub_enabled.push(enabled);
-        snaps.push(snap);
+    let (account_snap, region_snaps) = tokio::join!(
+        collect::collect_account(sdk, account_id, &plan.home_region, &global),
+        region_parts
+    );
+    // After the account's other work: the parts a transient error cost are read again,
+    // paced, before their checks are reported as errors (nothing happens when none did).
+    let (account_snap, snaps) = tokio::join!(
+        retry_pass::settle(account_snap, &plan.retry, "account", || async move {
+            let rl = paced(plan);
+            collect::collect_account(sdk, account_id, &plan.home_region, &rl).await
+        }),
+        futures::future::join_all(region_snaps.into_iter().zip(&plan.regions).map(
+            |(snap, region)| {
+                retry_pass::settle(snap, &plan.retry, region, move || async move {
+                    let rl = paced(plan);
+                    collect::collect_region(sdk, account_id, region, &rl).await
+                })
+            }
+        ))
+    );
+    let mut outcomes =
+        evaluate::evaluate_account(&checks, &account_snap, &plan.home_region, &plan.settings);
+    let mut save_errors: Vec<String> = observer.account(&account_snap).err().into_iter().collect();
+    let mut hub_enabled = Vec::with_capacity(snaps.len());
+    for snap in &snaps {
+        outcomes.extend(evaluate::evaluate_region(&checks, snap, &plan.settings));
+        save_errors.extend(observer.region(snap).err());
+        // The 4.16 collector already asked DescribeHub; publishing reuses the answer.
+        hub_enabled.push(match &snap.securityhub_enabled {
+            Collected::Ok(on) => Some(*on),
+            Collected::Err(_) => None,
+        });
     }
     let refs: Vec<&RegionSnapshot> = snaps.iter().collect();
     outcomes.extend(evaluate::evaluate_across_regions(
@@ -227,9 +244,13 @@ pub async fn organization(
 ) -> Vec<CheckOutcome> {
     let snap = match sdk {
         Ok(cfg) => {
+            let cfg = &in_region(cfg, &plan.home_region);
             let rl = RateLimiter::new(plan.rate_limit, plan.rate_burst);
-            collect::organization::collect(&in_region(cfg, &plan.home_region), hub_account, &rl)
-                .await
+            let first = collect::organization::collect(cfg, hub_account, &rl).await;
+            retry_pass::settle(first, &plan.retry, "organization", || async move {
+                collect::organization::collect(cfg, hub_account, &paced(plan)).await
+            })
+            .await
         }
         Err(e) => {
             let mut s = OrgSnapshot::empty(hub_account);

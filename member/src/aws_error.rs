@@ -208,6 +208,12 @@ impl AwsError {
         matches!(self.kind, ErrorKind::Throttled | ErrorKind::Transient)
     }
 
+    /// Whether the text names a refusal code anywhere (an error wrapped in another, such as a
+    /// credentials provider's failed sts:AssumeRole inside a dispatch failure).
+    pub fn names_refusal(&self) -> bool {
+        DENIED.iter().any(|c| self.message.contains(c))
+    }
+
     /// Whether the caller was refused.
     pub fn is_denied(&self) -> bool {
         self.kind == ErrorKind::Denied
@@ -234,6 +240,23 @@ mod tests {
         assert_eq!(kind_of_status(503), ErrorKind::Transient);
         assert_eq!(kind_of_status(429), ErrorKind::Throttled);
         assert_eq!(kind_of_status(400), ErrorKind::Other);
+    }
+
+    #[test]
+    fn a_refusal_wrapped_in_a_dispatch_failure_is_named() {
+        let e = AwsError {
+            operation: "sts:GetCallerIdentity".into(),
+            code: None,
+            message: "dispatch failure: failed to load credentials: AccessDenied: not authorized"
+                .into(),
+            kind: ErrorKind::Transient,
+        };
+        assert!(e.is_transient() && e.names_refusal());
+        let reset = AwsError {
+            message: "dispatch failure: connection closed before message completed".into(),
+            ..e
+        };
+        assert!(!reset.names_refusal());
     }
 
     #[test]

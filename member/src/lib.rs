@@ -22,6 +22,7 @@ pub mod ratelimit;
 pub mod regions;
 pub mod remediate;
 pub mod respond;
+pub mod retry_pass;
 pub mod roles;
 pub mod securityhub;
 pub mod snapshot;

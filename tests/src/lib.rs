@@ -6,6 +6,7 @@
 //! share it.
 
 pub mod emulator;
+pub mod faults;
 pub mod fixtures;
 pub mod intake;
 pub mod lambda_api;
@@ -60,6 +61,7 @@ pub fn plan(regions: &[String], publish: bool, run_id: &str) -> FleetPlan {
             run_id: run_id.into(),
             now: chrono_now(),
             only_checks: None,
+            retry: Default::default(),
         },
         organization: true,
         concurrency: 8,

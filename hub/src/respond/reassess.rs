@@ -50,6 +50,7 @@ impl Reassess {
             run_id: format!("remediation-{}", uuid::Uuid::new_v4().simple()),
             now: crate::time::now(),
             only_checks: Some(checks.to_vec()),
+            retry: Default::default(),
         };
         let target = Account {
             id: account.to_string(),

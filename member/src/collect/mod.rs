@@ -20,6 +20,7 @@ pub mod region;
 pub mod s3;
 pub mod s3control;
 
+use crate::aws_error::AwsError;
 use crate::ratelimit::RateLimiter;
 use crate::snapshot::{AccountSnapshot, RegionSnapshot};
 use aws_config::SdkConfig;
@@ -83,7 +84,14 @@ pub async fn collect_account(
                     )
                 }
                 Err(e) => (
-                    Err(format!("monitoring chain not read: {e}").into()),
+                    // Keeps the trails' error kind: a throttled DescribeTrails is worth
+                    // reading again for the chain too.
+                    Err(AwsError {
+                        operation: String::new(),
+                        code: e.code.clone(),
+                        message: format!("monitoring chain not read: {e}"),
+                        kind: e.kind,
+                    }),
                     // Buckets are still read; only 3.4 needs the trails, and it errors on them.
                     s3::collect(&home, account_id, &[], rl).await,
                 ),

@@ -8,6 +8,7 @@ mod deploy_stacks;
 mod emulator_fixes;
 mod emulator_install;
 mod fanout;
+mod faults;
 mod permissions;
 mod publishing;
 mod remediate;
