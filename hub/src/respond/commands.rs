@@ -97,6 +97,7 @@ impl Responder {
             control: control.to_string(),
             resource: resource.map(str::to_string),
             finding,
+            automatic: false,
         };
         let key = format!("{control}#{}", resource.unwrap_or(account));
         let t = remediation::PLAYBOOK

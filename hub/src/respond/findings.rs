@@ -6,12 +6,54 @@ use aws_sdk_securityhub::types::{AwsSecurityFinding, AwsSecurityFindingFilters, 
 use rampart_common::event::HubFinding;
 use rampart_member::error_text::describe;
 
-/// `securityhub:GetFindings` for one id. The id is compared again here: a filter the service
-/// did not apply must not hand back another finding.
+/// The one finding with this id: several (another product's finding can carry the same id, and
+/// an insider with BatchImportFindings can import one) make the id ambiguous, and a finding
+/// whose account is not the one its id names is refused.
 pub async fn find(
     client: &aws_sdk_securityhub::Client,
     id: &str,
 ) -> Result<Option<HubFinding>, String> {
+    let all = find_all(client, id).await?;
+    if all.len() > 1 {
+        let which: Vec<String> = all
+            .iter()
+            .map(|f| format!("{} in {}", f.product_arn, f.account))
+            .collect();
+        return Err(format!(
+            "finding id {id} is ambiguous: {} findings carry it ({}); remediate by --account, --control and --resource instead",
+            all.len(),
+            which.join(", ")
+        ));
+    }
+    let Some(f) = all.into_iter().next() else {
+        return Ok(None);
+    };
+    if let Some((account, _)) = home_of(id) {
+        if f.account != account {
+            return Err(format!(
+                "finding {id} names account {account} but belongs to {}",
+                f.account
+            ));
+        }
+    }
+    if let Some(product_account) = f.product_arn.split(':').nth(4).filter(|a| !a.is_empty()) {
+        // A custom product's findings (product/<account>/default) are imported by that account.
+        if product_account != f.account {
+            return Err(format!(
+                "finding {id} of account {} comes from product {} of another account",
+                f.account, f.product_arn
+            ));
+        }
+    }
+    Ok(Some(f))
+}
+
+/// `securityhub:GetFindings` for one id. The id is compared again here: a filter the service
+/// did not apply must not hand back another finding.
+async fn find_all(
+    client: &aws_sdk_securityhub::Client,
+    id: &str,
+) -> Result<Vec<HubFinding>, String> {
     let filters = AwsSecurityFindingFilters::builder()
         .id(StringFilter::builder()
             .value(id)
@@ -24,13 +66,17 @@ pub async fn find(
         .max_results(100)
         .into_paginator()
         .send();
+    let mut out = Vec::new();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| format!("securityhub:GetFindings: {}", describe(&e)))?;
-        if let Some(f) = page.findings().iter().find(|f| f.id() == Some(id)) {
-            return Ok(Some(from_sdk(f)));
-        }
+        out.extend(
+            page.findings()
+                .iter()
+                .filter(|f| f.id() == Some(id))
+                .map(from_sdk),
+        );
     }
-    Ok(None)
+    Ok(out)
 }
 
 /// The account and region a finding id names, where it has them: Rampart's own ids

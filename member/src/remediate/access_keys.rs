@@ -16,6 +16,7 @@ use serde_json::json;
 
 pub const REMEDY: Remedy = Remedy {
     id: "iam-access-keys",
+    scope: super::remedy::Scope::Resource,
     fixes: &[
         Fixes::Check("iam.key-rotation"),
         Fixes::Check("iam.unused-credentials"),

@@ -18,6 +18,7 @@ use serde_json::{json, Value};
 
 pub const LOG_FILE_VALIDATION: Remedy = Remedy {
     id: "cloudtrail-log-file-validation",
+    scope: super::remedy::Scope::Resource,
     fixes: &[Fixes::Check("cloudtrail.log-file-validation")],
     permissions: Permissions {
         component: "remediate/cloudtrail-log-file-validation",
@@ -32,6 +33,7 @@ pub const LOG_FILE_VALIDATION: Remedy = Remedy {
 
 pub const MULTI_REGION: Remedy = Remedy {
     id: "cloudtrail-multi-region",
+    scope: super::remedy::Scope::Account,
     fixes: &[Fixes::Check("cloudtrail.multi-region-logging")],
     permissions: Permissions {
         component: "remediate/cloudtrail-multi-region",

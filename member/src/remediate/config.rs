@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 
 pub const RECORDER: Remedy = Remedy {
     id: "config-recorder",
+    scope: super::remedy::Scope::Account,
     fixes: &[
         Fixes::Check("config.recorder-enabled"),
         Fixes::Check("config.global-resource-types"),

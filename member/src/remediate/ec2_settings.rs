@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 
 pub const EBS_DEFAULT_ENCRYPTION: Remedy = Remedy {
     id: "ec2-ebs-default-encryption",
+    scope: super::remedy::Scope::Account,
     fixes: &[Fixes::Check("ec2.ebs-default-encryption")],
     permissions: Permissions {
         component: "remediate/ec2-ebs-default-encryption",
@@ -32,6 +33,7 @@ pub const EBS_DEFAULT_ENCRYPTION: Remedy = Remedy {
 
 pub const IMDSV2: Remedy = Remedy {
     id: "ec2-imdsv2",
+    scope: super::remedy::Scope::Resource,
     fixes: &[Fixes::Check("ec2.imdsv2-required")],
     permissions: Permissions {
         component: "remediate/ec2-imdsv2",

@@ -13,6 +13,7 @@ use serde_json::json;
 
 pub const ROTATION: Remedy = Remedy {
     id: "kms-rotation",
+    scope: super::remedy::Scope::Resource,
     fixes: &[Fixes::Check("kms.cmk-rotation")],
     permissions: Permissions {
         component: "remediate/kms-rotation",

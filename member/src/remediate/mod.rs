@@ -15,6 +15,7 @@
 //! [`engine`].
 
 mod access_keys;
+pub mod authority;
 mod cloudtrail;
 mod config;
 pub mod docs;
@@ -30,7 +31,7 @@ mod s3_tls;
 mod security_groups;
 
 pub use crate::act::{Action, Change, Planned};
-pub use remedy::{Fixes, Remedy, Request};
+pub use remedy::{Fixes, Remedy, Request, Scope};
 
 /// Every remedy.
 pub const REMEDIES: &[Remedy] = &[

@@ -23,6 +23,7 @@ const WORLD: &[&str] = &["0.0.0.0/0", "::/0"];
 
 pub const ADMIN_PORTS: Remedy = Remedy {
     id: "ec2-nacl-admin-ports",
+    scope: super::remedy::Scope::Resource,
     fixes: &[Fixes::Check("ec2.nacl-admin-ports")],
     permissions: Permissions {
         component: "remediate/ec2-nacl-admin-ports",

@@ -15,6 +15,7 @@ use serde_json::{json, Value};
 
 pub const REMEDY: Remedy = Remedy {
     id: "iam-password-policy",
+    scope: super::remedy::Scope::Account,
     fixes: &[
         Fixes::Check("iam.password-min-length"),
         Fixes::Check("iam.password-reuse"),

@@ -43,11 +43,22 @@ pub type ApplyFn = for<'a> fn(&'a Ctx<'a>, &'a Change) -> BoxFuture<'a, Result<S
 /// Puts the state an applied action found back; returns what was restored.
 pub type UndoFn = for<'a> fn(&'a Ctx<'a>, &'a Action) -> BoxFuture<'a, Result<String, AwsError>>;
 
+/// What a remedy changes: a setting of the account (in a region), or resources one by one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// One setting of the account: a finding naming the account is what it fixes.
+    Account,
+    /// Resources: a finding must name the one resource to fix (automatic mode never widens a
+    /// finding that names only the account to every offending resource).
+    Resource,
+}
+
 /// One remediation (docs/remediation.md's table is generated from these).
 #[derive(Clone, Copy)]
 pub struct Remedy {
     /// Stable name, kept in undo records.
     pub id: &'static str,
+    pub scope: Scope,
     /// The checks and controls it fixes.
     pub fixes: &'static [Fixes],
     /// Every IAM action it calls in the member account (plan, apply and undo).

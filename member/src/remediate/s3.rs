@@ -19,6 +19,7 @@ use serde_json::{json, Value};
 
 pub const BLOCK_PUBLIC_ACCESS: Remedy = Remedy {
     id: "s3-block-public-access",
+    scope: super::remedy::Scope::Resource,
     fixes: &[Fixes::Check("s3.block-public-access")],
     permissions: Permissions {
         component: "remediate/s3-block-public-access",
@@ -39,6 +40,7 @@ pub const BLOCK_PUBLIC_ACCESS: Remedy = Remedy {
 
 pub const ACCOUNT_BLOCK_PUBLIC_ACCESS: Remedy = Remedy {
     id: "s3-account-block-public-access",
+    scope: super::remedy::Scope::Account,
     fixes: &[Fixes::Control {
         control: "S3.1",
         judged_by: &["s3.block-public-access"],
@@ -59,6 +61,7 @@ pub const ACCOUNT_BLOCK_PUBLIC_ACCESS: Remedy = Remedy {
 
 pub const TLS_ONLY: Remedy = Remedy {
     id: "s3-tls-only",
+    scope: super::remedy::Scope::Resource,
     fixes: &[Fixes::Check("s3.deny-http")],
     permissions: Permissions {
         component: "remediate/s3-tls-only",

@@ -27,6 +27,7 @@ const HIGH_RISK_PORTS: &[i32] = &[
 
 pub const ADMIN_PORTS_REMEDY: Remedy = Remedy {
     id: "ec2-sg-admin-ports",
+    scope: super::remedy::Scope::Resource,
     fixes: &[
         Fixes::Check("ec2.sg-admin-ports-ipv4"),
         Fixes::Check("ec2.sg-admin-ports-ipv6"),
@@ -52,6 +53,7 @@ pub const ADMIN_PORTS_REMEDY: Remedy = Remedy {
 
 pub const DEFAULT_GROUP: Remedy = Remedy {
     id: "ec2-default-sg-closed",
+    scope: super::remedy::Scope::Resource,
     fixes: &[Fixes::Check("ec2.default-sg-closed")],
     permissions: Permissions {
         component: "remediate/ec2-default-sg-closed",

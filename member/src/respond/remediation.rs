@@ -33,6 +33,9 @@ pub struct Remediate {
     pub control: String,
     pub resource: Option<String>,
     pub finding: Option<FindingRef>,
+    /// Started by an imported finding alone (automatic mode): the account's own Security Hub
+    /// is asked first whether an operator suppressed the control on that resource.
+    pub automatic: bool,
 }
 
 impl Job for Remediate {
@@ -46,6 +49,41 @@ impl Job for Remediate {
                 ));
                 return run;
             };
+            if let (true, Some(resource)) = (self.automatic, self.resource.as_deref()) {
+                match crate::remediate::authority::suppressed(ctx, &self.control, resource).await {
+                    Ok(None) => {}
+                    Ok(Some(id)) => {
+                        let mut run = Run::new(ctx.plan, resource);
+                        let why = format!(
+                            "the {} finding {id} of {resource} is SUPPRESSED (accepted risk): automatic mode leaves it",
+                            self.control
+                        );
+                        run.rec.note(
+                            Stage::Forensics,
+                            "securityhub:GetFindings",
+                            resource,
+                            Status::Done,
+                            &why,
+                            None,
+                        );
+                        run.ignored = Some(why);
+                        return run;
+                    }
+                    // Unknown: do not act on a claim that could not be checked.
+                    Err(e) => {
+                        let mut run = Run::new(ctx.plan, resource);
+                        run.rec.note(
+                            Stage::Forensics,
+                            "securityhub:GetFindings",
+                            resource,
+                            Status::Failed,
+                            format!("cannot check the control finding's workflow: {e}"),
+                            None,
+                        );
+                        return run;
+                    }
+                }
+            }
             let mut new_id = || uuid::Uuid::new_v4().to_string();
             let (mut run, actions) = crate::remediate::engine::remediate(
                 remedy,
@@ -123,7 +161,54 @@ pub fn for_finding(f: &HubFinding) -> Result<Remediate, String> {
             product_arn: f.product_arn.clone(),
             ocsf: f.ocsf,
         }),
+        automatic: false,
     })
+}
+
+/// The remediation automatic mode may start for an imported finding: only one naming a
+/// resource of the finding's own account (or, for a remedy of an account setting, the account
+/// itself); a finding that names only the account never widens to every offending resource.
+/// `Err` says why not (the finding is reported, not acted on).
+pub fn automatic_for(f: &HubFinding) -> Result<Remediate, String> {
+    let mut job = for_finding(f)?;
+    job.automatic = true;
+    let scope = crate::remediate::for_control(&job.control)
+        .map(|r| r.scope)
+        .unwrap_or(crate::remediate::Scope::Resource);
+    let names_account = |id: &str| {
+        id == f.account
+            || id == format!("AWS::::Account:{}", f.account)
+            || rampart_common::event::arn_account(id).as_deref() == Some(f.account.as_str())
+                && id.ends_with(&format!(":{}", f.account))
+    };
+    match (&job.resource, scope) {
+        (Some(r), _) => {
+            if let Some(other) = rampart_common::event::arn_account(r) {
+                if other != f.account {
+                    return Err(format!(
+                        "finding {} of account {} names resource {r} of account {other}",
+                        f.id, f.account
+                    ));
+                }
+            }
+            Ok(job)
+        }
+        (None, crate::remediate::Scope::Account) => {
+            let own = f.resources.iter().any(|(_, id)| names_account(id));
+            if own {
+                Ok(job)
+            } else {
+                Err(format!(
+                    "finding {} names no resource of account {}",
+                    f.id, f.account
+                ))
+            }
+        }
+        (None, crate::remediate::Scope::Resource) => Err(format!(
+            "finding {} names only the account: automatic mode fixes the one resource a finding names, never every offending resource of {}",
+            f.id, f.account
+        )),
+    }
 }
 
 /// Whether automatic mode acts on an imported finding: FAILED, active, not resolved or
@@ -158,18 +243,23 @@ fn route(e: &Event, cfg: &ResponseConfig) -> Routed {
 }
 
 /// Remediation targets for findings, each in its own account and region; findings without a
-/// remediation are reported (`quiet`: automatic mode leaves them alone).
+/// remediation, or (`automatic`) whose claims do not hold, are reported.
 fn findings_route<'f>(
     findings: impl Iterator<Item = &'f HubFinding>,
     claim: impl Fn(&HubFinding) -> String,
-    quiet: bool,
+    automatic: bool,
 ) -> Routed {
     let mut targets: Vec<Target> = Vec::new();
     let mut unanswered = Vec::new();
     let mut link = None;
     for f in findings {
         link.get_or_insert_with(|| finding_link(&f.region, &f.id));
-        match for_finding(f) {
+        let job = if automatic {
+            automatic_for(f)
+        } else {
+            for_finding(f)
+        };
+        match job {
             Ok(job) => {
                 let key = format!(
                     "{}#{}",
@@ -182,7 +272,9 @@ fn findings_route<'f>(
                         .on(key),
                 )
             }
-            Err(why) if !quiet => unanswered.push(Unanswered {
+            // Reported (audited and alerted): an eligible finding whose claims do not hold is
+            // worth a look.
+            Err(why) => unanswered.push(Unanswered {
                 account: f.account.clone(),
                 region: f.region.clone(),
                 resource: f
@@ -192,11 +284,10 @@ fn findings_route<'f>(
                     .unwrap_or_else(|| f.id.clone()),
                 why,
             }),
-            Err(_) => {}
         }
     }
     if targets.is_empty() && unanswered.is_empty() {
-        return Routed::Ignore(if quiet {
+        return Routed::Ignore(if automatic {
             "imported findings are remediated only when FAILED, active and open, of a control in response.auto_remediate".into()
         } else {
             "the selected findings ask for no remediation".into()

@@ -28,8 +28,8 @@ struct Run {
 async fn run(mode: &'static str, flood: usize, fair: bool) -> anyhow::Result<Run> {
     let emu = Emulator::start()?;
     let base = emu.sdk_config(REGION).await;
-    let org = fixtures::create_org(&base, &[Profile::default(), Profile::default()], &[REGION])
-        .await?;
+    let org =
+        fixtures::create_org(&base, &[Profile::default(), Profile::default()], &[REGION]).await?;
     let (attacker, victim) = (org.members[0].id.clone(), org.members[1].id.clone());
     let hub = hub_resources(&base).await?;
     let mut cfg = config(&hub);

@@ -261,3 +261,245 @@ fn advanced_selectors_and_logging_state_are_recorded_and_restored() {
         assert!(drift[0].detail.contains("logging"), "{drift:?}");
     });
 }
+
+/// A Security Hub finding as the Imported event carries it (and as BatchImportFindings takes
+/// it).
+fn control_finding(
+    id: &str,
+    product: &str,
+    account: &str,
+    resource: (&str, &str),
+    workflow: &str,
+) -> Value {
+    serde_json::json!({
+        "SchemaVersion": "2018-10-08",
+        "Id": id,
+        "ProductArn": product,
+        "GeneratorId": "security-control/EC2.53",
+        "AwsAccountId": account,
+        "Region": REGION,
+        "Types": ["Software and Configuration Checks"],
+        "CreatedAt": "2026-12-07T10:00:00.000Z",
+        "UpdatedAt": "2026-12-07T10:00:00.000Z",
+        "Severity": {"Label": "HIGH"},
+        "Title": "Security groups should not allow ingress from 0.0.0.0/0 to remote server administration ports",
+        "Description": "d",
+        "Resources": [{"Type": resource.0, "Id": resource.1}],
+        "Compliance": {"Status": "FAILED", "SecurityControlId": "EC2.53"},
+        "Workflow": {"Status": workflow},
+        "RecordState": "ACTIVE",
+    })
+}
+
+fn imported(event_id: &str, account: &str, findings: Vec<Value>) -> Value {
+    serde_json::json!({
+        "version": "0", "id": event_id,
+        "detail-type": "Security Hub Findings - Imported", "source": "aws.securityhub",
+        "account": account, "time": "2026-12-07T10:00:01Z", "region": REGION,
+        "resources": [], "detail": {"findings": findings},
+    })
+}
+
+/// Security Hub's own control finding, as BatchImportFindings takes it (the emulator lets the
+/// test import under Security Hub's product to stand in for it).
+fn sdk_finding(
+    id: &str,
+    product: &str,
+    account: &str,
+    resource: &str,
+    workflow: &str,
+) -> aws_sdk_securityhub::types::AwsSecurityFinding {
+    use aws_sdk_securityhub::types::{
+        AwsSecurityFinding as F, Compliance, ComplianceStatus, RecordState, Resource, Severity,
+        SeverityLabel, Workflow, WorkflowStatus,
+    };
+    F::builder()
+        .schema_version("2018-10-08")
+        .id(id)
+        .product_arn(product)
+        .generator_id("security-control/EC2.53")
+        .aws_account_id(account)
+        .region(REGION)
+        .types("Software and Configuration Checks")
+        .created_at("2026-12-07T09:00:00.000Z")
+        .updated_at("2026-12-07T09:00:00.000Z")
+        .severity(Severity::builder().label(SeverityLabel::High).build())
+        .title("EC2.53")
+        .description("d")
+        .resources(
+            Resource::builder()
+                .r#type("AwsEc2SecurityGroup")
+                .id(resource)
+                .build(),
+        )
+        .compliance(
+            Compliance::builder()
+                .status(ComplianceStatus::Failed)
+                .security_control_id("EC2.53")
+                .build(),
+        )
+        .workflow(
+            Workflow::builder()
+                .status(WorkflowStatus::from(workflow))
+                .build(),
+        )
+        .record_state(RecordState::Active)
+        .build()
+}
+
+async fn ingress(ec2: &aws_sdk_ec2::Client, id: &str) -> Vec<String> {
+    let out = ec2
+        .describe_security_groups()
+        .group_ids(id)
+        .send()
+        .await
+        .unwrap();
+    out.security_groups()[0]
+        .ip_permissions()
+        .iter()
+        .flat_map(|p| {
+            p.ip_ranges()
+                .iter()
+                .map(move |r| format!("{:?} {}", p.from_port(), r.cidr_ip().unwrap_or_default()))
+        })
+        .collect()
+}
+
+/// An insider with only `securityhub:BatchImportFindings` imports a finding claiming a failed
+/// EC2.53 on the account: automatic mode acts on nothing (it never widens a finding that names
+/// no resource to every offending group). Security Hub's own finding on one group fixes that
+/// group and leaves the other, and a group whose control finding the operators suppressed is
+/// left as it is.
+#[test]
+fn forged_control_findings_never_widen_and_suppressed_findings_are_honoured() {
+    rampart_testbed::block_on(async {
+        let emu = Emulator::start().expect("emulator");
+        let base = emu.sdk_config(REGION).await;
+        let org = fixtures::create_org(&base, &[Profile::default()], &[REGION])
+            .await
+            .expect("org");
+        let acct = org.members[0].id.clone();
+        let member = member_config(&base, &acct, REGION).await;
+        let ec2 = aws_sdk_ec2::Client::new(&member);
+        let open = |name: &'static str| {
+            let ec2 = ec2.clone();
+            async move {
+                fixtures::open_group(&ec2, name, "tcp", 22, 22, Some("0.0.0.0/0"), None)
+                    .await
+                    .unwrap()
+            }
+        };
+        let (a, b, c) = (
+            open("ssh-a").await,
+            open("ssh-b").await,
+            open("ssh-c").await,
+        );
+        let arn = |id: &str| format!("arn:aws:ec2:{REGION}:{acct}:security-group/{id}");
+        let hub = hub_resources(&base).await.expect("hub resources");
+        let mut cfg = config(&hub);
+        cfg.auto_remediate = Some(vec!["EC2.53".into()]);
+        let r = responder(&base, cfg, false);
+        let custom = format!("arn:aws:securityhub:{REGION}:{acct}:product/{acct}/default");
+        let aws = format!("arn:aws:securityhub:{REGION}::product/aws/securityhub");
+        let before = (
+            ingress(&ec2, &a).await,
+            ingress(&ec2, &b).await,
+            ingress(&ec2, &c).await,
+        );
+
+        // The forged finding: on the account, no resource.
+        let forged = control_finding(
+            "forged-1",
+            &custom,
+            &acct,
+            ("AwsAccount", &format!("AWS::::Account:{acct}")),
+            "NEW",
+        );
+        let o = r
+            .handle_value(&imported(
+                "d0000000-0000-4000-8000-000000000001",
+                &acct,
+                vec![forged],
+            ))
+            .await;
+        assert_ne!(o.disposition, Disposition::Acted, "{o:#?}");
+        assert!(
+            o.reason
+                .as_deref()
+                .unwrap_or("")
+                .contains("never every offending resource"),
+            "{o:#?}"
+        );
+        let after = (
+            ingress(&ec2, &a).await,
+            ingress(&ec2, &b).await,
+            ingress(&ec2, &c).await,
+        );
+        assert_eq!(after, before, "no group was touched");
+
+        // The operators suppressed group c's control finding (accepted risk).
+        let sh = aws_sdk_securityhub::Client::new(&member);
+        rampart_member::securityhub::enable(&sh).await.unwrap();
+        // What Security Hub itself holds: its control findings on a (open) and c (suppressed).
+        for (id, group, workflow) in [("aws-a", &a, "NEW"), ("aws-c", &c, "SUPPRESSED")] {
+            sh.batch_import_findings()
+                .findings(sdk_finding(id, &aws, &acct, &arn(group), workflow))
+                .send()
+                .await
+                .unwrap();
+        }
+
+        // Security Hub's own findings on a and c (c's copy claiming NEW in the event).
+        let on_a = control_finding(
+            "aws-a",
+            &aws,
+            &acct,
+            ("AwsEc2SecurityGroup", &arn(&a)),
+            "NEW",
+        );
+        let on_c = control_finding(
+            "aws-c",
+            &aws,
+            &acct,
+            ("AwsEc2SecurityGroup", &arn(&c)),
+            "NEW",
+        );
+        let o = r
+            .handle_value(&imported(
+                "d0000000-0000-4000-8000-000000000002",
+                &acct,
+                vec![on_a, on_c],
+            ))
+            .await;
+        assert_eq!(o.targets.len(), 2, "{o:#?}");
+        let fixed_a = o
+            .targets
+            .iter()
+            .find(|t| t.resource.as_deref() == Some(arn(&a).as_str()));
+        assert_eq!(
+            fixed_a.map(|t| t.disposition),
+            Some(Disposition::Acted),
+            "{o:#?}"
+        );
+        let kept_c = o
+            .targets
+            .iter()
+            .find(|t| t.resource.as_deref() == Some(arn(&c).as_str()));
+        assert_eq!(
+            kept_c.map(|t| t.disposition),
+            Some(Disposition::Ignored),
+            "{o:#?}"
+        );
+        assert!(kept_c
+            .and_then(|t| t.reason.as_deref())
+            .unwrap_or("")
+            .contains("SUPPRESSED"));
+        assert!(ingress(&ec2, &a).await.is_empty(), "group a fixed");
+        assert_eq!(ingress(&ec2, &b).await, before.1, "group b untouched");
+        assert_eq!(
+            ingress(&ec2, &c).await,
+            before.2,
+            "group c (suppressed) untouched"
+        );
+    });
+}
