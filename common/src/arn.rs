@@ -79,6 +79,18 @@ pub fn trail(partition: &str, region: &str, account: &str, name: &str) -> String
     )
 }
 
+/// A CloudWatch Logs log group, as its tags and Security Hub name it (no `:*` suffix; the
+/// trail's `CloudWatchLogsLogGroupArn` carries one).
+pub fn log_group(partition: &str, region: &str, account: &str, name: &str) -> String {
+    regional(
+        partition,
+        "logs",
+        region,
+        account,
+        &format!("log-group:{name}"),
+    )
+}
+
 /// An IAM user; `path` is the user's path (`/` for most users, `/team/` for others).
 pub fn iam_user(partition: &str, account: &str, path: &str, name: &str) -> String {
     let path = if path.is_empty() { "/" } else { path };
@@ -148,6 +160,10 @@ mod tests {
         assert_eq!(
             trail("aws", "eu-west-1", ACCT, "main"),
             "arn:aws:cloudtrail:eu-west-1:111122223333:trail/main"
+        );
+        assert_eq!(
+            log_group("aws", "eu-west-1", ACCT, "/aws/lambda/f"),
+            "arn:aws:logs:eu-west-1:111122223333:log-group:/aws/lambda/f"
         );
     }
 

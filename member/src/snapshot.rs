@@ -359,6 +359,37 @@ pub struct DbInstance {
     /// Multi-AZ deployment (absent in snapshots saved before it was collected: false).
     #[serde(default)]
     pub multi_az: bool,
+    /// Deletion protection (absent in snapshots saved before it was collected: false).
+    #[serde(default)]
+    pub deletion_protection: bool,
+    /// The DB cluster the instance belongs to (Aurora, Multi-AZ DB clusters, Neptune,
+    /// DocumentDB): such an instance's deletion protection is its cluster's.
+    #[serde(default)]
+    pub cluster: Option<String>,
+    /// The instance's tags (DescribeDBInstances' TagList).
+    #[serde(default)]
+    pub tags: Tags,
+}
+
+/// An RDS DB cluster (Aurora or Multi-AZ), as the RDS remedies read it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DbCluster {
+    pub id: String,
+    pub arn: String,
+    pub engine: String,
+    pub deletion_protection: bool,
+    pub copy_tags_to_snapshot: bool,
+    pub tags: Tags,
+}
+
+/// A manual DB snapshot or DB cluster snapshot.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DbSnapshot {
+    pub id: String,
+    pub arn: String,
+    /// A DB cluster snapshot (its own API calls), not a DB instance's.
+    pub cluster: bool,
+    pub tags: Tags,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

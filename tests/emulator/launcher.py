@@ -23,6 +23,7 @@ The fixes, in the order below:
 - IAM GetAccountPasswordPolicy leaves MaxPasswordAge out when passwords do not expire.
 - KMS EnableKeyRotation / GetKeyRotationStatus: rotation period, supported keys only.
 - CloudTrail CreateTrail: a new trail has the default event selector (all management events).
+- SQS SetQueueAttributes keeps the queue policy when the request does not name Policy.
 """
 
 import argparse
@@ -1137,6 +1138,34 @@ def patch_cloudtrail_default_selectors():
     Trail.__init__ = init
 
 
+# --- CloudTrail DescribeTrails trailNameList --------------------------------------------------
+#
+# DescribeTrails with trailNameList answers only the trails named (names of trails of the
+# region, or ARNs of any region's); without it, every trail of the region (with shadow trails
+# when includeShadowTrails is true, the default)
+# (https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_DescribeTrails.html).
+# moto ignored the list and answered every trail, so a lookup of one trail found them all.
+
+
+def patch_cloudtrail_describe_trails_by_name():
+    from moto.cloudtrail.responses import CloudTrailResponse
+
+    original = CloudTrailResponse.describe_trails
+
+    def describe_trails(self):
+        wanted = self._get_param("trailNameList") or []
+        body = original(self)
+        if not wanted:
+            return body
+        out = json.loads(body)
+        out["trailList"] = [
+            t for t in out.get("trailList", []) if t.get("Name") in wanted or t.get("TrailARN") in wanted
+        ]
+        return json.dumps(out)
+
+    CloudTrailResponse.describe_trails = describe_trails
+
+
 # --- KMS automatic key rotation -------------------------------------------------------------
 #
 # EnableKeyRotation takes RotationPeriodInDays (90 to 2560, 365 when left out) and applies only
@@ -1195,6 +1224,29 @@ def patch_kms_rotation():
     KmsResponse.get_key_rotation_status = get_key_rotation_status
 
 
+# --- SQS SetQueueAttributes keeps the policy ----------------------------------------------
+#
+# SetQueueAttributes changes the attributes a request names; the others keep their values
+# (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/
+# API_SetQueueAttributes.html: an empty Policy is what removes a policy). moto reset the
+# queue's Policy on every call that did not name it, so turning on encryption dropped it.
+
+
+def patch_sqs_set_attributes_keeps_policy():
+    from moto.sqs.models import SQSBackend
+
+    original = SQSBackend.set_queue_attributes
+
+    def set_queue_attributes(self, queue_name, attributes):
+        policy = self.get_queue(queue_name).policy
+        queue = original(self, queue_name, attributes)
+        if "Policy" not in attributes:
+            queue.policy = policy
+        return queue
+
+    SQSBackend.set_queue_attributes = set_queue_attributes
+
+
 # --- server ---------------------------------------------------------------------------------
 
 
@@ -1245,6 +1297,8 @@ def application():
     patch_password_policy_max_age()
     patch_kms_rotation()
     patch_cloudtrail_default_selectors()
+    patch_cloudtrail_describe_trails_by_name()
+    patch_sqs_set_attributes_keeps_policy()
     app = DomainDispatcherApplication(create_backend_app)
     app.debug = True
     threading.Thread(target=warm, args=(app,), daemon=True).start()
@@ -1260,11 +1314,41 @@ class Identity:
         self.app = app
 
     def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO") == "/__rampart/age-access-key":
+            return age_access_key(environ, start_response)
         if environ.get("PATH_INFO") == "/__rampart/pid":
             body = str(os.getpid()).encode()
             start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
             return [body]
         return self.app(environ, start_response)
+
+
+def age_access_key(environ, start_response):
+    """`POST /__rampart/age-access-key?account=A&key=AKIA...&days=N`: makes an access key as
+    old as a key created N days ago and never used (fixtures need keys past rotation age,
+    which on AWS simply exist; the emulator stamps every key with the moment it is made)."""
+    from urllib.parse import parse_qs
+    from datetime import timedelta
+    from moto.core.utils import utcnow
+    from moto.iam.models import iam_backends
+
+    q = {k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
+    found = False
+    try:
+        days = int(q.get("days", ""))
+        backend = iam_backends[q["account"]]["global"]
+        for user in backend.users.values():
+            for k in user.access_keys:
+                if k.access_key_id == q["key"]:
+                    k.create_date = utcnow() - timedelta(days=days)
+                    k.last_used = None
+                    found = True
+    except (KeyError, ValueError):
+        found = False
+    status = "200 OK" if found else "404 Not Found"
+    body = b"aged" if found else b"no such access key"
+    start_response(status, [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+    return [body]
 
 
 def exit_with_parent():

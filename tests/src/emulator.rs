@@ -306,6 +306,25 @@ impl Emulator {
             ("AWS_EC2_METADATA_DISABLED", "true".into()),
         ]
     }
+
+    /// Makes `key` of `account` as old as a key created `days` ago and never used (the
+    /// launcher's `/__rampart/age-access-key`): on AWS such keys simply exist.
+    pub fn age_access_key(&self, account: &str, key: &str, days: u32) -> anyhow::Result<()> {
+        use std::io::{Read, Write};
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port))?;
+        stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+        write!(
+            stream,
+            "POST /__rampart/age-access-key?account={account}&key={key}&days={days} HTTP/1.0\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n"
+        )?;
+        let mut response = String::new();
+        stream.read_to_string(&mut response)?;
+        anyhow::ensure!(
+            response.starts_with("HTTP/1.0 200") || response.starts_with("HTTP/1.1 200"),
+            "cannot age access key {key} of {account}: {response}"
+        );
+        Ok(())
+    }
 }
 
 impl Drop for Emulator {

@@ -85,15 +85,19 @@ pub enum Command {
     /// `--account A [--region R] --control ID [--resource ARN]`. Plans unless `--apply`; each
     /// applied action's id is an undo handle (`rampart undo ID`).
     Remediate {
+        /// List every control Rampart remediates (and those it leaves to people, with the
+        /// command), what each remedy changes and undo restores, and the IAM actions it adds.
+        #[arg(long, conflicts_with_all = ["finding", "account", "control", "resource", "apply"])]
+        list: bool,
         /// The finding to fix (its Id or ARN), looked up in the hub's Security Hub or the
         /// account its id names.
         #[arg(long, conflicts_with_all = ["account", "control", "resource"])]
         finding: Option<String>,
         /// The member account (with `--control`); `--region` is the resource's region.
-        #[arg(long, required_unless_present = "finding")]
+        #[arg(long, required_unless_present_any = ["finding", "list"])]
         account: Option<String>,
         /// The Security Hub control id (EC2.53, IAM.15, S3.8, ...).
-        #[arg(long, required_unless_present = "finding")]
+        #[arg(long, required_unless_present_any = ["finding", "list"])]
         control: Option<String>,
         /// One resource (ARN or id); without it every offending resource is fixed.
         #[arg(long)]
@@ -313,12 +317,16 @@ pub async fn run(cli: Cli) -> Result<u8, CliError> {
             plan,
         } => response::isolate(&cli.global, account, instance, *plan).await,
         Command::Remediate {
+            list: true, format, ..
+        } => response::list_remedies(*format),
+        Command::Remediate {
             finding,
             account,
             control,
             resource,
             apply,
             format,
+            ..
         } => {
             let target = match (finding, account, control) {
                 (Some(f), _, _) => response::RemediateTarget::Finding(f.clone()),

@@ -339,6 +339,36 @@ pub async fn audit(
     Ok(exit::OK)
 }
 
+/// `rampart remediate --list`: every registered control and manual one.
+pub fn list_remedies(format: OutputFormat) -> Result<u8, CliError> {
+    let entries = rampart_member::remediate::listing::entries(rampart_member::remediate::REMEDIES);
+    match format {
+        OutputFormat::Json => print_json(&serde_json::json!({ "remedies": entries }))?,
+        OutputFormat::Table => {
+            for e in &entries {
+                let what = match &e.command {
+                    Some(c) => format!("manual: {c}"),
+                    None => e.changes.clone(),
+                };
+                println!("{:<44} {:<30} {what}", e.controls.join(","), e.id);
+            }
+            let covered =
+                rampart_member::remediate::listing::controls(rampart_member::remediate::REMEDIES);
+            println!(
+                "{} control ids ({} fixed, {} manual)",
+                covered.len(),
+                entries
+                    .iter()
+                    .filter(|e| !e.manual)
+                    .flat_map(|e| e.controls.iter())
+                    .count(),
+                entries.iter().filter(|e| e.manual).count()
+            );
+        }
+    }
+    Ok(exit::OK)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -89,7 +89,7 @@ impl Responder {
         }
         if rampart_member::remediate::for_control(control).is_none() {
             o.resource = resource.map(str::to_string);
-            o.reason = Some(format!("Rampart has no remediation for control {control}"));
+            o.reason = Some(remediation::no_remedy(control));
             o.millis = elapsed(started);
             return p.finish(o).await;
         }

@@ -6,5 +6,6 @@ mod deploy_script;
 mod fleet_sfn;
 mod html_report;
 mod lambda;
+mod remedies;
 mod report_bucket;
 mod respond_cli;

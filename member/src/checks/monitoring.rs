@@ -57,7 +57,9 @@ monitoring_checks! {
     m4_15, "monitoring.organizations-changes", "4.15", "A log metric filter and alarm exist for AWS Organizations changes";
 }
 
-fn qualifies(t: &Trail) -> bool {
+/// A trail whose log group the chain starts from (the remedy of CloudWatch.1-14 picks its
+/// log group by the same rule).
+pub fn qualifies(t: &Trail) -> bool {
     t.is_multi_region
         && matches!(t.is_logging, Collected::Ok(true))
         && matches!(&t.management_events, Collected::Ok(m) if m.read && m.write)

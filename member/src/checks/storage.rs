@@ -237,6 +237,9 @@ mod tests {
             auto_minor_version_upgrade: minor,
             publicly_accessible: public,
             multi_az: false,
+            deletion_protection: false,
+            cluster: None,
+            tags: Default::default(),
         }
     }
 

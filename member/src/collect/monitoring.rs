@@ -131,33 +131,53 @@ pub async fn collect(
     for topic in topics {
         let region = topic.split(':').nth(3).unwrap_or_default().to_string();
         let sns = aws_sdk_sns::Client::new(&in_region(sdk, &region));
-        let mut confirmed = 0u32;
-        let mut token: Option<String> = None;
-        loop {
-            rl.acquire().await;
-            let page = sns
-                .list_subscriptions_by_topic()
-                .topic_arn(&topic)
-                .set_next_token(token.take())
-                .send()
-                .await
-                .map_err(|e| AwsError::sdk(format!("sns:ListSubscriptionsByTopic {topic}"), &e))?;
-            confirmed += page
-                .subscriptions()
-                .iter()
-                .filter(|s| s.subscription_arn().is_some_and(|a| a.starts_with("arn:")))
-                .count() as u32;
-            match page.next_token() {
-                Some(t) if !t.is_empty() => token = Some(t.to_string()),
-                _ => break,
-            }
-        }
+        let confirmed = subscriptions(&sns, &topic, rl)
+            .await?
+            .iter()
+            .filter(|s| is_confirmed(s))
+            .count() as u32;
         out.topics.push(TopicSubscriptions {
             arn: topic,
             confirmed,
         });
     }
     Ok(out)
+}
+
+/// The subscription ARNs of an SNS topic, through a client of the topic's region: an ARN for a
+/// confirmed subscription, `PendingConfirmation` (or similar) for one still waiting.
+pub async fn subscriptions(
+    sns: &aws_sdk_sns::Client,
+    topic: &str,
+    rl: &RateLimiter,
+) -> Result<Vec<String>, AwsError> {
+    let mut out = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        rl.acquire().await;
+        let page = sns
+            .list_subscriptions_by_topic()
+            .topic_arn(topic)
+            .set_next_token(token.take())
+            .send()
+            .await
+            .map_err(|e| AwsError::sdk(format!("sns:ListSubscriptionsByTopic {topic}"), &e))?;
+        out.extend(
+            page.subscriptions()
+                .iter()
+                .map(|s| s.subscription_arn().unwrap_or_default().to_string()),
+        );
+        match page.next_token() {
+            Some(t) if !t.is_empty() => token = Some(t.to_string()),
+            _ => break,
+        }
+    }
+    Ok(out)
+}
+
+/// Whether a subscription ARN of [`subscriptions`] is confirmed.
+pub fn is_confirmed(subscription_arn: &str) -> bool {
+    subscription_arn.starts_with("arn:")
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! IAM.3 / IAM.22: access keys past rotation age or unused: deactivated, never deleted, so
+//! IAM.3 / IAM.22 / IAM.8: access keys past rotation age or unused: deactivated, never deleted, so
 //! undo (or the owner, after rotating) can turn them back on.
 
 use super::remedy::{limiter, text, Fixes, Remedy};
@@ -20,6 +20,10 @@ pub const REMEDY: Remedy = Remedy {
     fixes: &[
         Fixes::Check("iam.key-rotation"),
         Fixes::Check("iam.unused-credentials"),
+        Fixes::Control {
+            control: "IAM.8",
+            judged_by: &["iam.unused-credentials"],
+        },
     ],
     permissions: Permissions {
         component: "remediate/iam-access-keys",
@@ -32,7 +36,7 @@ pub const REMEDY: Remedy = Remedy {
             "iam:UpdateAccessKey",
         ],
     },
-    changes: "Deactivates each active access key older than thresholds.key_rotation_days (IAM.3; CIS: 90) or unused for thresholds.unused_credential_days (IAM.22; CIS: 45). Keys are never deleted; console passwords are reported, not touched.",
+    changes: "Deactivates each active access key older than thresholds.key_rotation_days (IAM.3; CIS: 90) or unused for thresholds.unused_credential_days (IAM.22 and IAM.8; CIS: 45; Security Hub's IAM.8 finds keys unused for 90). Keys are never deleted; console passwords are reported, not touched.",
     undoes: "Activates the deactivated keys again.",
     plan: |ctx, req| Box::pin(plan(ctx, req.control, req.resource)),
     apply: |ctx, c| Box::pin(apply(ctx, c)),

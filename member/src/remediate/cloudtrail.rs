@@ -34,7 +34,13 @@ pub const LOG_FILE_VALIDATION: Remedy = Remedy {
 pub const MULTI_REGION: Remedy = Remedy {
     id: "cloudtrail-multi-region",
     scope: super::remedy::Scope::Account,
-    fixes: &[Fixes::Check("cloudtrail.multi-region-logging")],
+    fixes: &[
+        Fixes::Check("cloudtrail.multi-region-logging"),
+        Fixes::Control {
+            control: "CloudTrail.3",
+            judged_by: &["cloudtrail.multi-region-logging"],
+        },
+    ],
     permissions: Permissions {
         component: "remediate/cloudtrail-multi-region",
         actions: &[
@@ -45,9 +51,9 @@ pub const MULTI_REGION: Remedy = Remedy {
             "cloudtrail:StopLogging",
         ],
     },
-    changes: "Makes the account's own trail multi-region (with global service events) and starts its logging. No trail is created: an account without one is reported.",
+    changes: "Makes the account's own trail multi-region (with global service events) and starts its logging (CloudTrail.3: only starts logging on it when no trail logs). No trail is created: an account without one is reported.",
     undoes: "Puts the trail's recorded multi-region, global-events and logging settings back.",
-    plan: |ctx, req| Box::pin(plan_multi_region(ctx, req.resource)),
+    plan: |ctx, req| Box::pin(plan_multi_region(ctx, req.control, req.resource)),
     apply: |ctx, c| Box::pin(apply(ctx, c)),
     undo: |ctx, a| Box::pin(undo(ctx, a)),
 };
@@ -124,12 +130,15 @@ async fn logging(ctx: &Ctx<'_>, t: &Trail, rl: &RateLimiter) -> Result<bool, Aws
 
 pub async fn plan_multi_region(
     ctx: &Ctx<'_>,
+    control: &str,
     resource: Option<&str>,
 ) -> Result<Vec<Planned>, AwsError> {
     let account = arn::account(ctx.account);
     let rl = limiter();
+    // CloudTrail.3 asks only that some trail logs; CloudTrail.1 a multi-region one.
+    let any_trail = control.eq_ignore_ascii_case("CloudTrail.3");
     let all = trails(ctx, ctx.region, &[], true, &rl).await?;
-    for t in all.iter().filter(|t| t.is_multi_region) {
+    for t in all.iter().filter(|t| any_trail || t.is_multi_region) {
         if logging(ctx, t, &rl).await? {
             return Ok(vec![Planned::Skip {
                 resource: account,
@@ -152,6 +161,17 @@ pub async fn plan_multi_region(
     };
     let (arn, home) = (&t.arn, &t.home_region);
     let was_logging = logging(ctx, t, &rl).await?;
+    if any_trail {
+        return Ok(vec![Planned::Change(Change {
+            resource: arn.clone(),
+            api: "cloudtrail:StartLogging".into(),
+            summary: format!("start logging on trail {}", t.name),
+            prior: json!({"trail": arn, "region": home, "multi_region": t.is_multi_region,
+                          "global_service_events": t.include_global_service_events, "logging": was_logging}),
+            change: json!({"trail": arn, "region": home, "multi_region": t.is_multi_region,
+                           "global_service_events": t.include_global_service_events, "logging": true}),
+        })]);
+    }
     let prior = json!({
         "trail": arn, "region": home,
         "multi_region": t.is_multi_region,

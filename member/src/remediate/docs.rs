@@ -8,19 +8,27 @@ pub fn table(remedies: &[Remedy]) -> String {
     let mut out = String::from(
         "| Controls | Remedy | What it changes | What undo restores | IAM actions |\n|---|---|---|---|---|\n",
     );
-    for r in remedies {
-        out.push_str(&format!(
-            "| {} | `{}` | {} | {} | {} |\n",
-            r.controls().join(", "),
-            r.id,
-            r.changes,
-            r.undoes,
-            r.permissions
+    for e in super::listing::entries(remedies) {
+        let actions = match &e.command {
+            Some(c) => format!("manual: `{c}`"),
+            None => e
                 .actions
                 .iter()
                 .map(|a| format!("`{a}`"))
                 .collect::<Vec<_>>()
-                .join(" ")
+                .join(" "),
+        };
+        out.push_str(&format!(
+            "| {} | `{}` | {} | {} | {} |\n",
+            e.controls.join(", "),
+            e.id,
+            e.changes,
+            if e.manual {
+                "(nothing to undo)"
+            } else {
+                e.undo.as_str()
+            },
+            actions
         ));
     }
     out

@@ -19,16 +19,29 @@ pub mod authority;
 mod cloudtrail;
 mod config;
 pub mod docs;
+mod dynamodb_protection;
+mod ebs_snapshot_public;
 mod ec2_settings;
 pub mod engine;
 pub mod finding_update;
 mod kms;
+pub mod listing;
+mod log_retention;
+pub mod manual;
+mod metric_alarms;
 mod nacl;
 mod password_policy;
+mod rds_cluster_settings;
+mod rds_instance_settings;
+mod rds_snapshot_public;
 pub mod remedy;
 mod s3;
+mod s3_default_encryption;
 mod s3_tls;
 mod security_groups;
+mod sns_encryption;
+mod sqs_encryption;
+mod subnet_public_ip;
 
 pub use crate::act::{Action, Change, Planned};
 pub use remedy::{Fixes, Remedy, Request, Scope};
@@ -49,6 +62,20 @@ pub const REMEDIES: &[Remedy] = &[
     cloudtrail::MULTI_REGION,
     access_keys::REMEDY,
     config::RECORDER,
+    rds_instance_settings::NOT_PUBLIC,
+    rds_instance_settings::MINOR_VERSION_UPGRADE,
+    rds_instance_settings::INSTANCE_DELETION_PROTECTION,
+    rds_cluster_settings::CLUSTER_DELETION_PROTECTION,
+    rds_cluster_settings::CLUSTER_COPY_TAGS,
+    rds_snapshot_public::SNAPSHOT_NOT_PUBLIC,
+    sqs_encryption::REMEDY,
+    sns_encryption::REMEDY,
+    dynamodb_protection::REMEDY,
+    subnet_public_ip::REMEDY,
+    ebs_snapshot_public::REMEDY,
+    s3_default_encryption::REMEDY,
+    metric_alarms::REMEDY,
+    log_retention::REMEDY,
 ];
 
 /// The remedy of a Security Hub control id (`EC2.53`), if Rampart has one.

@@ -1,11 +1,15 @@
-//! IAM.15 / IAM.16: the account password policy's minimum length and reuse prevention.
+//! The IAM password policy family: IAM.15 (minimum length), IAM.16 (reuse prevention),
+//! IAM.11-14 (uppercase, lowercase, symbols, numbers), IAM.17 (expiry within 90 days) and
+//! IAM.7 (all character classes and the minimum length).
 //!
-//! UpdateAccountPasswordPolicy resets every field it is not given, so the new policy is the
-//! old one with only the two thresholds raised (never lowered).
+//! Each control raises only what it asks for. UpdateAccountPasswordPolicy resets every field
+//! it is not given, so the new policy is the old one with those fields raised (never
+//! lowered).
 
 use super::remedy::{limiter, Fixes, Remedy};
 use crate::act::{Action, Change, Ctx, Planned};
 use crate::aws_error::AwsError;
+use crate::checks::Settings;
 use crate::collect::iam::password_policy;
 use crate::snapshot::PasswordPolicy;
 
@@ -13,12 +17,26 @@ use rampart_common::arn;
 use rampart_common::Permissions;
 use serde_json::{json, Value};
 
+/// A control of the family Rampart has no check for.
+const fn control(control: &'static str) -> Fixes {
+    Fixes::Control {
+        control,
+        judged_by: &[],
+    }
+}
+
 pub const REMEDY: Remedy = Remedy {
     id: "iam-password-policy",
     scope: super::remedy::Scope::Account,
     fixes: &[
         Fixes::Check("iam.password-min-length"),
         Fixes::Check("iam.password-reuse"),
+        control("IAM.7"),
+        control("IAM.11"),
+        control("IAM.12"),
+        control("IAM.13"),
+        control("IAM.14"),
+        control("IAM.17"),
     ],
     permissions: Permissions {
         component: "remediate/iam-password-policy",
@@ -28,12 +46,65 @@ pub const REMEDY: Remedy = Remedy {
             "iam:DeleteAccountPasswordPolicy",
         ],
     },
-    changes: "Raises the account password policy's minimum length and reuse prevention to the configured thresholds (thresholds.password_min_length, password_reuse_prevention; CIS: 14 and 24), keeping every other setting.",
+    changes: "Raises only what the control asks of the account password policy, keeping every other setting: minimum length to thresholds.password_min_length (IAM.15; CIS: 14), reuse prevention to thresholds.password_reuse_prevention (IAM.16; CIS: 24), an uppercase letter (IAM.11), a lowercase letter (IAM.12), a symbol (IAM.13), a number (IAM.14), expiry within 90 days (IAM.17), or all four classes and the minimum length (IAM.7).",
     undoes: "Puts the recorded policy back, or deletes the policy when there was none.",
-    plan: |ctx, _| Box::pin(plan(ctx)),
+    plan: |ctx, req| Box::pin(plan(ctx, req.control)),
     apply: |ctx, c| Box::pin(apply(ctx, c)),
     undo: |ctx, a| Box::pin(undo(ctx, a)),
 };
+
+/// What one control asks of the policy.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+struct Demand {
+    min_length: Option<i32>,
+    reuse: Option<i32>,
+    uppercase: bool,
+    lowercase: bool,
+    symbols: bool,
+    numbers: bool,
+    /// The longest password age allowed, in days.
+    max_age: Option<i32>,
+}
+
+/// Security Hub's IAM.17 limit.
+const MAX_AGE_DAYS: i32 = 90;
+
+fn demand(control: &str, s: &Settings) -> Option<Demand> {
+    let d = Demand::default();
+    Some(match control.to_ascii_uppercase().as_str() {
+        "IAM.15" => Demand {
+            min_length: Some(s.password_min_length),
+            ..d
+        },
+        "IAM.16" => Demand {
+            reuse: Some(s.password_reuse_prevention),
+            ..d
+        },
+        "IAM.11" => Demand {
+            uppercase: true,
+            ..d
+        },
+        "IAM.12" => Demand {
+            lowercase: true,
+            ..d
+        },
+        "IAM.13" => Demand { symbols: true, ..d },
+        "IAM.14" => Demand { numbers: true, ..d },
+        "IAM.17" => Demand {
+            max_age: Some(MAX_AGE_DAYS),
+            ..d
+        },
+        "IAM.7" => Demand {
+            min_length: Some(s.password_min_length),
+            uppercase: true,
+            lowercase: true,
+            symbols: true,
+            numbers: true,
+            ..d
+        },
+        _ => return None,
+    })
+}
 
 /// The policy as recorded: every field UpdateAccountPasswordPolicy takes.
 fn policy_json(p: &PasswordPolicy) -> Value {
@@ -50,47 +121,105 @@ fn policy_json(p: &PasswordPolicy) -> Value {
     })
 }
 
-/// The policy with both thresholds raised to at least `min_len` and `reuse` (never lowered),
-/// as (prior, next) documents; `None` when it already meets both.
-fn raised(p: Option<&PasswordPolicy>, min_len: i32, reuse: i32) -> Option<(Value, Value)> {
-    let len_now = p.and_then(|p| p.minimum_length).unwrap_or(0);
-    let reuse_now = p.and_then(|p| p.reuse_prevention).unwrap_or(0);
-    if len_now >= min_len && reuse_now >= reuse {
-        return None;
-    }
+/// The policy with what `d` asks raised (never lowered), as (prior, next) documents; `None`
+/// when it already meets it.
+fn raised(p: Option<&PasswordPolicy>, d: Demand) -> Option<(Value, Value)> {
     let prior = p.map(policy_json);
     let mut next = prior.clone().unwrap_or_else(|| {
         // AWS's defaults for a policy created from nothing.
         json!({"allow_users_to_change_password": false})
     });
-    next["minimum_password_length"] = json!(len_now.max(min_len));
-    next["password_reuse_prevention"] = json!(reuse_now.max(reuse));
-    Some((json!(prior), next))
+    let mut changed = false;
+    let mut at_least = |field: &str, now: Option<i32>, want: Option<i32>| {
+        if let Some(w) = want {
+            let n = now.unwrap_or(0);
+            if n < w {
+                next[field] = json!(w);
+                changed = true;
+            }
+        }
+    };
+    at_least(
+        "minimum_password_length",
+        p.and_then(|p| p.minimum_length),
+        d.min_length,
+    );
+    at_least(
+        "password_reuse_prevention",
+        p.and_then(|p| p.reuse_prevention),
+        d.reuse,
+    );
+    for (field, want, now) in [
+        (
+            "require_uppercase_characters",
+            d.uppercase,
+            p.is_some_and(|p| p.require_uppercase_characters),
+        ),
+        (
+            "require_lowercase_characters",
+            d.lowercase,
+            p.is_some_and(|p| p.require_lowercase_characters),
+        ),
+        (
+            "require_symbols",
+            d.symbols,
+            p.is_some_and(|p| p.require_symbols),
+        ),
+        (
+            "require_numbers",
+            d.numbers,
+            p.is_some_and(|p| p.require_numbers),
+        ),
+    ] {
+        if want && !now {
+            next[field] = json!(true);
+            changed = true;
+        }
+    }
+    if let Some(limit) = d.max_age {
+        // No expiry (absent or 0) is the longest age of all.
+        let age = p.and_then(|p| p.max_password_age).filter(|&a| a > 0);
+        if age.is_none_or(|a| a > limit) {
+            next["max_password_age"] = json!(limit);
+            changed = true;
+        }
+    }
+    changed.then(|| (json!(prior), next))
 }
 
-pub async fn plan(ctx: &Ctx<'_>) -> Result<Vec<Planned>, AwsError> {
+pub async fn plan(ctx: &Ctx<'_>, control: &str) -> Result<Vec<Planned>, AwsError> {
     let resource = arn::account(ctx.account);
+    let Some(d) = demand(control, ctx.settings) else {
+        return Err(AwsError::invalid(
+            "iam-password-policy",
+            format!("{control} is not a password policy control"),
+        ));
+    };
     let iam = aws_sdk_iam::Client::new(ctx.member);
     let policy = password_policy(&iam, &limiter()).await?;
-    let (min_len, reuse) = (
-        ctx.settings.password_min_length,
-        ctx.settings.password_reuse_prevention,
-    );
-    let Some((prior, next)) = raised(policy.as_ref(), min_len, reuse) else {
+    let Some((prior, next)) = raised(policy.as_ref(), d) else {
         return Ok(vec![Planned::Skip {
             resource,
-            why: format!(
-                "the password policy already requires length >= {min_len} and reuse prevention >= {reuse}"
-            ),
+            why: format!("the password policy already meets {control}"),
         }]);
     };
+    let what: Vec<String> = [
+        "minimum_password_length",
+        "password_reuse_prevention",
+        "require_uppercase_characters",
+        "require_lowercase_characters",
+        "require_symbols",
+        "require_numbers",
+        "max_password_age",
+    ]
+    .iter()
+    .filter(|f| prior.get(**f) != next.get(**f))
+    .map(|f| format!("{f} {}", next[*f]))
+    .collect();
     Ok(vec![Planned::Change(Change {
         resource,
         api: "iam:UpdateAccountPasswordPolicy".into(),
-        summary: format!(
-            "password policy: minimum length {}, reuse prevention {}",
-            next["minimum_password_length"], next["password_reuse_prevention"]
-        ),
+        summary: format!("password policy ({control}): {}", what.join(", ")),
         prior: json!({"policy": prior}),
         change: json!({"policy": next}),
     })])
@@ -155,42 +284,73 @@ pub async fn undo(ctx: &Ctx<'_>, a: &Action) -> Result<String, AwsError> {
 mod tests {
     use super::*;
 
+    fn demand_of(c: &str) -> Demand {
+        demand(c, &Settings::default()).expect("a family control")
+    }
+
     #[test]
-    fn raises_only_the_thresholds_and_keeps_the_rest() {
+    fn each_control_raises_only_its_own_fields_and_keeps_the_rest() {
         let weak = PasswordPolicy {
             minimum_length: Some(8),
             reuse_prevention: None,
             require_symbols: true,
-            max_password_age: Some(90),
+            max_password_age: Some(120),
             ..PasswordPolicy::default()
         };
-        let (prior, next) = raised(Some(&weak), 14, 24).expect("a change");
+        let (prior, next) = raised(Some(&weak), demand_of("IAM.15")).expect("a change");
         assert_eq!(prior["minimum_password_length"], 8);
         assert_eq!(prior["password_reuse_prevention"], Value::Null);
         assert_eq!(prior["hard_expiry"], Value::Null);
         assert_eq!(next["minimum_password_length"], 14);
-        assert_eq!(next["password_reuse_prevention"], 24);
+        assert_eq!(
+            next["password_reuse_prevention"],
+            Value::Null,
+            "IAM.15 leaves reuse"
+        );
         assert_eq!(next["require_symbols"], true);
+        assert_eq!(next["max_password_age"], 120);
+        let (_, next) = raised(Some(&weak), demand_of("IAM.16")).expect("a change");
+        assert_eq!(next["password_reuse_prevention"], 24);
+        assert_eq!(
+            next["minimum_password_length"], 8,
+            "IAM.16 leaves the length"
+        );
+        let (_, next) = raised(Some(&weak), demand_of("IAM.11")).expect("a change");
+        assert_eq!(next["require_uppercase_characters"], true);
+        assert_eq!(next["require_lowercase_characters"], false);
+        assert!(
+            raised(Some(&weak), demand_of("IAM.13")).is_none(),
+            "symbols already required"
+        );
+        let (_, next) = raised(Some(&weak), demand_of("IAM.17")).expect("120 days is too long");
         assert_eq!(next["max_password_age"], 90);
+        let (_, next) = raised(Some(&weak), demand_of("IAM.7")).expect("a change");
+        for f in [
+            "require_uppercase_characters",
+            "require_lowercase_characters",
+            "require_symbols",
+            "require_numbers",
+        ] {
+            assert_eq!(next[f], true, "{f}");
+        }
+        assert_eq!(next["minimum_password_length"], 14);
+        assert_eq!(next["max_password_age"], 120, "IAM.7 leaves expiry");
         // Never lowered: a longer minimum stays.
         let long = PasswordPolicy {
             minimum_length: Some(20),
             ..weak.clone()
         };
-        let (_, next) = raised(Some(&long), 14, 24).expect("reuse still low");
-        assert_eq!(next["minimum_password_length"], 20);
-        // None at all: AWS's defaults and the thresholds; the prior is null.
-        let (prior, next) = raised(None, 14, 24).expect("a change");
+        assert!(raised(Some(&long), demand_of("IAM.15")).is_none());
+        // None at all: AWS's defaults and the one field; the prior is null.
+        let (prior, next) = raised(None, demand_of("IAM.15")).expect("a change");
         assert!(prior.is_null());
         assert_eq!(
             next,
-            json!({"allow_users_to_change_password": false, "minimum_password_length": 14, "password_reuse_prevention": 24})
+            json!({"allow_users_to_change_password": false, "minimum_password_length": 14})
         );
-        let strong = PasswordPolicy {
-            minimum_length: Some(14),
-            reuse_prevention: Some(24),
-            ..PasswordPolicy::default()
-        };
-        assert!(raised(Some(&strong), 14, 24).is_none());
+        // No expiry at all fails IAM.17.
+        let (_, next) = raised(None, demand_of("IAM.17")).expect("a change");
+        assert_eq!(next["max_password_age"], 90);
+        assert!(demand("EC2.53", &Settings::default()).is_none());
     }
 }

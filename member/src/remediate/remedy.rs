@@ -136,3 +136,7 @@ pub fn text<'v>(v: &'v Value, field: &str) -> Result<&'v str, AwsError> {
         .and_then(Value::as_str)
         .ok_or_else(|| AwsError::invalid("recorded state", format!("it has no {field}")))
 }
+
+/// The tag a remedy puts on what it creates (a log group, a topic, an alarm), so undo removes
+/// only what Rampart created and people can see where it came from.
+pub const CREATED_TAG: (&str, &str) = ("rampart:created-by", "rampart-remediation");

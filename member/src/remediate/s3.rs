@@ -1,4 +1,5 @@
-//! S3.8: Block Public Access on buckets; S3.1: on the account; S3.5: a TLS-only statement in
+//! S3.8 / S3.2 / S3.3 / CloudTrail.6: Block Public Access on buckets (CloudTrail.6: the
+//! buckets trails deliver to); S3.1: on the account; S3.5: a TLS-only statement in
 //! the bucket policy (its policy work in [`super::s3_tls`]).
 //!
 //! Plans read through the S3 collectors. Every call on a bucket, read or write, names the
@@ -20,10 +21,25 @@ use serde_json::{json, Value};
 pub const BLOCK_PUBLIC_ACCESS: Remedy = Remedy {
     id: "s3-block-public-access",
     scope: super::remedy::Scope::Resource,
-    fixes: &[Fixes::Check("s3.block-public-access")],
+    fixes: &[
+        Fixes::Check("s3.block-public-access"),
+        Fixes::Control {
+            control: "S3.2",
+            judged_by: &["s3.block-public-access"],
+        },
+        Fixes::Control {
+            control: "S3.3",
+            judged_by: &["s3.block-public-access"],
+        },
+        Fixes::Control {
+            control: "CloudTrail.6",
+            judged_by: &["s3.block-public-access"],
+        },
+    ],
     permissions: Permissions {
         component: "remediate/s3-block-public-access",
         actions: &[
+            "cloudtrail:DescribeTrails",
             "s3:ListAllMyBuckets",
             "s3:GetBucketLocation",
             "s3:GetBucketTagging",
@@ -31,9 +47,9 @@ pub const BLOCK_PUBLIC_ACCESS: Remedy = Remedy {
             "s3:PutBucketPublicAccessBlock",
         ],
     },
-    changes: "Turns on all four Block Public Access settings of the bucket.",
+    changes: "Turns on all four Block Public Access settings of the bucket (S3.2 and S3.3: public read and write; CloudTrail.6: only buckets a trail of the region delivers to).",
     undoes: "Puts the recorded bucket settings back (all four off again where there were none).",
-    plan: |ctx, req| Box::pin(plan_bucket_bpa(ctx, req.resource)),
+    plan: |ctx, req| Box::pin(plan_bucket_bpa_for(ctx, req.control, req.resource)),
     apply: |ctx, c| Box::pin(apply(ctx, c)),
     undo: |ctx, a| Box::pin(undo(ctx, a)),
 };
@@ -98,6 +114,35 @@ const ALL_ON: PublicAccessBlock = PublicAccessBlock {
     block_public_policy: true,
     restrict_public_buckets: true,
 };
+
+/// CloudTrail.6 without a named bucket narrows the plan to the buckets trails deliver to: a
+/// trail's control never reaches an unrelated bucket.
+async fn plan_bucket_bpa_for(
+    ctx: &Ctx<'_>,
+    control: &str,
+    resource: Option<&str>,
+) -> Result<Vec<Planned>, AwsError> {
+    if !control.eq_ignore_ascii_case("CloudTrail.6") || resource.is_some() {
+        return plan_bucket_bpa(ctx, resource).await;
+    }
+    let ct = aws_sdk_cloudtrail::Client::new(ctx.member);
+    let trails =
+        crate::collect::cloudtrail::describe(&ct, ctx.region, &[], true, &limiter()).await?;
+    let buckets: Vec<String> = trails
+        .iter()
+        .filter_map(|t| t.s3_bucket.as_deref())
+        .map(|b| arn::s3_bucket(ctx.partition(), b))
+        .collect();
+    let mut out = Vec::new();
+    for b in &buckets {
+        for p in plan_bucket_bpa(ctx, Some(b)).await? {
+            if !out.contains(&p) {
+                out.push(p);
+            }
+        }
+    }
+    Ok(out)
+}
 
 pub async fn plan_bucket_bpa(
     ctx: &Ctx<'_>,

@@ -1,4 +1,4 @@
-//! EC2.53 / EC2.54 / EC2.19: world-open admin ports in security groups; EC2.2: the default
+//! EC2.53 / EC2.54 / EC2.13 / EC2.14 / EC2.19: world-open admin ports in security groups; EC2.2: the default
 //! security group's rules.
 //!
 //! Only the offending permission is revoked, matched exactly (protocol, port range and the one
@@ -32,6 +32,14 @@ pub const ADMIN_PORTS_REMEDY: Remedy = Remedy {
         Fixes::Check("ec2.sg-admin-ports-ipv4"),
         Fixes::Check("ec2.sg-admin-ports-ipv6"),
         Fixes::Control {
+            control: "EC2.13",
+            judged_by: &["ec2.sg-admin-ports-ipv4", "ec2.sg-admin-ports-ipv6"],
+        },
+        Fixes::Control {
+            control: "EC2.14",
+            judged_by: &["ec2.sg-admin-ports-ipv4", "ec2.sg-admin-ports-ipv6"],
+        },
+        Fixes::Control {
             control: "EC2.19",
             judged_by: &["ec2.sg-admin-ports-ipv4", "ec2.sg-admin-ports-ipv6"],
         },
@@ -44,7 +52,7 @@ pub const ADMIN_PORTS_REMEDY: Remedy = Remedy {
             "ec2:AuthorizeSecurityGroupIngress",
         ],
     },
-    changes: "Revokes each ingress permission open to 0.0.0.0/0 (EC2.53, EC2.19) or ::/0 (EC2.54, EC2.19) that reaches an admin port (22, 3389; EC2.19: its high-risk ports), matched exactly by protocol, port range and that one CIDR. Other rules and other CIDRs of the same permission stay.",
+    changes: "Revokes each ingress permission open to 0.0.0.0/0 (EC2.53, EC2.19) or ::/0 (EC2.54, EC2.19) or either (EC2.13: port 22; EC2.14: port 3389) that reaches an admin port (22, 3389; EC2.19: its high-risk ports), matched exactly by protocol, port range and that one CIDR. Other rules and other CIDRs of the same permission stay.",
     undoes: "Authorizes the revoked permissions again, with their descriptions.",
     plan: |ctx, req| Box::pin(plan_admin_ports(ctx, req.control, req.resource)),
     apply: |ctx, c| Box::pin(apply(ctx, c)),
@@ -134,6 +142,8 @@ pub async fn plan_admin_ports(
     let (ports, v4, v6) = match control.to_ascii_uppercase().as_str() {
         "EC2.53" => (CIS_ADMIN_PORTS, true, false),
         "EC2.54" => (CIS_ADMIN_PORTS, false, true),
+        "EC2.13" => (&[22][..], true, true),
+        "EC2.14" => (&[3389][..], true, true),
         _ => (HIGH_RISK_PORTS, true, true),
     };
     let mut out = Vec::new();

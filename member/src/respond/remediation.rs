@@ -43,10 +43,7 @@ impl Job for Remediate {
         Box::pin(async move {
             let Some(remedy) = crate::remediate::for_control(&self.control) else {
                 let mut run = Run::new(ctx.plan, self.resource.as_deref().unwrap_or(ctx.account));
-                run.ignored = Some(format!(
-                    "Rampart has no remediation for control {}",
-                    self.control
-                ));
+                run.ignored = Some(no_remedy(&self.control));
                 return run;
             };
             if let (true, Some(resource)) = (self.automatic, self.resource.as_deref()) {
@@ -146,7 +143,7 @@ pub fn for_finding(f: &HubFinding) -> Result<Remediate, String> {
         ));
     };
     if crate::remediate::for_control(&control).is_none() {
-        return Err(format!("Rampart has no remediation for control {control}"));
+        return Err(no_remedy(&control));
     }
     let resource = f
         .resources
@@ -208,6 +205,17 @@ pub fn automatic_for(f: &HubFinding) -> Result<Remediate, String> {
             "finding {} names only the account: automatic mode fixes the one resource a finding names, never every offending resource of {}",
             f.id, f.account
         )),
+    }
+}
+
+/// Why a control is not fixed: left to people (with the command they run), or unknown.
+pub fn no_remedy(control: &str) -> String {
+    match crate::remediate::manual::for_control(control) {
+        Some(m) => format!(
+            "{control} is not fixed by Rampart ({}); run: {}",
+            m.reason, m.command
+        ),
+        None => format!("Rampart has no remediation for control {control}"),
     }
 }
 

@@ -4,7 +4,9 @@
 //! and inline role policies, Organizations without an organization, centralized root access
 //! and the delegation policy, Security Hub BatchUpdateFindings, instance metadata options that
 //! keep what a change does not name, network ACL entries that are not there, a password policy
-//! without expiry, and KMS rotation periods. Plus the user-facing `rampart-emulator` command.
+//! without expiry, KMS rotation periods, SQS queue policies that other attribute changes
+//! keep, DescribeTrails by name, and the testbed's aging of access keys. Plus the user-facing
+//! `rampart-emulator` command.
 
 use aws_sdk_cloudwatch::types::{ComparisonOperator, Dimension, StateValue, Statistic};
 use aws_sdk_s3::types::{
@@ -1387,6 +1389,164 @@ fn a_new_trail_records_all_management_events() {
             .expect("GetEventSelectors");
         assert!(sel.event_selectors().is_empty());
         assert_eq!(sel.advanced_event_selectors().len(), 1);
+    });
+}
+
+/// DescribeTrails with a trailNameList answers only the trails it names (by name or ARN).
+#[test]
+fn describe_trails_answers_only_the_trails_named() {
+    rampart_testbed::block_on(async {
+        let (account, base) = shared::account(REGION).await;
+        let s3 = s3(&base);
+        let ct = aws_sdk_cloudtrail::Client::new(&base);
+        for name in ["first", "second"] {
+            let bucket = format!("{name}-trail-{account}");
+            s3.create_bucket()
+                .bucket(&bucket)
+                .send()
+                .await
+                .expect("bucket");
+            ct.create_trail()
+                .name(name)
+                .s3_bucket_name(&bucket)
+                .send()
+                .await
+                .expect("CreateTrail");
+        }
+        let names = |out: &aws_sdk_cloudtrail::operation::describe_trails::DescribeTrailsOutput| {
+            let mut v: Vec<String> = out
+                .trail_list()
+                .iter()
+                .filter_map(|t| t.name().map(str::to_string))
+                .collect();
+            v.sort();
+            v
+        };
+        let all = ct.describe_trails().send().await.expect("DescribeTrails");
+        assert_eq!(names(&all), ["first", "second"]);
+        let by_name = ct
+            .describe_trails()
+            .trail_name_list("second")
+            .send()
+            .await
+            .expect("DescribeTrails by name");
+        assert_eq!(names(&by_name), ["second"]);
+        let arn = format!("arn:aws:cloudtrail:{REGION}:{account}:trail/first");
+        let by_arn = ct
+            .describe_trails()
+            .trail_name_list(arn)
+            .send()
+            .await
+            .expect("DescribeTrails by ARN");
+        assert_eq!(names(&by_arn), ["first"]);
+    });
+}
+
+/// The testbed's aging of an access key: a key made 120 days old and never used, as AWS would
+/// list a key created then.
+#[test]
+fn an_access_key_can_be_made_as_old_as_a_fixture_needs() {
+    rampart_testbed::block_on(async {
+        let (account, base) = shared::account(REGION).await;
+        let iam = aws_sdk_iam::Client::new(&base);
+        iam.create_user()
+            .user_name("aged")
+            .send()
+            .await
+            .expect("user");
+        let key = iam
+            .create_access_key()
+            .user_name("aged")
+            .send()
+            .await
+            .expect("key");
+        let id = key
+            .access_key()
+            .map(|k| k.access_key_id().to_string())
+            .expect("id");
+        shared::emulator()
+            .age_access_key(&account, &id, 120)
+            .expect("age");
+        let listed = iam
+            .list_access_keys()
+            .user_name("aged")
+            .send()
+            .await
+            .expect("keys");
+        let created = listed.access_key_metadata()[0]
+            .create_date()
+            .expect("create date")
+            .secs();
+        let days = (chrono::Utc::now().timestamp() - created) / 86_400;
+        assert!((119..=120).contains(&days), "{days} days");
+        assert!(shared::emulator()
+            .age_access_key(&account, "AKIANOSUCHKEY", 1)
+            .is_err());
+    });
+}
+
+/// SQS: SetQueueAttributes changes only what it names; the policy stays until an empty Policy
+/// removes it.
+#[test]
+fn sqs_set_queue_attributes_keeps_the_policy() {
+    use aws_sdk_sqs::types::QueueAttributeName as A;
+    rampart_testbed::block_on(async {
+        // An account of its own in the binary's shared emulator.
+        let (id, base) = shared::account(REGION).await;
+        let sqs = aws_sdk_sqs::Client::new(&base);
+        let policy = serde_json::json!({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{id}:root")},
+            "Action": "sqs:SendMessage", "Resource": format!("arn:aws:sqs:{REGION}:{id}:jobs")}]})
+        .to_string();
+        let url = sqs
+            .create_queue()
+            .queue_name("jobs")
+            .attributes(A::Policy, &policy)
+            .attributes(A::SqsManagedSseEnabled, "false")
+            .send()
+            .await
+            .expect("CreateQueue")
+            .queue_url()
+            .expect("queue url")
+            .to_string();
+        let read = || async {
+            sqs.get_queue_attributes()
+                .queue_url(&url)
+                .attribute_names(A::All)
+                .send()
+                .await
+                .expect("GetQueueAttributes")
+                .attributes()
+                .cloned()
+                .unwrap_or_default()
+        };
+        let set = |k: A, v: &str| {
+            sqs.set_queue_attributes()
+                .queue_url(&url)
+                .attributes(k, v)
+                .send()
+        };
+        // The policy as the queue holds it (the emulator re-serializes the JSON text).
+        let held = read().await.get(&A::Policy).cloned().expect("a policy");
+        let parsed = |t: &str| serde_json::from_str::<serde_json::Value>(t).expect("policy JSON");
+        assert_eq!(parsed(&held), parsed(&policy));
+        set(A::SqsManagedSseEnabled, "true")
+            .await
+            .expect("SetQueueAttributes");
+        let a = read().await;
+        assert_eq!(
+            a.get(&A::SqsManagedSseEnabled).map(String::as_str),
+            Some("true")
+        );
+        assert_eq!(a.get(&A::Policy), Some(&held));
+        set(A::VisibilityTimeout, "45")
+            .await
+            .expect("SetQueueAttributes");
+        assert_eq!(read().await.get(&A::Policy), Some(&held));
+        set(A::Policy, "").await.expect("SetQueueAttributes");
+        let a = read().await;
+        assert_eq!(a.get(&A::Policy), None);
+        assert_eq!(a.get(&A::VisibilityTimeout).map(String::as_str), Some("45"));
     });
 }
 
