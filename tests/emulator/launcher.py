@@ -24,6 +24,8 @@ The fixes, in the order below:
 - KMS EnableKeyRotation / GetKeyRotationStatus: rotation period, supported keys only.
 - CloudTrail CreateTrail: a new trail has the default event selector (all management events).
 - SQS SetQueueAttributes keeps the queue policy when the request does not name Policy.
+- Redshift CreateCluster keeps AutomatedSnapshotRetentionPeriod=0 (automated snapshots off).
+- ElastiCache ModifyCacheCluster: AutoMinorVersionUpgrade and SnapshotRetentionLimit.
 """
 
 import argparse
@@ -1247,6 +1249,238 @@ def patch_sqs_set_attributes_keeps_policy():
     SQSBackend.set_queue_attributes = set_queue_attributes
 
 
+def patch_redshift_retention_zero():
+    """CreateCluster with AutomatedSnapshotRetentionPeriod=0 makes a cluster without automated
+    snapshots (the documented range is 0 to 35, 0 turning them off); moto 5.2.5 reads 0 as
+    "not given" and stores its default of 1."""
+    from moto.redshift.models import Cluster
+
+    original = Cluster.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        given = kwargs.get("automated_snapshot_retention_period")
+        if given is not None and int(given) == 0:
+            self.automated_snapshot_retention_period = 0
+
+    Cluster.__init__ = init
+
+
+def patch_elasticache_modify_cache_cluster():
+    """moto 5.2.5 has no ModifyCacheCluster (every call answers HTTP 500). This serves the two
+    settings Rampart changes, AutoMinorVersionUpgrade and SnapshotRetentionLimit (both take
+    effect at once on AWS, whatever ApplyImmediately says), and CacheClusterNotFound for a
+    missing cluster; the other parameters (node type, engine version, node count, security
+    groups, ...) are not modelled and are left as they were."""
+    from moto.core.responses import ActionResult
+    from moto.elasticache.exceptions import CacheClusterNotFound
+    from moto.elasticache.responses import ElastiCacheResponse
+
+    def modify_cache_cluster(self):
+        cluster_id = self._get_param("CacheClusterId")
+        clusters = self.elasticache_backend.cache_clusters
+        if cluster_id not in clusters:
+            raise CacheClusterNotFound(cluster_id)
+        cluster = clusters[cluster_id]
+        upgrade = self._get_bool_param("AutoMinorVersionUpgrade")
+        if upgrade is not None:
+            cluster.auto_minor_version_upgrade = upgrade
+        retention = self._get_int_param("SnapshotRetentionLimit")
+        if retention is not None:
+            cluster.snapshot_retention_limit = retention
+        return ActionResult({"CacheCluster": cluster})
+
+    ElastiCacheResponse.modify_cache_cluster = modify_cache_cluster
+
+
+# --- Lambda AddPermission statements ----------------------------------------------------------
+#
+# AddPermission turns its request into one policy statement whose conditions AWS documents
+# (https://docs.aws.amazon.com/lambda/latest/dg/access-control-resource-based.html): SourceArn
+# is ArnLike AWS:SourceArn, SourceAccount StringEquals AWS:SourceAccount, PrincipalOrgID
+# StringEquals aws:PrincipalOrgID, EventSourceToken StringEquals lambda:EventSourceToken,
+# FunctionUrlAuthType StringEquals lambda:FunctionUrlAuthType, InvokedViaFunctionUrl Bool
+# lambda:InvokedViaFunctionUrl, all in one Condition; an account id principal reads
+# {"AWS": "arn:aws:iam::<id>:root"} and a service principal (alexa-appkit.amazon.com too)
+# {"Service": ...}. moto dropped EventSourceToken, left FunctionUrlAuthType as a key of the
+# statement, let one StringEquals condition replace another, and kept an account id or an
+# .amazon.com service as they were.
+
+
+def patch_lambda_permission_statements():
+    from moto.awslambda.policy import Policy
+
+    original = Policy.decode_policy
+    fields = (
+        ("SourceArn", "ArnLike", "AWS:SourceArn"),
+        ("SourceAccount", "StringEquals", "AWS:SourceAccount"),
+        ("PrincipalOrgID", "StringEquals", "aws:PrincipalOrgID"),
+        ("EventSourceToken", "StringEquals", "lambda:EventSourceToken"),
+        ("FunctionUrlAuthType", "StringEquals", "lambda:FunctionUrlAuthType"),
+    )
+
+    def decode_policy(self, obj):
+        if "Action" not in obj:
+            return original(self, obj)
+        condition = {}
+        for field, op, key in fields:
+            if field in obj:
+                condition.setdefault(op, {})[key] = obj.pop(field)
+        if obj.pop("InvokedViaFunctionUrl", None):
+            condition.setdefault("Bool", {})["lambda:InvokedViaFunctionUrl"] = "true"
+        principal = obj.get("Principal")
+        if isinstance(principal, str) and re.fullmatch(r"[0-9]{12}", principal):
+            obj["Principal"] = {"AWS": f"arn:aws:iam::{principal}:root"}
+        elif isinstance(principal, str) and principal.endswith(".amazon.com"):
+            obj["Principal"] = {"Service": principal}
+        policy = original(self, obj)
+        if condition:
+            policy.statements[0]["Condition"] = condition
+        return policy
+
+    Policy.decode_policy = decode_policy
+
+
+def patch_codebuild_update_project():
+    """moto 5.2.5 has no UpdateProject (every call answers HTTP 500). As the API reference
+    describes (https://docs.aws.amazon.com/codebuild/latest/APIReference/API_UpdateProject.html),
+    each top-level field given replaces the project's field whole (an environment sent without
+    privilegedMode loses it), fields not given are kept, lastModifiedDate moves, and the answer
+    is the project; ResourceNotFoundException for a missing project. Validation of the fields'
+    contents is moto's CreateProject validation of the environment only."""
+    from moto.codebuild.exceptions import ResourceNotFoundException
+    from moto.codebuild.responses import CodeBuildResponse, _validate_required_params_environment
+    from moto.core.responses import ActionResult
+    from moto.core.utils import unix_time
+
+    fields = (
+        "description", "source", "secondarySources", "sourceVersion",
+        "secondarySourceVersions", "artifacts", "secondaryArtifacts", "cache", "environment",
+        "serviceRole", "timeoutInMinutes", "queuedTimeoutInMinutes", "encryptionKey", "tags",
+        "vpcConfig", "logsConfig", "fileSystemLocations", "buildBatchConfig",
+        "concurrentBuildLimit", "autoRetryLimit",
+    )
+
+    def update_project(self):
+        name = self._get_param("name")
+        project = self.codebuild_backend.codebuild_projects.get(name)
+        if project is None:
+            raise ResourceNotFoundException(f"Failed to find project: {name}")
+        meta = project.project_metadata
+        for field in fields:
+            value = self._get_param(field)
+            if value is None:
+                continue
+            if field == "environment":
+                _validate_required_params_environment(value)
+            meta[field] = value
+        badge = self._get_param("badgeEnabled")
+        if badge is not None:
+            meta["badge"] = {"badgeEnabled": bool(badge)}
+        if self._get_param("serviceRole") is not None:
+            project.service_role = meta["serviceRole"]
+        meta["lastModifiedDate"] = unix_time()
+        return ActionResult({"project": meta})
+
+    CodeBuildResponse.update_project = update_project
+
+
+def patch_athena_update_work_group():
+    """moto 5.2.5 has no UpdateWorkGroup (every call answers HTTP 500). As the API reference
+    describes (https://docs.aws.amazon.com/athena/latest/APIReference/API_UpdateWorkGroup.html,
+    API_WorkGroupConfigurationUpdates.html, API_ResultConfigurationUpdates.html), Description
+    and State are set when given, each ConfigurationUpdates field given sets that setting of
+    the configuration (the Remove* flags drop theirs) and everything not named is kept;
+    InvalidRequestException for a missing workgroup. Also ListTagsForResource of a workgroup
+    without tags (below)."""
+    import json as _json
+    from moto.athena.responses import AthenaResponse
+
+    result_fields = ("OutputLocation", "EncryptionConfiguration", "ExpectedBucketOwner",
+                     "AclConfiguration")
+    removals = {"RemoveBytesScannedCutoffPerQuery": "BytesScannedCutoffPerQuery",
+                "RemoveCustomerContentEncryptionConfiguration":
+                    "CustomerContentEncryptionConfiguration"}
+
+    def update_work_group(self):
+        name = self._get_param("WorkGroup")
+        wg = self.athena_backend.work_groups.get(name)
+        if wg is None:
+            return self.error(f"WorkGroup {name} is not found.", 400)
+        description = self._get_param("Description")
+        if description is not None:
+            wg.description = description
+        state = self._get_param("State")
+        if state is not None:
+            wg.state = state
+        updates = self._get_param("ConfigurationUpdates") or {}
+        conf = wg.configuration
+        for key, value in updates.items():
+            if key == "ResultConfigurationUpdates":
+                result = conf.setdefault("ResultConfiguration", {})
+                for field in result_fields:
+                    if value.get("Remove" + field):
+                        result.pop(field, None)
+                    elif field in value:
+                        result[field] = value[field]
+            elif key in removals:
+                if value:
+                    conf.pop(removals[key], None)
+            elif key == "EngineVersion":
+                selected = value.get("SelectedEngineVersion", "AUTO")
+                conf["EngineVersion"] = {
+                    "SelectedEngineVersion": selected,
+                    "EffectiveEngineVersion": "Athena engine version 3"
+                    if selected == "AUTO" else selected,
+                }
+            else:
+                conf[key] = value
+        return _json.dumps({})
+
+    AthenaResponse.update_work_group = update_work_group
+
+    # ListTagsForResource of a workgroup without tags answers an empty list on AWS
+    # (https://docs.aws.amazon.com/athena/latest/APIReference/API_ListTagsForResource.html);
+    # moto answers that the resource does not exist.
+    original_tags = AthenaResponse.list_tags_for_resource
+
+    def list_tags_for_resource(self):
+        arn = self._get_param("ResourceARN") or ""
+        backend = self.athena_backend
+        if not backend.tagger.has_tags(arn) and any(
+            wg.arn == arn for wg in backend.work_groups.values()
+        ):
+            return _json.dumps({"Tags": []})
+        return original_tags(self)
+
+    AthenaResponse.list_tags_for_resource = list_tags_for_resource
+
+
+# --- ECR PutImageScanningConfiguration turning scanning off --------------------------------
+#
+# scanOnPush is a boolean that defaults to false
+# (https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_ImageScanningConfiguration.html),
+# and SDKs leave a false one out of the request: {"imageScanningConfiguration": {}} turns scan
+# on push off. moto ignored an empty configuration, so scanning could never be turned off.
+
+
+def patch_ecr_scan_on_push_off():
+    from moto.ecr.models import ECRBackend
+
+    def put_image_scanning_configuration(self, registry_id, repository_name, image_scan_config):
+        repo = self._get_repository(repository_name, registry_id)
+        repo.image_scanning_configuration = {
+            "scanOnPush": bool((image_scan_config or {}).get("scanOnPush", False))
+        }
+        return {
+            "registryId": repo.registry_id,
+            "repositoryName": repository_name,
+            "imageScanningConfiguration": repo.image_scanning_configuration,
+        }
+
+    ECRBackend.put_image_scanning_configuration = put_image_scanning_configuration
+
+
 # --- server ---------------------------------------------------------------------------------
 
 
@@ -1299,6 +1533,12 @@ def application():
     patch_cloudtrail_default_selectors()
     patch_cloudtrail_describe_trails_by_name()
     patch_sqs_set_attributes_keeps_policy()
+    patch_redshift_retention_zero()
+    patch_elasticache_modify_cache_cluster()
+    patch_codebuild_update_project()
+    patch_athena_update_work_group()
+    patch_lambda_permission_statements()
+    patch_ecr_scan_on_push_off()
     app = DomainDispatcherApplication(create_backend_app)
     app.debug = True
     threading.Thread(target=warm, args=(app,), daemon=True).start()

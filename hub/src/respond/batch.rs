@@ -32,7 +32,7 @@ impl Responder {
         let mut failures: Vec<String> = Vec::new();
         for (n, i) in intake::fair_order(&batch.messages).into_iter().enumerate() {
             let m = &batch.messages[i];
-            if let Err(wait) = p.intake.take(&m.account) {
+            if let Err(wait) = p.intake.take(&m.account, &m.id) {
                 report.fates.push((m.id.clone(), Fate::Later(wait)));
                 later.push((i, wait));
                 failures.push(m.id.clone());

@@ -116,13 +116,29 @@ pub fn fair_order(messages: &[Message]) -> Vec<usize> {
 
 /// Per-account intake budgets: a token bucket per delivering account, refilled at `per_minute`
 /// up to `burst`. Kept in the process that consumes the queue, so deciding costs no call.
+///
+/// An event over budget reserves the next free slot of its account (the bucket goes into
+/// debt) and is told to come back then; when it does, its slot is honoured without charging
+/// again. So a flood is spread out over its own future, one slot after another, instead of all
+/// of it coming back together and crowding other accounts' events out of every receive.
 #[derive(Debug)]
 pub struct Budgets {
     per_minute: f64,
     burst: f64,
     clock: Clock,
-    buckets: Mutex<HashMap<String, (f64, chrono::DateTime<chrono::Utc>)>>,
+    state: Mutex<State>,
 }
+
+#[derive(Debug, Default)]
+struct State {
+    /// Tokens (negative: reserved ahead) and when they were last counted, per account.
+    buckets: HashMap<String, (f64, chrono::DateTime<chrono::Utc>)>,
+    /// Message id -> the time its reserved slot comes.
+    reserved: HashMap<String, chrono::DateTime<chrono::Utc>>,
+}
+
+/// Reservations kept at most (a message handled by another consumer never comes back here).
+const MAX_RESERVED: usize = 100_000;
 
 impl Budgets {
     pub fn new(per_minute: u32, burst: u32, clock: Clock) -> Budgets {
@@ -130,15 +146,26 @@ impl Budgets {
             per_minute: f64::from(per_minute.max(1)),
             burst: f64::from(burst.max(1)),
             clock,
-            buckets: Mutex::new(HashMap::new()),
+            state: Mutex::new(State::default()),
         }
     }
 
-    /// Takes one event of `account`'s budget, or says how long until one is free.
-    pub fn take(&self, account: &str) -> Result<(), Duration> {
+    /// Takes one event (`message`, the queue's message id) of `account`'s budget, or reserves
+    /// its account's next free slot and says how long until it comes.
+    pub fn take(&self, account: &str, message: &str) -> Result<(), Duration> {
         let now = self.clock.now();
-        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
-        let (tokens, at) = buckets
+        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(due) = st.reserved.get(message).copied() {
+            // Its token was charged when the slot was reserved.
+            if due <= now + chrono::Duration::milliseconds(500) {
+                st.reserved.remove(message);
+                return Ok(());
+            }
+            let wait = (due - now).num_milliseconds().max(0) as f64 / 1000.0;
+            return Err(Duration::from_secs_f64(wait.max(1.0)));
+        }
+        let (tokens, at) = st
+            .buckets
             .entry(account.to_string())
             .or_insert((self.burst, now));
         let elapsed = (now - *at).num_milliseconds().max(0) as f64 / 60_000.0;
@@ -146,11 +173,20 @@ impl Budgets {
         *at = now;
         if *tokens >= 1.0 {
             *tokens -= 1.0;
-            Ok(())
-        } else {
-            let wait = (1.0 - *tokens) / self.per_minute * 60.0;
-            Err(Duration::from_secs_f64(wait.max(1.0)))
+            return Ok(());
         }
+        // Reserve: this event's token is the one earned once the debt ahead of it is repaid.
+        *tokens -= 1.0;
+        let wait = (-*tokens / self.per_minute * 60.0).max(1.0);
+        let due = now + chrono::Duration::milliseconds((wait * 1000.0) as i64);
+        if st.reserved.len() >= MAX_RESERVED {
+            st.reserved
+                .retain(|_, d| *d > now - chrono::Duration::hours(1));
+        }
+        if st.reserved.len() < MAX_RESERVED {
+            st.reserved.insert(message.to_string(), due);
+        }
+        Err(Duration::from_secs_f64(wait))
     }
 }
 

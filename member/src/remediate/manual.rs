@@ -196,6 +196,11 @@ pub const MANUAL: &[Manual] = &[
         reason: "automatic failover needs at least one replica per shard, which adds nodes and cost the owner must approve",
         command: "aws elasticache modify-replication-group --replication-group-id <group> --automatic-failover-enabled --apply-immediately",
     },
+    Manual {
+        control: "DynamoDB.5",
+        reason: "the tag keys and values a table must carry are the owner's tagging scheme",
+        command: "aws dynamodb tag-resource --resource-arn <table-arn> --tags Key=<key>,Value=<value>",
+    },
 ];
 
 /// The manual entry of a control, if it is one.

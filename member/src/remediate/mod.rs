@@ -15,16 +15,24 @@
 //! [`engine`].
 
 mod access_keys;
+mod apigateway_cache_encryption;
+mod athena_workgroup_metrics;
 pub mod authority;
 mod cloudtrail;
+mod codebuild_privileged;
 mod config;
 pub mod docs;
 mod dynamodb_protection;
 mod ebs_snapshot_public;
 mod ec2_settings;
+mod ec2_transit_gateway;
+mod ecr_scan_on_push;
+mod elasticache_settings;
 pub mod engine;
 pub mod finding_update;
+mod guardduty_enabled;
 mod kms;
+mod lambda_public_policy;
 pub mod listing;
 mod log_retention;
 pub mod manual;
@@ -34,6 +42,7 @@ mod password_policy;
 mod rds_cluster_settings;
 mod rds_instance_settings;
 mod rds_snapshot_public;
+mod redshift_settings;
 pub mod remedy;
 mod s3;
 mod s3_default_encryption;
@@ -41,6 +50,7 @@ mod s3_tls;
 mod security_groups;
 mod sns_encryption;
 mod sqs_encryption;
+mod ssm_document_public;
 mod subnet_public_ip;
 
 pub use crate::act::{Action, Change, Planned};
@@ -76,6 +86,19 @@ pub const REMEDIES: &[Remedy] = &[
     s3_default_encryption::REMEDY,
     metric_alarms::REMEDY,
     log_retention::REMEDY,
+    ec2_transit_gateway::REMEDY,
+    ssm_document_public::REMEDY,
+    codebuild_privileged::REMEDY,
+    athena_workgroup_metrics::REMEDY,
+    apigateway_cache_encryption::REMEDY,
+    guardduty_enabled::REMEDY,
+    ecr_scan_on_push::REMEDY,
+    lambda_public_policy::REMEDY,
+    redshift_settings::NOT_PUBLIC,
+    redshift_settings::AUTOMATED_SNAPSHOTS,
+    redshift_settings::MAJOR_VERSION_UPGRADE,
+    elasticache_settings::AUTOMATIC_BACKUPS,
+    elasticache_settings::MINOR_VERSION_UPGRADE,
 ];
 
 /// The remedy of a Security Hub control id (`EC2.53`), if Rampart has one.

@@ -5,7 +5,10 @@
 //! and the delegation policy, Security Hub BatchUpdateFindings, instance metadata options that
 //! keep what a change does not name, network ACL entries that are not there, a password policy
 //! without expiry, KMS rotation periods, SQS queue policies that other attribute changes
-//! keep, DescribeTrails by name, and the testbed's aging of access keys. Plus the user-facing
+//! keep, DescribeTrails by name, Lambda AddPermission statements, ECR scan on push turned
+//! off, CodeBuild UpdateProject,
+//! Athena UpdateWorkGroup, Redshift's zero snapshot retention, ElastiCache ModifyCacheCluster,
+//! and the testbed's aging of access keys. Plus the user-facing
 //! `rampart-emulator` command.
 
 use aws_sdk_cloudwatch::types::{ComparisonOperator, Dimension, StateValue, Statistic};
@@ -1570,4 +1573,414 @@ fn an_emulator_is_never_mistaken_for_another_on_the_same_port() {
     );
     // The first one still answers.
     assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_ok());
+}
+
+/// Lambda: AddPermission gives the statement AWS documents: every condition in one Condition
+/// (none lost or replaced), account ids as root ARNs, .amazon.com services as services.
+#[test]
+fn lambda_add_permission_statements_have_aws_conditions_and_principals() {
+    use aws_sdk_lambda::types::FunctionUrlAuthType;
+    rampart_testbed::block_on(async {
+        let (account, base) = shared::account(REGION).await;
+        let trust = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]});
+        let role = aws_sdk_iam::Client::new(&base)
+            .create_role()
+            .role_name("fn")
+            .assume_role_policy_document(trust.to_string())
+            .send()
+            .await
+            .expect("CreateRole");
+        let role = role.role().map(|r| r.arn().to_string()).expect("role arn");
+        let lambda = aws_sdk_lambda::Client::new(&base);
+        let mut zip = vec![0x50, 0x4b, 0x05, 0x06];
+        zip.resize(22, 0);
+        lambda
+            .create_function()
+            .function_name("f")
+            .runtime(aws_sdk_lambda::types::Runtime::Python312)
+            .handler("index.handler")
+            .role(role)
+            .code(
+                aws_sdk_lambda::types::FunctionCode::builder()
+                    .zip_file(aws_sdk_lambda::primitives::Blob::new(zip))
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("CreateFunction");
+        let add = |sid: &str, principal: &str| {
+            lambda
+                .add_permission()
+                .function_name("f")
+                .statement_id(sid)
+                .action("lambda:InvokeFunction")
+                .principal(principal)
+        };
+        add("source", "*")
+            .source_account(&account)
+            .principal_org_id("o-abcdefghij")
+            .source_arn("arn:aws:s3:::bucket")
+            .send()
+            .await
+            .expect("AddPermission");
+        add("url", "*")
+            .action("lambda:InvokeFunctionUrl")
+            .function_url_auth_type(FunctionUrlAuthType::None)
+            .send()
+            .await
+            .expect("AddPermission");
+        add("alexa", "alexa-appkit.amazon.com")
+            .event_source_token("amzn1.ask.skill.x")
+            .send()
+            .await
+            .expect("AddPermission");
+        add("account", "111122223333")
+            .send()
+            .await
+            .expect("AddPermission");
+        let out = lambda
+            .get_policy()
+            .function_name("f")
+            .send()
+            .await
+            .expect("GetPolicy");
+        let doc: serde_json::Value =
+            serde_json::from_str(out.policy().expect("policy")).expect("policy JSON");
+        let stmt = |sid: &str| {
+            doc["Statement"]
+                .as_array()
+                .and_then(|a| a.iter().find(|s| s["Sid"] == sid))
+                .cloned()
+                .unwrap_or_else(|| panic!("no statement {sid}: {doc}"))
+        };
+        let fn_arn = format!("arn:aws:lambda:{REGION}:{account}:function:f");
+        assert_eq!(
+            stmt("source"),
+            serde_json::json!({"Sid": "source", "Effect": "Allow", "Principal": "*",
+                "Action": "lambda:InvokeFunction", "Resource": fn_arn,
+                "Condition": {"ArnLike": {"AWS:SourceArn": "arn:aws:s3:::bucket"},
+                              "StringEquals": {"AWS:SourceAccount": account,
+                                               "aws:PrincipalOrgID": "o-abcdefghij"}}})
+        );
+        assert_eq!(
+            stmt("url")["Condition"],
+            serde_json::json!({"StringEquals": {"lambda:FunctionUrlAuthType": "NONE"}})
+        );
+        assert!(stmt("url").get("FunctionUrlAuthType").is_none());
+        let alexa = stmt("alexa");
+        assert_eq!(
+            alexa["Principal"],
+            serde_json::json!({"Service": "alexa-appkit.amazon.com"})
+        );
+        assert_eq!(
+            alexa["Condition"],
+            serde_json::json!({"StringEquals": {"lambda:EventSourceToken": "amzn1.ask.skill.x"}})
+        );
+        assert_eq!(
+            stmt("account")["Principal"],
+            serde_json::json!({"AWS": "arn:aws:iam::111122223333:root"})
+        );
+    });
+}
+
+/// CodeBuild: UpdateProject replaces the fields it names whole and keeps the others.
+#[test]
+fn codebuild_update_project_replaces_what_it_names() {
+    use aws_sdk_codebuild::types::{
+        ArtifactsType, ComputeType, EnvironmentType, EnvironmentVariable, ProjectArtifacts,
+        ProjectEnvironment, ProjectSource, SourceType,
+    };
+    rampart_testbed::block_on(async {
+        let (account, base) = shared::account(REGION).await;
+        let cb = aws_sdk_codebuild::Client::new(&base);
+        let env = |privileged| {
+            ProjectEnvironment::builder()
+                .r#type(EnvironmentType::LinuxContainer)
+                .image("aws/codebuild/standard:7.0")
+                .compute_type(ComputeType::BuildGeneral1Small)
+                .privileged_mode(privileged)
+                .environment_variables(
+                    EnvironmentVariable::builder()
+                        .name("A")
+                        .value("1")
+                        .build()
+                        .expect("variable"),
+                )
+                .build()
+                .expect("environment")
+        };
+        cb.create_project()
+            .name("built")
+            .source(
+                ProjectSource::builder()
+                    .r#type(SourceType::Codecommit)
+                    .location("https://git-codecommit.us-east-1.amazonaws.com/v1/repos/r")
+                    .build()
+                    .expect("source"),
+            )
+            .artifacts(
+                ProjectArtifacts::builder()
+                    .r#type(ArtifactsType::NoArtifacts)
+                    .build()
+                    .expect("artifacts"),
+            )
+            .environment(env(true))
+            .service_role(format!("arn:aws:iam::{account}:role/build"))
+            .send()
+            .await
+            .expect("CreateProject");
+        let out = cb
+            .update_project()
+            .name("built")
+            .environment(env(false))
+            .send()
+            .await
+            .expect("UpdateProject");
+        assert_eq!(
+            out.project().and_then(|p| p.environment()),
+            Some(&env(false))
+        );
+        let got = cb
+            .batch_get_projects()
+            .names("built")
+            .send()
+            .await
+            .expect("BatchGetProjects");
+        let p = got.projects().first().expect("the project");
+        assert_eq!(p.environment(), Some(&env(false)));
+        assert_eq!(
+            p.source().and_then(|s| s.location()),
+            Some("https://git-codecommit.us-east-1.amazonaws.com/v1/repos/r")
+        );
+        let missing = cb
+            .update_project()
+            .name("missing")
+            .environment(env(false))
+            .send()
+            .await
+            .expect_err("no such project");
+        assert_eq!(err_code(&missing), Some("ResourceNotFoundException"));
+    });
+}
+
+/// Athena: UpdateWorkGroup sets the configuration settings it names and keeps the others; an
+/// untagged workgroup lists no tags.
+#[test]
+fn athena_update_work_group_sets_what_it_names() {
+    use aws_sdk_athena::types::{
+        ResultConfiguration, WorkGroupConfiguration, WorkGroupConfigurationUpdates,
+    };
+    rampart_testbed::block_on(async {
+        let (account, base) = shared::account(REGION).await;
+        let athena = aws_sdk_athena::Client::new(&base);
+        athena
+            .create_work_group()
+            .name("queries")
+            .configuration(
+                WorkGroupConfiguration::builder()
+                    .publish_cloud_watch_metrics_enabled(false)
+                    .bytes_scanned_cutoff_per_query(10_000_000)
+                    .result_configuration(
+                        ResultConfiguration::builder()
+                            .output_location("s3://results/")
+                            .build(),
+                    )
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("CreateWorkGroup");
+        let conf = || async {
+            athena
+                .get_work_group()
+                .work_group("queries")
+                .send()
+                .await
+                .expect("GetWorkGroup")
+                .work_group()
+                .and_then(|w| w.configuration())
+                .cloned()
+                .expect("configuration")
+        };
+        athena
+            .update_work_group()
+            .work_group("queries")
+            .configuration_updates(
+                WorkGroupConfigurationUpdates::builder()
+                    .publish_cloud_watch_metrics_enabled(true)
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("UpdateWorkGroup");
+        let c = conf().await;
+        assert_eq!(c.publish_cloud_watch_metrics_enabled(), Some(true));
+        assert_eq!(c.bytes_scanned_cutoff_per_query(), Some(10_000_000));
+        assert_eq!(
+            c.result_configuration().and_then(|r| r.output_location()),
+            Some("s3://results/")
+        );
+        athena
+            .update_work_group()
+            .work_group("queries")
+            .configuration_updates(
+                WorkGroupConfigurationUpdates::builder()
+                    .remove_bytes_scanned_cutoff_per_query(true)
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("UpdateWorkGroup");
+        let c = conf().await;
+        assert_eq!(c.bytes_scanned_cutoff_per_query(), None);
+        assert_eq!(c.publish_cloud_watch_metrics_enabled(), Some(true));
+        let tags = athena
+            .list_tags_for_resource()
+            .resource_arn(format!(
+                "arn:aws:athena:{REGION}:{account}:workgroup/queries"
+            ))
+            .send()
+            .await
+            .expect("ListTagsForResource of an untagged workgroup");
+        assert!(tags.tags().is_empty());
+        let missing = athena
+            .update_work_group()
+            .work_group("missing")
+            .send()
+            .await
+            .expect_err("no such workgroup");
+        assert_eq!(err_code(&missing), Some("InvalidRequestException"));
+    });
+}
+
+/// Redshift: a cluster created with AutomatedSnapshotRetentionPeriod=0 has automated snapshots
+/// off (moto 5.2.5 stored its default of 1), and ModifyCluster's changes show in
+/// DescribeClusters.
+#[test]
+fn redshift_keeps_a_zero_snapshot_retention() {
+    rampart_testbed::block_on(async {
+        let (_, base) = shared::account(REGION).await;
+        let rs = aws_sdk_redshift::Client::new(&base);
+        rs.create_cluster()
+            .cluster_identifier("warehouse")
+            .node_type("dc2.large")
+            .cluster_type("single-node")
+            .master_username("rampart")
+            .master_user_password("NotARealPassword1")
+            .automated_snapshot_retention_period(0)
+            .send()
+            .await
+            .expect("CreateCluster");
+        let days = || async {
+            rs.describe_clusters()
+                .cluster_identifier("warehouse")
+                .send()
+                .await
+                .expect("DescribeClusters")
+                .clusters()[0]
+                .automated_snapshot_retention_period()
+        };
+        assert_eq!(days().await, Some(0));
+        rs.modify_cluster()
+            .cluster_identifier("warehouse")
+            .automated_snapshot_retention_period(7)
+            .send()
+            .await
+            .expect("ModifyCluster");
+        assert_eq!(days().await, Some(7));
+    });
+}
+
+/// ElastiCache ModifyCacheCluster (missing from moto 5.2.5) sets AutoMinorVersionUpgrade and
+/// SnapshotRetentionLimit, keeps what it does not name, and refuses a missing cluster.
+#[test]
+fn elasticache_modify_cache_cluster_sets_what_it_names() {
+    rampart_testbed::block_on(async {
+        let (_, base) = shared::account(REGION).await;
+        let ec = aws_sdk_elasticache::Client::new(&base);
+        ec.create_cache_cluster()
+            .cache_cluster_id("sessions")
+            .engine("redis")
+            .cache_node_type("cache.t4g.micro")
+            .num_cache_nodes(1)
+            .auto_minor_version_upgrade(false)
+            .snapshot_retention_limit(0)
+            .send()
+            .await
+            .expect("CreateCacheCluster");
+        let seen = || async {
+            let out = ec
+                .describe_cache_clusters()
+                .cache_cluster_id("sessions")
+                .send()
+                .await
+                .expect("DescribeCacheClusters");
+            let c = &out.cache_clusters()[0];
+            (c.auto_minor_version_upgrade(), c.snapshot_retention_limit())
+        };
+        assert_eq!(seen().await, (Some(false), Some(0)));
+        ec.modify_cache_cluster()
+            .cache_cluster_id("sessions")
+            .auto_minor_version_upgrade(true)
+            .send()
+            .await
+            .expect("ModifyCacheCluster");
+        assert_eq!(seen().await, (Some(true), Some(0)));
+        ec.modify_cache_cluster()
+            .cache_cluster_id("sessions")
+            .snapshot_retention_limit(1)
+            .send()
+            .await
+            .expect("ModifyCacheCluster");
+        assert_eq!(seen().await, (Some(true), Some(1)));
+        let missing = ec
+            .modify_cache_cluster()
+            .cache_cluster_id("missing")
+            .auto_minor_version_upgrade(true)
+            .send()
+            .await
+            .expect_err("no such cluster");
+        assert_eq!(err_code(&missing), Some("CacheClusterNotFound"));
+    });
+}
+
+/// ECR: PutImageScanningConfiguration without scanOnPush (how SDKs send false) turns scan on
+/// push off.
+#[test]
+fn ecr_scan_on_push_can_be_turned_off() {
+    use aws_sdk_ecr::types::ImageScanningConfiguration;
+    rampart_testbed::block_on(async {
+        let (_, base) = shared::account(REGION).await;
+        let ecr = aws_sdk_ecr::Client::new(&base);
+        ecr.create_repository()
+            .repository_name("team/app")
+            .send()
+            .await
+            .expect("CreateRepository");
+        let scan = || async {
+            ecr.describe_repositories()
+                .repository_names("team/app")
+                .send()
+                .await
+                .expect("DescribeRepositories")
+                .repositories()[0]
+                .image_scanning_configuration()
+                .map(|c| c.scan_on_push())
+        };
+        assert_eq!(scan().await, Some(false));
+        for on in [true, false, true] {
+            ecr.put_image_scanning_configuration()
+                .repository_name("team/app")
+                .image_scanning_configuration(
+                    ImageScanningConfiguration::builder()
+                        .scan_on_push(on)
+                        .build(),
+                )
+                .send()
+                .await
+                .expect("PutImageScanningConfiguration");
+            assert_eq!(scan().await, Some(on));
+        }
+    });
 }

@@ -28,13 +28,41 @@ fn a_flood_does_not_push_another_account_back() {
 fn budgets_refill_and_say_when() {
     let clock = Clock::manual(chrono::Utc::now());
     let b = Budgets::new(60, 2, clock.clone());
-    assert!(b.take("a").is_ok());
-    assert!(b.take("a").is_ok());
-    let wait = b.take("a").unwrap_err();
+    assert!(b.take("a", "m1").is_ok());
+    assert!(b.take("a", "m2").is_ok());
+    let wait = b.take("a", "m3").unwrap_err();
     assert!(wait <= Duration::from_secs(1), "{wait:?}");
-    assert!(b.take("b").is_ok(), "accounts have budgets of their own");
+    assert!(
+        b.take("b", "n1").is_ok(),
+        "accounts have budgets of their own"
+    );
     clock.advance(Duration::from_secs(1));
-    assert!(b.take("a").is_ok());
+    // m3's slot has come: it is honoured; a newcomer of the same second waits its turn.
+    assert!(b.take("a", "m3").is_ok());
+    assert!(b.take("a", "m4").is_err());
+}
+
+/// A flood is spread over its own future: each deferred event gets a slot of its own, one
+/// interval after another, and comes back at its slot instead of all at once.
+#[test]
+fn a_flood_is_spread_one_slot_after_another() {
+    let clock = Clock::manual(chrono::Utc::now());
+    let b = Budgets::new(60, 1, clock.clone());
+    assert!(b.take("a", "f0").is_ok());
+    let waits: Vec<u64> = (1..=5)
+        .map(|i| b.take("a", &format!("f{i}")).unwrap_err().as_secs())
+        .collect();
+    assert_eq!(waits, [1, 2, 3, 4, 5]);
+    // Back early: still waiting for its slot, not charged again.
+    clock.advance(Duration::from_secs(2));
+    assert_eq!(b.take("a", "f4").unwrap_err().as_secs(), 2);
+    assert!(b.take("a", "f2").is_ok());
+    clock.advance(Duration::from_secs(3));
+    for i in [1, 3, 4, 5] {
+        assert!(b.take("a", &format!("f{i}")).is_ok(), "f{i}");
+    }
+    // The debt is repaid: the next event waits one interval, not the flood's.
+    assert_eq!(b.take("a", "g").unwrap_err().as_secs(), 1);
 }
 
 #[test]

@@ -14,9 +14,12 @@
 //! A case is a control, a `plant` and a `state` (what AWS shows of the target and the
 //! neighbour); families of cases live in the files beside this one.
 
+mod databases;
+mod detection;
 mod iam;
 mod logging;
 mod network;
+mod platform;
 mod rds;
 mod services;
 mod storage;
@@ -78,6 +81,9 @@ fn cases() -> Vec<Case> {
     all.extend(logging::cases());
     all.extend(services::cases());
     all.extend(rds::cases());
+    all.extend(detection::cases());
+    all.extend(databases::cases());
+    all.extend(platform::cases());
     all
 }
 
